@@ -1,0 +1,44 @@
+using Streams.Engine.Serialization;
+
+namespace Streams.Engine.State;
+
+/// <summary>A typed key-value store over a bytes store.</summary>
+internal sealed class KeyValueStore<TKey, TValue>(
+    string name,
+    StoreType type,
+    bool logged,
+    ISerde<TKey> keySerde,
+    ISerde<TValue> valueSerde) : TypedStoreBase<TKey, TValue>(name, type, logged, keySerde, valueSerde), IKeyValueStore<TKey, TValue>
+{
+    public bool TryGet(TKey key, out TValue value)
+    {
+        var bytes = Store.Get(SerializeKey(key));
+        value = bytes is null ? default! : DeserializeValue(bytes);
+        return bytes is not null;
+    }
+
+    public TValue? Get(TKey key) => TryGet(key, out var value) ? value : default;
+
+    public void Put(TKey key, TValue value) => Store.Put(SerializeKey(key), SerializeValue(value));
+
+    public void Delete(TKey key) => Store.Put(SerializeKey(key), null);
+
+    public IEnumerable<KeyValuePair<TKey, TValue>> Range(TKey from, TKey to)
+    {
+        // The smallest key after `to` in byte order is `to` followed by a zero byte.
+        var upper = SerializeKey(to);
+        var toExclusive = new byte[upper.Length + 1];
+        upper.CopyTo(toExclusive, 0);
+        return Read(Store.Range(SerializeKey(from), toExclusive));
+    }
+
+    public IEnumerable<KeyValuePair<TKey, TValue>> All() => Read(Store.Range(null, null));
+
+    private IEnumerable<KeyValuePair<TKey, TValue>> Read(IEnumerable<KeyValuePair<byte[], byte[]>> entries)
+    {
+        foreach (var (key, value) in entries)
+        {
+            yield return new KeyValuePair<TKey, TValue>(DeserializeKey(key), DeserializeValue(value));
+        }
+    }
+}

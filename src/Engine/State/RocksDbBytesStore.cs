@@ -1,0 +1,112 @@
+using RocksDbSharp;
+
+namespace Streams.Engine.State;
+
+/// <summary>
+/// A bytes store in one RocksDB database. The write-ahead log is off: the changelog topic is the durable copy, and
+/// <see cref="Flush"/> (called before a checkpoint is written) persists memtables.
+/// </summary>
+internal sealed class RocksDbBytesStore : IKeyValueBytesStore
+{
+    private readonly RocksDb _db;
+    private readonly WriteOptions _writeOptions;
+
+    public RocksDbBytesStore(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var tableOptions = new BlockBasedTableOptions()
+            .SetBlockSize(16 * 1024)
+            .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
+            .SetCacheIndexAndFilterBlocks(true);
+        var options = new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetBlockBasedTableFactory(tableOptions)
+            .SetCompression(Compression.Lz4)
+            .SetWriteBufferSize(16 * 1024 * 1024)
+            .SetMaxWriteBufferNumber(3)
+            .IncreaseParallelism(2);
+        _db = RocksDb.Open(options, directory);
+        _writeOptions = new WriteOptions().DisableWal(1);
+    }
+
+    public long ApproximateCount =>
+        long.TryParse(_db.GetProperty("rocksdb.estimate-num-keys"), out var count) ? count : 0;
+
+    public byte[]? Get(byte[] key) => _db.Get(key);
+
+    public void Put(byte[] key, byte[]? value)
+    {
+        if (value is null)
+        {
+            _db.Remove(key, null, _writeOptions);
+        }
+        else
+        {
+            _db.Put(key, value, null, _writeOptions);
+        }
+    }
+
+    public IEnumerable<KeyValuePair<byte[], byte[]>> Range(byte[]? from, byte[]? toExclusive)
+    {
+        var readOptions = new ReadOptions();
+        if (toExclusive is not null)
+        {
+            readOptions.SetIterateUpperBound(toExclusive);
+        }
+
+        using var iterator = _db.NewIterator(null, readOptions);
+        if (from is null)
+        {
+            iterator.SeekToFirst();
+        }
+        else
+        {
+            iterator.Seek(from);
+        }
+
+        while (iterator.Valid())
+        {
+            yield return new KeyValuePair<byte[], byte[]>(iterator.Key(), iterator.Value());
+            iterator.Next();
+        }
+    }
+
+    public byte[]? LastKey()
+    {
+        using var iterator = _db.NewIterator();
+        iterator.SeekToLast();
+        return iterator.Valid() ? iterator.Key() : null;
+    }
+
+    public void DeleteRange(byte[] from, byte[] toExclusive)
+    {
+        using var batch = new RocksDbSharp.WriteBatch();
+        batch.DeleteRange(from, (ulong)from.Length, toExclusive, (ulong)toExclusive.Length);
+        _db.Write(batch, _writeOptions);
+    }
+
+    public void WriteBatch(IReadOnlyList<KeyValuePair<byte[], byte[]?>> batch)
+    {
+        using var writeBatch = new RocksDbSharp.WriteBatch();
+        foreach (var (key, value) in batch)
+        {
+            if (value is null)
+            {
+                writeBatch.Delete(key);
+            }
+            else
+            {
+                writeBatch.Put(key, value);
+            }
+        }
+
+        _db.Write(writeBatch, _writeOptions);
+    }
+
+    public void Flush()
+    {
+        _db.Flush(new FlushOptions().SetWaitForFlush(true));
+    }
+
+    public void Dispose() => _db.Dispose();
+}

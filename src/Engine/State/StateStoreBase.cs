@@ -1,0 +1,100 @@
+namespace Streams.Engine.State;
+
+/// <summary>
+/// The life cycle every store shares: opening its backend under the task's state directory, wrapping it for logging,
+/// restoring changelog batches underneath the logging layer, flushing and closing.
+/// </summary>
+internal abstract class StateStoreBase(string name, StoreType type, bool logged) : IManagedStateStore
+{
+    private IKeyValueBytesStore? _backend;
+    private IKeyValueBytesStore? _store;
+
+    public string Name { get; } = name;
+
+    public StoreType Type { get; } = type;
+
+    public bool IsPersistent => Type == StoreType.RocksDb;
+
+    public bool IsLogged { get; } = logged;
+
+    public bool IsOpen => _store is not null;
+
+    public long ApproximateCount => Backend.ApproximateCount;
+
+    public string? Directory { get; private set; }
+
+    /// <summary>The store as processors write to it (logged when logging is on).</summary>
+    protected IKeyValueBytesStore Store => _store ?? throw new InvalidOperationException($"State store '{Name}' is not open.");
+
+    /// <summary>The backend under the logging layer.</summary>
+    protected IKeyValueBytesStore Backend => _backend ?? throw new InvalidOperationException($"State store '{Name}' is not open.");
+
+    public void Init(StateStoreContext context)
+    {
+        if (_store is not null)
+        {
+            throw new InvalidOperationException($"State store '{Name}' is already open.");
+        }
+
+        if (Type == StoreType.RocksDb)
+        {
+            Directory = Path.Combine(context.TaskStateDirectory, "rocksdb", Name);
+            _backend = new RocksDbBytesStore(Directory);
+        }
+        else
+        {
+            _backend = new InMemoryBytesStore();
+        }
+
+        _store = IsLogged ? new ChangeLoggingBytesStore(_backend, Name, context.ChangelogWriter) : _backend;
+        OnOpened(context);
+    }
+
+    public void Restore(IReadOnlyList<KeyValuePair<byte[], byte[]?>> batch)
+    {
+        Backend.WriteBatch(batch);
+        OnRestored(batch);
+    }
+
+    public void Flush() => _backend?.Flush();
+
+    public void Close()
+    {
+        if (_backend is null)
+        {
+            return;
+        }
+
+        _backend.Flush();
+        _backend.Dispose();
+        _backend = null;
+        _store = null;
+    }
+
+    /// <summary>Called once the backend is open, e.g. to prepare serialization contexts or read what is on disk.</summary>
+    protected virtual void OnOpened(StateStoreContext context)
+    {
+    }
+
+    /// <summary>Called after a changelog batch was written under the logging layer.</summary>
+    protected virtual void OnRestored(IReadOnlyList<KeyValuePair<byte[], byte[]?>> batch)
+    {
+    }
+}
+
+/// <summary>The engine-side view of a store: life cycle and restoration, which processors never call.</summary>
+internal interface IManagedStateStore : IStateStore
+{
+    StoreType Type { get; }
+
+    /// <summary>The RocksDB directory of a persistent store once open; null for in-memory stores.</summary>
+    string? Directory { get; }
+
+    void Init(StateStoreContext context);
+
+    void Restore(IReadOnlyList<KeyValuePair<byte[], byte[]?>> batch);
+
+    void Flush();
+
+    void Close();
+}

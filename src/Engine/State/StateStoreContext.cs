@@ -1,0 +1,18 @@
+using Streams.Engine.Metrics;
+using Streams.Engine.Processor;
+
+namespace Streams.Engine.State;
+
+/// <summary>What a store needs from its task when it opens.</summary>
+internal sealed record StateStoreContext(
+    string ApplicationId,
+    TaskId TaskId,
+    string TaskStateDirectory,
+    IChangelogWriter ChangelogWriter,
+    StreamsMetrics Metrics)
+{
+    /// <summary>The changelog topic of a store, which also names the serialization context of its keys and values.</summary>
+    public string ChangelogTopic(string storeName) => ChangelogTopicName(ApplicationId, storeName);
+
+    public static string ChangelogTopicName(string applicationId, string storeName) => $"{applicationId}-{storeName}-changelog";
+}
