@@ -61,7 +61,7 @@ public sealed class KStream<TKey, TValue>
         {
             var (key, value) = mapper(record.Key, record.Value);
             context.Forward(record.With(key, value));
-        }, null, null, repartitionRequired: true);
+        }, Inherit<TNewKey>(KeySerde), Inherit<TNewValue>(ValueSerde), repartitionRequired: true);
 
     /// <summary>Maps each value; the key stays, so no repartitioning is needed.</summary>
     public KStream<TKey, TNewValue> MapValues<TNewValue>(Func<TValue, TNewValue> mapper, string? name = null) =>
@@ -69,7 +69,7 @@ public sealed class KStream<TKey, TValue>
 
     /// <summary>Maps each value, seeing the key.</summary>
     public KStream<TKey, TNewValue> MapValues<TNewValue>(Func<TKey, TValue, TNewValue> mapper, string? name = null) =>
-        Stateless<TKey, TNewValue>("map-values", name, (record, context) => context.Forward(record.WithValue(mapper(record.Key, record.Value))), KeySerde, null, RepartitionRequired);
+        Stateless<TKey, TNewValue>("map-values", name, (record, context) => context.Forward(record.WithValue(mapper(record.Key, record.Value))), KeySerde, Inherit<TNewValue>(ValueSerde), RepartitionRequired);
 
     /// <summary>Maps each record to zero or more records (marks the stream for repartitioning).</summary>
     public KStream<TNewKey, TNewValue> FlatMap<TNewKey, TNewValue>(Func<TKey, TValue, IEnumerable<(TNewKey Key, TNewValue Value)>> mapper, string? name = null) =>
@@ -79,7 +79,7 @@ public sealed class KStream<TKey, TValue>
             {
                 context.Forward(record.With(key, value));
             }
-        }, null, null, repartitionRequired: true);
+        }, Inherit<TNewKey>(KeySerde), Inherit<TNewValue>(ValueSerde), repartitionRequired: true);
 
     /// <summary>Maps each value to zero or more values under the same key.</summary>
     public KStream<TKey, TNewValue> FlatMapValues<TNewValue>(Func<TValue, IEnumerable<TNewValue>> mapper, string? name = null) =>
@@ -89,7 +89,7 @@ public sealed class KStream<TKey, TValue>
             {
                 context.Forward(record.WithValue(value));
             }
-        }, KeySerde, null, RepartitionRequired);
+        }, KeySerde, Inherit<TNewValue>(ValueSerde), RepartitionRequired);
 
     /// <summary>Calls <paramref name="action"/> for each record and passes it on unchanged.</summary>
     public KStream<TKey, TValue> Peek(Action<TKey, TValue> action, string? name = null) =>
@@ -101,7 +101,7 @@ public sealed class KStream<TKey, TValue>
 
     /// <summary>Gives each record a new key (marks the stream for repartitioning).</summary>
     public KStream<TNewKey, TValue> SelectKey<TNewKey>(Func<TKey, TValue, TNewKey> selector, string? name = null) =>
-        Stateless<TNewKey, TValue>("select-key", name, (record, context) => context.Forward(record.WithKey(selector(record.Key, record.Value))), null, ValueSerde, repartitionRequired: true);
+        Stateless<TNewKey, TValue>("select-key", name, (record, context) => context.Forward(record.WithKey(selector(record.Key, record.Value))), Inherit<TNewKey>(KeySerde), ValueSerde, repartitionRequired: true);
 
     /// <summary>Starts splitting the stream into branches; each record goes to the first branch whose predicate it satisfies.</summary>
     public BranchedKStream<TKey, TValue> Split(string? name = null)
@@ -148,7 +148,7 @@ public sealed class KStream<TKey, TValue>
             Topology.ConnectProcessorAndStateStores(node, storeNames);
         }
 
-        return new KStream<TKeyOut, TValueOut>(Builder, node, null, null, repartitionRequired: true);
+        return new KStream<TKeyOut, TValueOut>(Builder, node, Inherit<TKeyOut>(KeySerde), Inherit<TValueOut>(ValueSerde), repartitionRequired: true);
     }
 
     /// <summary>Groups by the current key, for aggregation.</summary>
@@ -205,7 +205,10 @@ public sealed class KStream<TKey, TValue>
     }
 
     internal static InvalidOperationException MissingSerde(string part, string where) =>
-        new($"The {part} serde for the {where} is unknown (a Map, FlatMap, SelectKey or Process dropped it): pass it explicitly, e.g. with Grouped.With(...) or WithSerdes(...).");
+        new($"The {part} serde for the {where} is unknown (an operation changed its type): pass it explicitly, e.g. with Grouped.With(...) or WithSerdes(...).");
+
+    /// <summary>An operation that keeps a key or value type keeps its serde; a new type needs one declared downstream.</summary>
+    private static ISerde<T>? Inherit<T>(object? serde) => serde as ISerde<T>;
 
     private KStream<TNewKey, TNewValue> Stateless<TNewKey, TNewValue>(
         string operation,
@@ -226,7 +229,7 @@ public sealed class KStream<TKey, TValue>
         var stream = RepartitionIfRequired(node, KeySerde ?? table.KeySerde, ValueSerde);
         Topology.AddProcessor(node, () => new StreamTableJoinProcessor<TKey, TValue, TTableValue, TResult>(table.StoreName, joiner, leftJoin), stream.NodeName);
         Topology.ConnectProcessorAndStateStores(node, table.StoreName);
-        return new KStream<TKey, TResult>(Builder, node, stream.KeySerde, null, repartitionRequired: false);
+        return new KStream<TKey, TResult>(Builder, node, stream.KeySerde, Inherit<TResult>(ValueSerde), repartitionRequired: false);
     }
 
     private KStream<TKey, TResult> StreamJoin<TOther, TResult>(
@@ -272,6 +275,6 @@ public sealed class KStream<TKey, TValue>
         }
 
         Topology.AddProcessor(mergeNode, () => new DelegateProcessor<TKey, TResult, TKey, TResult>((record, context) => context.Forward(record)), leftNode, rightNode);
-        return new KStream<TKey, TResult>(Builder, mergeNode, keySerde, null, repartitionRequired: false);
+        return new KStream<TKey, TResult>(Builder, mergeNode, keySerde, Inherit<TResult>(ValueSerde), repartitionRequired: false);
     }
 }
