@@ -33,6 +33,22 @@ public sealed class StreamsConfig
     /// <summary>The dead-letter topic; null means <c>&lt;application.id&gt;-dlq</c>.</summary>
     public string? DeadLetterTopic { get; set; }
 
+    /// <summary>
+    /// group.instance.id for static membership: each stream thread joins as <c>&lt;id&gt;-&lt;thread&gt;</c>, so a
+    /// restarted pod with the same id takes its partitions back without a rebalance; null for dynamic membership.
+    /// </summary>
+    public string? GroupInstanceId { get; set; }
+
+    /// <summary>replication.factor of internal topics; -1 uses the broker default.</summary>
+    public short ReplicationFactor { get; set; } = -1;
+
+    /// <summary>
+    /// Any librdkafka client setting, applied to every consumer, producer and admin client (security.protocol,
+    /// sasl.*, ssl.*, session.timeout.ms, ...). Settings the runtime owns (group.id, enable.auto.commit,
+    /// isolation.level, transactional.id, enable.idempotence, partitioner) cannot be overridden.
+    /// </summary>
+    public Dictionary<string, string> ClientConfig { get; set; } = [];
+
     /// <summary>The commit interval in force.</summary>
     public TimeSpan EffectiveCommitInterval =>
         CommitInterval ?? (ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(30));
@@ -58,6 +74,11 @@ public sealed class StreamsConfig
         if (string.IsNullOrWhiteSpace(StateDir))
         {
             throw new ArgumentException("state.dir must name a directory.", nameof(StateDir));
+        }
+
+        if (GroupInstanceId is { } instance && string.IsNullOrWhiteSpace(instance))
+        {
+            throw new ArgumentException("group.instance.id must not be blank; leave it unset for dynamic membership.", nameof(GroupInstanceId));
         }
 
         if (CommitInterval is { } interval && interval <= TimeSpan.Zero)

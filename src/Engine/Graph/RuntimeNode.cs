@@ -106,12 +106,14 @@ internal sealed class SinkNode<TKey, TValue>(string name, TopicName topic, ISerd
     private TaskContext? _task;
     private string _topic = "";
     private Counter? _produced;
+    private Histogram? _latency;
 
     public override void Init(TaskContext task, IReadOnlyCollection<string> storeNames)
     {
         _task = task;
         _topic = topic.Resolve(task.ApplicationId);
         _produced = task.Metrics.Counter(MetricNames.RecordsProduced, _topic);
+        _latency = task.Metrics.Histogram(MetricNames.EndToEndLatency, _topic);
     }
 
     public void Receive(Record<TKey, TValue> record)
@@ -130,6 +132,7 @@ internal sealed class SinkNode<TKey, TValue>(string name, TopicName topic, ISerd
 
         _task!.Collector.Send(_topic, key, value, record.Headers, record.Timestamp, partition: null);
         _produced!.Increment();
+        _latency!.Observe(Math.Max(0, _task.WallClockMs - record.Timestamp) / 1000.0);
     }
 }
 

@@ -10,6 +10,7 @@ public sealed class StreamsMetrics
 {
     private readonly ConcurrentDictionary<MetricKey, Counter> _counters = new();
     private readonly ConcurrentDictionary<MetricKey, Gauge> _gauges = new();
+    private readonly ConcurrentDictionary<MetricKey, Histogram> _histograms = new();
 
     /// <summary>The counter with this name and label value, created on first use.</summary>
     /// <param name="name">One of <see cref="MetricNames"/>.</param>
@@ -20,6 +21,14 @@ public sealed class StreamsMetrics
     /// <summary>The gauge with this name and label value, created on first use.</summary>
     public Gauge Gauge(string name, string label = "") =>
         _gauges.GetOrAdd(new MetricKey(name, label), static _ => new Gauge());
+
+    /// <summary>The histogram with this name and label value (seconds), created on first use.</summary>
+    public Histogram Histogram(string name, string label = "") =>
+        _histograms.GetOrAdd(new MetricKey(name, label), static _ => new Histogram(Metrics.Histogram.LatencyBuckets));
+
+    /// <summary>Every histogram by name and label.</summary>
+    public IReadOnlyList<(string Name, string Label, Histogram Histogram)> Histograms() =>
+        _histograms.Select(entry => (entry.Key.Name, entry.Key.Label, entry.Value)).ToList();
 
     /// <summary>The value of one counter, or 0 if it was never created.</summary>
     public long CounterValue(string name, string label = "") =>
@@ -84,6 +93,53 @@ public sealed class Gauge
     public void Set(double value) => Volatile.Write(ref _value, value);
 }
 
+/// <summary>
+/// A distribution of observations in fixed buckets (cumulative counts by upper bound, as Prometheus histograms),
+/// updated without locks.
+/// </summary>
+public sealed class Histogram(double[] upperBounds)
+{
+    /// <summary>Bucket bounds for latencies in seconds: 1 ms to 60 s.</summary>
+    public static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+    private readonly long[] _counts = new long[upperBounds.Length + 1];
+    private long _sumMicros;
+
+    /// <summary>The upper bounds of the buckets; the last, implicit bucket is +Inf.</summary>
+    public IReadOnlyList<double> UpperBounds => upperBounds;
+
+    /// <summary>Number of observations.</summary>
+    public long Count => _counts.Sum();
+
+    /// <summary>Sum of the observations (microsecond precision).</summary>
+    public double Sum => Volatile.Read(ref _sumMicros) / 1e6;
+
+    /// <summary>Records one observation.</summary>
+    public void Observe(double value)
+    {
+        var bucket = 0;
+        while (bucket < upperBounds.Length && value > upperBounds[bucket])
+        {
+            bucket++;
+        }
+
+        Interlocked.Increment(ref _counts[bucket]);
+        Interlocked.Add(ref _sumMicros, (long)(value * 1e6));
+    }
+
+    /// <summary>Observations per bucket (not cumulative); the last entry is the +Inf bucket.</summary>
+    public long[] BucketCounts()
+    {
+        var counts = new long[_counts.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = Volatile.Read(ref _counts[i]);
+        }
+
+        return counts;
+    }
+}
+
 /// <summary>One metric value at snapshot time.</summary>
 public readonly record struct MetricSample(string Name, string Label, double Value, bool IsCounter);
 
@@ -108,6 +164,21 @@ public static class MetricNames
     /// <summary>Records written by sinks (not changelogs); label: topic.</summary>
     public const string RecordsProduced = "records-produced";
 
-    /// <summary>Punctuator runs; label: processor.</summary>
+    /// <summary>Punctuator runs; label: task.</summary>
     public const string Punctuations = "punctuations";
+
+    /// <summary>Histogram, seconds from a record's event time to its output by a sink; label: output topic.</summary>
+    public const string EndToEndLatency = "e2e-latency";
+
+    /// <summary>Histogram, seconds a commit took; label: thread.</summary>
+    public const string CommitLatency = "commit-latency";
+
+    /// <summary>Rebalances a stream thread went through (partitions assigned or revoked); label: thread.</summary>
+    public const string Rebalances = "rebalances";
+
+    /// <summary>Gauge, changelog records still to restore; label: store.</summary>
+    public const string RestoreRemaining = "restore-remaining-records";
+
+    /// <summary>Changelog records restored; label: store.</summary>
+    public const string RestoredRecords = "restored-records";
 }

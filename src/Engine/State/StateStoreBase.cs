@@ -29,6 +29,9 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
     /// <summary>The backend under the logging layer.</summary>
     protected IKeyValueBytesStore Backend => _backend ?? throw new InvalidOperationException($"State store '{Name}' is not open.");
 
+    /// <summary>Where a persistent store of a task keeps its RocksDB files.</summary>
+    public static string DirectoryFor(string taskStateDirectory, string storeName) => Path.Combine(taskStateDirectory, "rocksdb", storeName);
+
     public void Init(StateStoreContext context)
     {
         if (_store is not null)
@@ -38,7 +41,7 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
 
         if (Type == StoreType.RocksDb)
         {
-            Directory = Path.Combine(context.TaskStateDirectory, "rocksdb", Name);
+            Directory = DirectoryFor(context.TaskStateDirectory, Name);
             _backend = new RocksDbBytesStore(Directory);
         }
         else

@@ -1,0 +1,90 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Streams.Engine.Metrics;
+using Streams.Engine.State;
+
+namespace Streams.Engine.Runtime;
+
+/// <summary>
+/// Rebuilds a store from its changelog partition: reads from a start offset to the end with a consumer of its own (no
+/// group), writing batches under the store's logging layer, and reports progress as a gauge of records remaining.
+/// </summary>
+internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, StreamsMetrics metrics, ILogger logger)
+{
+    private const int BatchSize = 2000;
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Restores <paramref name="store"/>; returns the last changelog offset applied, or null when none was.</summary>
+    public long? Restore(IManagedStateStore store, TopicPartition changelog, long? startOffset, CancellationToken cancellationToken)
+    {
+        var remaining = metrics.Gauge(MetricNames.RestoreRemaining, store.Name);
+        var restored = metrics.Counter(MetricNames.RestoredRecords, store.Name);
+        // Without new records the store stays at its checkpoint: the offset before the start.
+        var unchanged = startOffset - 1;
+        var watermarks = consumer.QueryWatermarkOffsets(changelog, Timeout);
+        var start = Math.Max(startOffset ?? 0, watermarks.Low.Value);
+        if (start >= watermarks.High.Value)
+        {
+            return unchanged;
+        }
+
+        remaining.Set(watermarks.High.Value - start);
+        logger.LogInformation("Restoring store {Store} from {Changelog} offsets {Start}..{End}", store.Name, changelog, start, watermarks.High.Value);
+        consumer.Assign(new TopicPartitionOffset(changelog, start));
+        var batch = new List<KeyValuePair<byte[], byte[]?>>(BatchSize);
+        long? last = null;
+        var lastProgress = DateTime.UtcNow;
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+                if (record is null)
+                {
+                    if (DateTime.UtcNow - lastProgress > Timeout)
+                    {
+                        throw new StreamsException($"Restoring store '{store.Name}' from {changelog} made no progress for {Timeout.TotalSeconds} s.");
+                    }
+
+                    continue;
+                }
+
+                lastProgress = DateTime.UtcNow;
+                if (record.IsPartitionEOF)
+                {
+                    break;
+                }
+
+                batch.Add(new KeyValuePair<byte[], byte[]?>(record.Message.Key, record.Message.Value));
+                last = record.Offset.Value;
+                if (batch.Count == BatchSize)
+                {
+                    Apply(store, batch, restored);
+                    remaining.Set(Math.Max(0, watermarks.High.Value - last.Value - 1));
+                }
+            }
+
+            Apply(store, batch, restored);
+        }
+        finally
+        {
+            consumer.Unassign();
+            remaining.Set(0);
+        }
+
+        return last ?? unchanged;
+    }
+
+    private static void Apply(IManagedStateStore store, List<KeyValuePair<byte[], byte[]?>> batch, Counter restored)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        store.Restore(batch);
+        restored.Increment(batch.Count);
+        batch.Clear();
+    }
+}

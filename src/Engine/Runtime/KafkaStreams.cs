@@ -1,0 +1,220 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Streams.Engine.Graph;
+using Streams.Engine.Metrics;
+
+namespace Streams.Engine.Runtime;
+
+/// <summary>
+/// Runs a topology on a Kafka cluster: <see cref="StreamsConfig.NumStreamThreads"/> stream threads in the consumer group
+/// named by the application id, each with its own consumer, producer and tasks. Scale out by starting more instances
+/// with the same application id; the group spreads the partitions.
+/// </summary>
+public sealed class KafkaStreams : IAsyncDisposable
+{
+    private readonly Topology _topology;
+    private readonly StreamsConfig _config;
+    private readonly ITopicAdmin _topicAdmin;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly object _gate = new();
+    private List<StreamThread> _threads = [];
+    private StreamsState _state = StreamsState.Created;
+
+    /// <param name="topicAdmin">Creates internal topics: <see cref="Embedded.EmbeddedKafkaCluster.TopicAdmin"/> on the
+    /// embedded cluster; by default the Kafka Admin API on <see cref="StreamsConfig.BootstrapServers"/>.</param>
+    public KafkaStreams(Topology topology, StreamsConfig config, ITopicAdmin? topicAdmin = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (string.IsNullOrWhiteSpace(config.BootstrapServers))
+        {
+            throw new ArgumentException("bootstrap.servers must name at least one broker.", nameof(config));
+        }
+
+        _topology = topology;
+        _config = config;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<KafkaStreams>();
+        _time = time ?? TimeProvider.System;
+        _topicAdmin = topicAdmin ?? new KafkaTopicAdmin(config.ClientConfig.Append(new KeyValuePair<string, string>("bootstrap.servers", config.BootstrapServers)));
+        ProcessId = config.GroupInstanceId ?? Guid.NewGuid().ToString("N")[..12];
+    }
+
+    /// <summary>Raised on every state change, with the old and the new state (on the thread that caused it).</summary>
+    public event Action<StreamsState, StreamsState>? StateChanged;
+
+    /// <summary>The instance's state.</summary>
+    public StreamsState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    /// <summary>The fatal error that moved the instance to <see cref="StreamsState.Error"/>, if any.</summary>
+    public Exception? Error => _threads.Select(thread => thread.Error).FirstOrDefault(error => error is not null);
+
+    /// <summary>Counters, gauges and histograms of this instance.</summary>
+    public StreamsMetrics Metrics { get; } = new();
+
+    /// <summary>Identifies this instance in transactional ids and client ids.</summary>
+    public string ProcessId { get; }
+
+    /// <summary>The tasks this instance runs now.</summary>
+    public IReadOnlyList<TaskInfo> Tasks => _threads.SelectMany(thread => thread.Tasks).ToList();
+
+    /// <summary>Consumer lag per assigned input partition, refreshed about once a second.</summary>
+    public IReadOnlyList<PartitionLag> Lags => _threads.SelectMany(thread => thread.Lags).ToList();
+
+    /// <summary>True when every stream thread has gone round its loop within <paramref name="within"/>.</summary>
+    public bool ThreadsAlive(TimeSpan within) =>
+        _threads.Count > 0 && _threads.All(thread => thread.State is not (ThreadState.Dead or ThreadState.Error) && thread.SinceLastLoop <= within);
+
+    /// <summary>Creates the internal topics, checks co-partitioning, and starts the stream threads.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_state != StreamsState.Created)
+            {
+                throw new InvalidOperationException($"KafkaStreams can start once, from Created; it is {_state}.");
+            }
+        }
+
+        var plan = await TopicPlan.PrepareAsync(_topology, _config, _topicAdmin, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(Path.Combine(_config.StateDir, _config.ApplicationId));
+        _threads = Enumerable.Range(0, _config.NumStreamThreads)
+            .Select(index => new StreamThread(index, _topology, _config, plan, ProcessId, Metrics, _time, _loggerFactory, OnThreadStateChanged))
+            .ToList();
+        Transition(StreamsState.Rebalancing);
+        _logger.LogInformation(
+            "Starting {Application} with {Threads} stream thread(s), {Guarantee}, subscribed to {Topics}",
+            _config.ApplicationId, _threads.Count, _config.ProcessingGuarantee, string.Join(", ", plan.AnchorTopics));
+        foreach (var thread in _threads)
+        {
+            thread.Start();
+        }
+    }
+
+    /// <summary>
+    /// Stops processing: each thread finishes its current record, commits, writes checkpoints, closes its tasks and
+    /// leaves the group (unless static membership is on). Returns false if the threads did not stop within
+    /// <paramref name="timeout"/> (default 30 s).
+    /// </summary>
+    public async Task<bool> CloseAsync(TimeSpan? timeout = null)
+    {
+        lock (_gate)
+        {
+            if (_state is StreamsState.NotRunning)
+            {
+                return true;
+            }
+        }
+
+        if (State != StreamsState.Error)
+        {
+            Transition(StreamsState.PendingShutdown);
+        }
+
+        foreach (var thread in _threads)
+        {
+            thread.RequestShutdown();
+        }
+
+        var deadline = timeout ?? TimeSpan.FromSeconds(30);
+        var stopped = await Task.Run(() => _threads.All(thread => thread.Join(deadline))).ConfigureAwait(false);
+        if (!stopped)
+        {
+            _logger.LogWarning("Stream threads did not stop within {Timeout}", deadline);
+        }
+
+        if (State != StreamsState.Error)
+        {
+            Transition(StreamsState.NotRunning);
+        }
+
+        return stopped;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync().ConfigureAwait(false);
+        (_topicAdmin as IDisposable)?.Dispose();
+    }
+
+    private void OnThreadStateChanged()
+    {
+        var states = _threads.Select(thread => thread.State).ToList();
+        StreamsState next;
+        if (states.Contains(ThreadState.Error))
+        {
+            next = StreamsState.Error;
+            foreach (var thread in _threads)
+            {
+                thread.RequestShutdown();
+            }
+        }
+        else if (states.All(state => state is ThreadState.Running))
+        {
+            next = StreamsState.Running;
+        }
+        else if (states.Any(state => state is ThreadState.PendingShutdown or ThreadState.Dead))
+        {
+            return;
+        }
+        else
+        {
+            next = StreamsState.Rebalancing;
+        }
+
+        Transition(next);
+    }
+
+    private void Transition(StreamsState next)
+    {
+        StreamsState previous;
+        lock (_gate)
+        {
+            previous = _state;
+            if (previous == next || previous is StreamsState.Error or StreamsState.NotRunning)
+            {
+                return;
+            }
+
+            _state = next;
+        }
+
+        _logger.LogInformation("State {Previous} -> {Next}", previous, next);
+        StateChanged?.Invoke(previous, next);
+    }
+}
+
+/// <summary>The life cycle of a <see cref="KafkaStreams"/> instance.</summary>
+public enum StreamsState
+{
+    /// <summary>Constructed, not started.</summary>
+    Created,
+
+    /// <summary>Joining the group, or restoring the stores of newly assigned tasks; not all tasks are processing.</summary>
+    Rebalancing,
+
+    /// <summary>Every assigned task is restored and processing.</summary>
+    Running,
+
+    /// <summary>Closing: committing and closing tasks.</summary>
+    PendingShutdown,
+
+    /// <summary>Closed.</summary>
+    NotRunning,
+
+    /// <summary>A stream thread failed; see <see cref="KafkaStreams.Error"/>. The instance has stopped processing.</summary>
+    Error,
+}

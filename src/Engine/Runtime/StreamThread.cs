@@ -1,0 +1,681 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Streams.Engine.Graph;
+using Streams.Engine.Metrics;
+using Streams.Engine.Processor;
+using Streams.Engine.State;
+
+namespace Streams.Engine.Runtime;
+
+/// <summary>
+/// One stream thread: a consumer in the application's group, a producer (transactional under exactly-once), and the
+/// tasks of the partitions the group gave it. The loop polls, restores newly assigned tasks before they process,
+/// processes records, runs wall-clock punctuators and commits on the commit interval. The commit path is
+/// <see cref="Commit"/>: at-least-once flushes the producer, flushes stores, commits offsets and writes checkpoints;
+/// exactly-once sends the offsets to the transaction and commits it.
+/// </summary>
+internal sealed class StreamThread
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan KafkaTimeout = TimeSpan.FromSeconds(30);
+    private static readonly long LagRefreshTicks = Stopwatch.Frequency;
+
+    private readonly string _name;
+    private readonly Topology _topology;
+    private readonly StreamsConfig _config;
+    private readonly TopicPlan _plan;
+    private readonly string _processId;
+    private readonly StreamsMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action _stateChanged;
+    private readonly bool _exactlyOnce;
+    private readonly Dictionary<TaskId, ActiveTask> _tasks = [];
+    private readonly Dictionary<TopicPartition, ActiveTask> _taskByPartition = [];
+    private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
+    private readonly Dictionary<TopicPartition, long> _lastTimestamps = [];
+    private readonly List<ActiveTask> _pendingRestore = [];
+    private readonly List<TopicPartitionOffset> _pendingAssign = [];
+    private readonly List<TopicPartition> _pendingUnassign = [];
+    private readonly Counter _rebalances;
+    private readonly Histogram _commitLatency;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Thread _thread;
+    private IConsumer<byte[], byte[]>? _consumer;
+    private IProducer<byte[], byte[]>? _producer;
+    private IConsumer<byte[], byte[]>? _restoreConsumer;
+    private KafkaRecordCollector? _collector;
+    private ChangelogRestorer? _restorer;
+    private long _lastCommitTicks;
+    private long _lastLagTicks;
+    private long _lastLoopTicks = Stopwatch.GetTimestamp();
+    private int _uncommitted;
+    private bool _handlersEnabled = true;
+    private volatile ThreadState _state = ThreadState.Created;
+    private volatile IReadOnlyList<TaskInfo> _taskInfos = [];
+    private volatile IReadOnlyList<PartitionLag> _lags = [];
+
+    public StreamThread(
+        int index,
+        Topology topology,
+        StreamsConfig config,
+        TopicPlan plan,
+        string processId,
+        StreamsMetrics metrics,
+        TimeProvider time,
+        ILoggerFactory loggerFactory,
+        Action stateChanged)
+    {
+        Index = index;
+        _name = $"{config.ApplicationId}-StreamThread-{index}";
+        _topology = topology;
+        _config = config;
+        _plan = plan;
+        _processId = processId;
+        _metrics = metrics;
+        _time = time;
+        _logger = loggerFactory.CreateLogger<StreamThread>();
+        _stateChanged = stateChanged;
+        _exactlyOnce = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2;
+        _rebalances = metrics.Counter(MetricNames.Rebalances, _name);
+        _commitLatency = metrics.Histogram(MetricNames.CommitLatency, _name);
+        _thread = new Thread(Run) { IsBackground = true, Name = _name };
+    }
+
+    public int Index { get; }
+
+    public ThreadState State => _state;
+
+    public Exception? Error { get; private set; }
+
+    public IReadOnlyList<TaskInfo> Tasks => _taskInfos;
+
+    public IReadOnlyList<PartitionLag> Lags => _lags;
+
+    /// <summary>How long ago the loop last went round; a stuck thread (a processor that never returns) shows here.</summary>
+    public TimeSpan SinceLastLoop => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastLoopTicks));
+
+    public void Start() => _thread.Start();
+
+    public void RequestShutdown() => _stopping.Cancel();
+
+    public bool Join(TimeSpan timeout) => _thread.Join(timeout);
+
+    private void Run()
+    {
+        try
+        {
+            CreateClients();
+            SetState(ThreadState.Starting);
+            _consumer!.Subscribe(_plan.AnchorTopics);
+            _lastCommitTicks = Stopwatch.GetTimestamp();
+            while (!_stopping.IsCancellationRequested)
+            {
+                // Block briefly for the first record, then drain what is buffered without blocking, up to a bound so that
+                // punctuation and commits still run under load.
+                var record = _consumer.Consume(PollTimeout);
+                ApplyAssignmentChanges();
+                for (var burst = 0; record is not null; burst++)
+                {
+                    Process(record);
+                    if (burst == 1000)
+                    {
+                        break;
+                    }
+
+                    record = _consumer.Consume(TimeSpan.Zero);
+                    ApplyAssignmentChanges();
+                }
+
+                Maintain();
+            }
+
+            ShutDownCleanly();
+            SetState(ThreadState.Dead);
+        }
+        catch (Exception e) when (e is OperationCanceledException && _stopping.IsCancellationRequested)
+        {
+            ShutDownCleanly();
+            SetState(ThreadState.Dead);
+        }
+        catch (Exception e)
+        {
+            Error = e;
+            _logger.LogError(e, "Stream thread {Thread} stopped on a fatal error: {Message}", _name, e.Message);
+            ShutDownAfterFailure();
+            SetState(ThreadState.Error);
+        }
+    }
+
+    private void CreateClients()
+    {
+        var consumerConfig = new ConsumerConfig(new Dictionary<string, string>(_config.ClientConfig))
+        {
+            BootstrapServers = _config.BootstrapServers,
+            ClientId = $"{_name}-consumer",
+            GroupId = _config.ApplicationId,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            IsolationLevel = _exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+        };
+        if (_config.GroupInstanceId is { } instance)
+        {
+            consumerConfig.GroupInstanceId = $"{instance}-{Index}";
+        }
+
+        _consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
+            .SetPartitionsAssignedHandler(OnPartitionsAssigned)
+            .SetPartitionsRevokedHandler(OnPartitionsRevoked)
+            .SetPartitionsLostHandler(OnPartitionsLost)
+            .SetErrorHandler((_, error) => _logger.LogWarning("Consumer of {Thread}: {Error}", _name, error.Reason))
+            .Build();
+
+        var restoreConfig = new ConsumerConfig(new Dictionary<string, string>(_config.ClientConfig))
+        {
+            BootstrapServers = _config.BootstrapServers,
+            ClientId = $"{_name}-restore-consumer",
+            GroupId = $"{_config.ApplicationId}-restore",
+            EnableAutoCommit = false,
+            EnablePartitionEof = true,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            IsolationLevel = _exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+        };
+        _restoreConsumer = new ConsumerBuilder<byte[], byte[]>(restoreConfig).Build();
+
+        var producerConfig = new ProducerConfig(new Dictionary<string, string>(_config.ClientConfig))
+        {
+            BootstrapServers = _config.BootstrapServers,
+            ClientId = $"{_name}-producer",
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            Partitioner = Partitioner.Murmur2Random,
+            LingerMs = _config.ClientConfig.ContainsKey("linger.ms") ? null : 5,
+        };
+        if (_exactlyOnce)
+        {
+            producerConfig.TransactionalId = $"{_config.ApplicationId}-{_processId}-{Index}";
+            producerConfig.TransactionTimeoutMs = 60_000;
+            producerConfig.MessageTimeoutMs = 60_000;
+        }
+
+        _producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
+            .SetErrorHandler((_, error) => _logger.LogWarning("Producer of {Thread}: {Error}", _name, error.Reason))
+            .Build();
+        if (_exactlyOnce)
+        {
+            _producer.InitTransactions(KafkaTimeout);
+            _producer.BeginTransaction();
+        }
+
+        _collector = new KafkaRecordCollector(_producer, _plan.ChangelogTopics);
+        _restorer = new ChangelogRestorer(_restoreConsumer, _metrics, _logger);
+    }
+
+    private IEnumerable<TopicPartitionOffset> OnPartitionsAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> anchors)
+    {
+        if (!_handlersEnabled)
+        {
+            return anchors.Select(tp => new TopicPartitionOffset(tp, Offset.Unset));
+        }
+
+        _rebalances.Increment();
+        foreach (var anchor in anchors)
+        {
+            var subtopology = _plan.SubtopologyOfTopic[anchor.Topic];
+            var id = new TaskId(subtopology, anchor.Partition.Value);
+            var partitions = _plan.SourceTopics[subtopology].Select(topic => new TopicPartition(topic, anchor.Partition)).ToList();
+            var task = new StreamTask(id, _topology, _config, _collector!, _time, _metrics, _logger);
+            var active = new ActiveTask(task, partitions);
+            _tasks[id] = active;
+            foreach (var partition in partitions)
+            {
+                _taskByPartition[partition] = active;
+                if (partition != anchor)
+                {
+                    _pendingAssign.Add(new TopicPartitionOffset(partition, Offset.Unset));
+                }
+            }
+
+            _pendingRestore.Add(active);
+        }
+
+        _logger.LogInformation("{Thread} assigned {Partitions}", _name, string.Join(", ", anchors));
+        SetState(_pendingRestore.Count > 0 ? ThreadState.Restoring : ThreadState.Running);
+        PublishTasks();
+        return anchors.Select(tp => new TopicPartitionOffset(tp, Offset.Unset));
+    }
+
+    private void OnPartitionsRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> anchors)
+    {
+        if (!_handlersEnabled)
+        {
+            return;
+        }
+
+        _rebalances.Increment();
+        var revoked = anchors.Select(tp => _taskByPartition.GetValueOrDefault(tp.TopicPartition)).OfType<ActiveTask>().Distinct().ToList();
+        _logger.LogInformation("{Thread} revoked {Partitions}", _name, string.Join(", ", anchors.Select(a => a.TopicPartition)));
+        if (revoked.Count > 0)
+        {
+            Commit();
+            foreach (var task in revoked)
+            {
+                CloseTask(task, clean: true);
+            }
+        }
+
+        SetState(ThreadState.Rebalancing);
+        PublishTasks();
+    }
+
+    private void OnPartitionsLost(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> anchors)
+    {
+        if (!_handlersEnabled)
+        {
+            return;
+        }
+
+        _rebalances.Increment();
+        _logger.LogWarning("{Thread} lost {Partitions}: closing their tasks without committing", _name, string.Join(", ", anchors.Select(a => a.TopicPartition)));
+        if (_exactlyOnce)
+        {
+            // The open transaction holds output of every task of this thread; all of it is reprocessed by the new owners.
+            _producer!.AbortTransaction(KafkaTimeout);
+            _producer.BeginTransaction();
+            foreach (var task in _tasks.Values.ToList())
+            {
+                CloseTask(task, clean: false);
+            }
+        }
+        else
+        {
+            foreach (var task in anchors.Select(tp => _taskByPartition.GetValueOrDefault(tp.TopicPartition)).OfType<ActiveTask>().Distinct().ToList())
+            {
+                CloseTask(task, clean: false);
+            }
+        }
+
+        SetState(ThreadState.Rebalancing);
+        PublishTasks();
+    }
+
+    /// <summary>
+    /// Reads the secondary partitions of newly assigned tasks and drops those of revoked ones (librdkafka forbids
+    /// changing the assignment inside rebalance handlers), then restores new tasks before any of their records run.
+    /// </summary>
+    private void ApplyAssignmentChanges()
+    {
+        if (_pendingUnassign.Count > 0)
+        {
+            var owned = new HashSet<TopicPartition>(_consumer!.Assignment);
+            var toDrop = _pendingUnassign.Where(owned.Contains).ToList();
+            if (toDrop.Count > 0)
+            {
+                _consumer.IncrementalUnassign(toDrop);
+            }
+
+            _pendingUnassign.Clear();
+        }
+
+        if (_pendingAssign.Count > 0)
+        {
+            _consumer!.IncrementalAssign(_pendingAssign);
+            _pendingAssign.Clear();
+        }
+
+        if (_pendingRestore.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var task in _pendingRestore.ToList())
+        {
+            RestoreAndStart(task);
+            _pendingRestore.Remove(task);
+        }
+
+        SetState(ThreadState.Running);
+        PublishTasks();
+    }
+
+    private void RestoreAndStart(ActiveTask active)
+    {
+        var task = active.Task;
+        var checkpoint = TaskCheckpoint.Read(task.StateDirectory);
+        foreach (var store in task.Stores.Values)
+        {
+            // Local data of a logged store is only trusted up to a checkpoint; without one it is rebuilt from scratch.
+            if (store.IsPersistent && store.IsLogged && !checkpoint.ContainsKey(store.Name))
+            {
+                var directory = StateStoreBase.DirectoryFor(task.StateDirectory, store.Name);
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+        }
+
+        task.InitializeStores();
+        foreach (var store in task.Stores.Values.Where(store => store.IsLogged))
+        {
+            var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
+            long? start = store.IsPersistent && checkpoint.TryGetValue(store.Name, out var offset) ? offset + 1 : null;
+            if (_restorer!.Restore(store, changelog, start, _stopping.Token) is { } restored)
+            {
+                active.ChangelogOffsets[store.Name] = restored;
+            }
+        }
+
+        if (_exactlyOnce)
+        {
+            // Under exactly-once a checkpoint is only valid after a clean close: a crash must find none and rebuild.
+            TaskCheckpoint.Delete(task.StateDirectory);
+        }
+
+        task.InitializeProcessors();
+        active.Running = true;
+        _logger.LogInformation("{Thread} started task {Task}", _name, task.Id);
+    }
+
+    private void Process(ConsumeResult<byte[], byte[]> record)
+    {
+        if (record.IsPartitionEOF)
+        {
+            return;
+        }
+
+        var partition = record.TopicPartition;
+        if (!_taskByPartition.TryGetValue(partition, out var active) || !active.Running)
+        {
+            // A partition being dropped after a revocation: its new owner reads it from the committed offset.
+            return;
+        }
+
+        active.Task.Process(record);
+        _nextOffsets[partition] = record.Offset.Value + 1;
+        _lastTimestamps[partition] = record.Message.Timestamp.UnixTimestampMs;
+        _uncommitted++;
+    }
+
+    private void Maintain()
+    {
+        var now = Stopwatch.GetTimestamp();
+        Interlocked.Exchange(ref _lastLoopTicks, now);
+        _collector!.ThrowIfFailed();
+        var commitRequested = false;
+        foreach (var active in _tasks.Values)
+        {
+            if (active.Running)
+            {
+                active.Task.PunctuateWallClock();
+                commitRequested |= active.Task.CommitRequested;
+            }
+        }
+
+        if (commitRequested || Stopwatch.GetElapsedTime(_lastCommitTicks) >= _config.EffectiveCommitInterval)
+        {
+            Commit();
+        }
+
+        if (now - _lastLagTicks >= LagRefreshTicks)
+        {
+            _lastLagTicks = now;
+            RefreshLags();
+        }
+    }
+
+    /// <summary>The commit path. Output first, then input offsets, so that nothing is marked consumed before its results are durable.</summary>
+    private void Commit()
+    {
+        var started = Stopwatch.GetTimestamp();
+        var offsets = _nextOffsets.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)).ToList();
+        if (_exactlyOnce)
+        {
+            if (offsets.Count > 0)
+            {
+                _producer!.SendOffsetsToTransaction(offsets, _consumer!.ConsumerGroupMetadata, KafkaTimeout);
+            }
+
+            _producer!.CommitTransaction(KafkaTimeout);
+            _producer.BeginTransaction();
+            _collector!.ThrowIfFailed();
+        }
+        else
+        {
+            var unsent = _producer!.Flush(KafkaTimeout);
+            if (unsent > 0)
+            {
+                throw new StreamsException($"{unsent} records were still unacknowledged after {KafkaTimeout.TotalSeconds} s; not committing.");
+            }
+
+            _collector!.ThrowIfFailed();
+            foreach (var active in _tasks.Values.Where(task => task.Running))
+            {
+                active.Task.Flush();
+            }
+
+            if (offsets.Count > 0)
+            {
+                _consumer!.Commit(offsets);
+            }
+
+            foreach (var active in _tasks.Values.Where(task => task.Running))
+            {
+                WriteCheckpoint(active);
+            }
+        }
+
+        foreach (var active in _tasks.Values)
+        {
+            active.Task.CommitRequested = false;
+        }
+
+        _uncommitted = 0;
+        _lastCommitTicks = Stopwatch.GetTimestamp();
+        _commitLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    private void WriteCheckpoint(ActiveTask active)
+    {
+        var offsets = new Dictionary<string, long>();
+        foreach (var store in active.Task.Stores.Values.Where(store => store.IsLogged && store.IsPersistent))
+        {
+            var changelog = StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name);
+            if (_collector!.ChangelogOffset(changelog, active.Task.Id.Partition) is { } written)
+            {
+                active.ChangelogOffsets[store.Name] = Math.Max(written, active.ChangelogOffsets.GetValueOrDefault(store.Name, -1));
+            }
+
+            if (active.ChangelogOffsets.TryGetValue(store.Name, out var offset))
+            {
+                offsets[store.Name] = offset;
+            }
+            else
+            {
+                // Nothing written or restored yet: an empty store is in sync with an empty changelog.
+                offsets[store.Name] = -1;
+            }
+        }
+
+        if (offsets.Count > 0)
+        {
+            TaskCheckpoint.Write(active.Task.StateDirectory, offsets);
+        }
+    }
+
+    private void CloseTask(ActiveTask active, bool clean)
+    {
+        if (clean && active.Running)
+        {
+            active.Task.Flush();
+            WriteCheckpoint(active);
+        }
+
+        active.Task.Dispose();
+        _tasks.Remove(active.Task.Id);
+        _pendingRestore.Remove(active);
+        foreach (var partition in active.Partitions)
+        {
+            _taskByPartition.Remove(partition);
+            _nextOffsets.Remove(partition);
+            _lastTimestamps.Remove(partition);
+            _pendingUnassign.Add(partition);
+        }
+
+        _logger.LogInformation("{Thread} closed task {Task} ({Mode})", _name, active.Task.Id, clean ? "clean" : "dirty");
+    }
+
+    private void ShutDownCleanly()
+    {
+        SetState(ThreadState.PendingShutdown);
+        try
+        {
+            if (_tasks.Count > 0)
+            {
+                Commit();
+            }
+
+            foreach (var task in _tasks.Values.ToList())
+            {
+                CloseTask(task, clean: true);
+            }
+
+            _handlersEnabled = false;
+            if (_exactlyOnce)
+            {
+                _producer?.AbortTransaction(KafkaTimeout);
+            }
+
+            // Leaves the group, unless static membership keeps the member's partitions for its return.
+            _consumer?.Close();
+        }
+        finally
+        {
+            DisposeClients();
+            PublishTasks();
+        }
+    }
+
+    private void ShutDownAfterFailure()
+    {
+        _handlersEnabled = false;
+        try
+        {
+            if (_exactlyOnce)
+            {
+                _producer?.AbortTransaction(KafkaTimeout);
+            }
+        }
+        catch (KafkaException e)
+        {
+            _logger.LogWarning(e, "Could not abort the transaction of {Thread}", _name);
+        }
+
+        foreach (var task in _tasks.Values.ToList())
+        {
+            try
+            {
+                CloseTask(task, clean: false);
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Could not close task {Task}", task.Task.Id);
+            }
+        }
+
+        try
+        {
+            _consumer?.Close();
+        }
+        catch (KafkaException e)
+        {
+            _logger.LogWarning(e, "Could not close the consumer of {Thread}", _name);
+        }
+
+        DisposeClients();
+        PublishTasks();
+    }
+
+    private void DisposeClients()
+    {
+        _consumer?.Dispose();
+        _restoreConsumer?.Dispose();
+        _producer?.Dispose();
+        _consumer = null;
+        _restoreConsumer = null;
+        _producer = null;
+    }
+
+    private void RefreshLags()
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var lags = new List<PartitionLag>(_taskByPartition.Count);
+        foreach (var (partition, active) in _taskByPartition)
+        {
+            var watermarks = _consumer!.GetWatermarkOffsets(partition);
+            var end = watermarks.High.Value;
+            if (end < 0)
+            {
+                continue;
+            }
+
+            var position = _nextOffsets.TryGetValue(partition, out var next) ? next : Math.Max(0, _consumer.Position(partition).Value);
+            var records = Math.Max(0, end - position);
+            var seconds = records > 0 && _lastTimestamps.TryGetValue(partition, out var timestamp) ? Math.Max(0, now - timestamp) / 1000.0 : 0;
+            lags.Add(new PartitionLag(partition.Topic, partition.Partition.Value, records, seconds, position, end, active.Task.Id));
+        }
+
+        _lags = lags;
+    }
+
+    private void PublishTasks() =>
+        _taskInfos = _tasks.Values.Select(task => new TaskInfo(task.Task.Id, task.Running, task.Partitions.Select(p => $"{p.Topic}-{p.Partition.Value}").ToList())).ToList();
+
+    private void SetState(ThreadState state)
+    {
+        if (_state == state)
+        {
+            return;
+        }
+
+        _state = state;
+        _stateChanged();
+    }
+
+    private sealed class ActiveTask(StreamTask task, IReadOnlyList<TopicPartition> partitions)
+    {
+        public StreamTask Task { get; } = task;
+
+        public IReadOnlyList<TopicPartition> Partitions { get; } = partitions;
+
+        public bool Running { get; set; }
+
+        /// <summary>The changelog offset each logged store reflects (restored or acknowledged), for checkpoints.</summary>
+        public Dictionary<string, long> ChangelogOffsets { get; } = [];
+    }
+}
+
+/// <summary>The life cycle of a stream thread.</summary>
+internal enum ThreadState
+{
+    Created,
+    Starting,
+    Restoring,
+    Rebalancing,
+    Running,
+    PendingShutdown,
+    Dead,
+    Error,
+}
+
+/// <summary>A task of a running instance: its id, whether it is restored and processing, and its input partitions.</summary>
+public sealed record TaskInfo(TaskId Id, bool Running, IReadOnlyList<string> Partitions);
+
+/// <summary>
+/// Consumer lag of one input partition: records between the position and the end of the log, and in seconds the age
+/// (by wall clock) of the last processed record's event time while records are waiting (0 when caught up).
+/// </summary>
+public sealed record PartitionLag(string Topic, int Partition, long Records, double Seconds, long Position, long EndOffset, TaskId Task);

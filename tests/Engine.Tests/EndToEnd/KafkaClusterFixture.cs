@@ -1,0 +1,160 @@
+using System.Net.Sockets;
+using Confluent.Kafka;
+using Streams.Engine.Embedded;
+using Streams.Engine.Runtime;
+using Testcontainers.Kafka;
+
+namespace Streams.Engine.Tests.EndToEnd;
+
+/// <summary>
+/// The broker for end-to-end tests, chosen once per run: the cluster in KAFKA_BOOTSTRAP_SERVERS if set; else Kafka in
+/// Docker through Testcontainers if a Docker engine answers; else the embedded cluster. The same tests run on all three.
+/// </summary>
+public sealed class KafkaClusterFixture : IAsyncLifetime
+{
+    private EmbeddedKafkaCluster? _embedded;
+    private KafkaContainer? _container;
+    private KafkaTopicAdmin? _admin;
+
+    public BrokerKind Kind { get; private set; }
+
+    public string BootstrapServers { get; private set; } = "";
+
+    public ITopicAdmin TopicAdmin => (ITopicAdmin?)_admin ?? _embedded!.TopicAdmin;
+
+    /// <summary>Client settings that make group membership changes quick in tests.</summary>
+    public Dictionary<string, string> ClientConfig { get; } = new()
+    {
+        ["session.timeout.ms"] = "6000",
+        ["heartbeat.interval.ms"] = "500",
+    };
+
+    public static BrokerKind ChooseKind() =>
+        !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP_SERVERS")) ? BrokerKind.External
+        : DockerEngineAnswers() ? BrokerKind.Testcontainers
+        : BrokerKind.Embedded;
+
+    public async Task InitializeAsync()
+    {
+        Kind = ChooseKind();
+        switch (Kind)
+        {
+            case BrokerKind.External:
+                BootstrapServers = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP_SERVERS")!;
+                break;
+            case BrokerKind.Testcontainers:
+                _container = new KafkaBuilder("confluentinc/cp-kafka:7.6.1").Build();
+                await _container.StartAsync();
+                BootstrapServers = _container.GetBootstrapAddress();
+                break;
+            default:
+                _embedded = new EmbeddedKafkaCluster();
+                BootstrapServers = _embedded.BootstrapServers;
+                break;
+        }
+
+        if (_embedded is null)
+        {
+            _admin = new KafkaTopicAdmin([new("bootstrap.servers", BootstrapServers)]);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin?.Dispose();
+        _embedded?.Dispose();
+        if (_container is not null)
+        {
+            await _container.DisposeAsync();
+        }
+    }
+
+    public async Task CreateTopicAsync(string name, int partitions) =>
+        await TopicAdmin.CreateTopicsAsync([new TopicSpec(name, partitions)], CancellationToken.None);
+
+    public StreamsConfig StreamsConfig(string applicationId, string stateDir, ProcessingGuarantee guarantee = ProcessingGuarantee.AtLeastOnce) => new()
+    {
+        ApplicationId = applicationId,
+        BootstrapServers = BootstrapServers,
+        StateDir = stateDir,
+        ProcessingGuarantee = guarantee,
+        CommitInterval = TimeSpan.FromMilliseconds(200),
+        ClientConfig = new Dictionary<string, string>(ClientConfig),
+    };
+
+    public IProducer<TKey, TValue> Producer<TKey, TValue>(ISerializer<TKey> keys, ISerializer<TValue> values) =>
+        new ProducerBuilder<TKey, TValue>(new ProducerConfig { BootstrapServers = BootstrapServers, LingerMs = 5, Partitioner = Partitioner.Murmur2Random })
+            .SetKeySerializer(keys).SetValueSerializer(values).Build();
+
+    /// <summary>Reads a topic from the beginning (committed records only) until <paramref name="done"/> holds or the timeout passes.</summary>
+    public List<ConsumeResult<TKey, TValue>> ReadUntil<TKey, TValue>(
+        string topic,
+        IDeserializer<TKey> keys,
+        IDeserializer<TValue> values,
+        Func<IReadOnlyList<ConsumeResult<TKey, TValue>>, bool> done,
+        TimeSpan timeout)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = BootstrapServers,
+            GroupId = "reader-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+        };
+        using var consumer = new ConsumerBuilder<TKey, TValue>(config).SetKeyDeserializer(keys).SetValueDeserializer(values).Build();
+        consumer.Subscribe(topic);
+        var records = new List<ConsumeResult<TKey, TValue>>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (!done(records) && DateTime.UtcNow < deadline)
+        {
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (record is not null && !record.IsPartitionEOF)
+            {
+                records.Add(record);
+            }
+        }
+
+        consumer.Close();
+        return records;
+    }
+
+    private static bool DockerEngineAnswers()
+    {
+        var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        var socketPath = host is { Length: > 0 } && host.StartsWith("unix://", StringComparison.Ordinal) ? host["unix://".Length..] : "/var/run/docker.sock";
+        if (host is { Length: > 0 } && !host.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (!File.Exists(socketPath))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
+
+public enum BrokerKind
+{
+    Embedded,
+    Testcontainers,
+    External,
+}
+
+[CollectionDefinition(Name)]
+public sealed class KafkaCollection : ICollectionFixture<KafkaClusterFixture>
+{
+    public const string Name = "Kafka";
+}

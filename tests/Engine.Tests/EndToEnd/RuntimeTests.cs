@@ -1,0 +1,113 @@
+using Confluent.Kafka;
+using Streams.Engine.Dsl;
+using Streams.Engine.Metrics;
+using Streams.Engine.Runtime;
+using Streams.Engine.Serialization;
+using Streams.Engine.State;
+using Xunit.Abstractions;
+
+namespace Streams.Engine.Tests.EndToEnd;
+
+[Collection(KafkaCollection.Name)]
+public sealed class RuntimeTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+{
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+    private const long T0 = TestTime.T0;
+
+    private static Graph.Topology WindowedCount(string input, string outputTopic)
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream(input, Serdes.String, Serdes.String)
+            .GroupByKey()
+            .WindowedBy(TimeWindows.OfSizeWithGrace(Minute, TimeSpan.FromMinutes(10)))
+            .Count(Materialized.As("counts"))
+            .ToStream()
+            .To(outputTopic);
+        return builder.Build();
+    }
+
+    [Theory]
+    [InlineData(ProcessingGuarantee.AtLeastOnce)]
+    [InlineData(ProcessingGuarantee.ExactlyOnceV2)]
+    public async Task A_windowed_count_over_100000_records_on_4_partitions_matches_the_expected_counts_exactly(ProcessingGuarantee guarantee)
+    {
+        var input = Name("events");
+        var outputTopic = Name("counts");
+        await Kafka.CreateTopicAsync(input, 4);
+        await Kafka.CreateTopicAsync(outputTopic, 4);
+        var expected = new Dictionary<(string Key, long Start), long>();
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
+        {
+            for (var i = 0; i < 100_000; i++)
+            {
+                var key = $"user-{i % 1000}";
+                var timestamp = T0 + (i * 7919L % 600_000);   // spread over ten one-minute windows
+                producer.Produce(input, new Message<string, string> { Key = key, Value = "e", Timestamp = new Timestamp(timestamp, TimestampType.CreateTime) });
+                var start = timestamp - timestamp % 60_000;
+                expected[(key, start)] = expected.GetValueOrDefault((key, start)) + 1;
+            }
+
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        await using var streams = new KafkaStreams(WindowedCount(input, outputTopic), Kafka.StreamsConfig(Name("count-app"), StateDir("a"), guarantee), Kafka.TopicAdmin);
+        await streams.StartAsync();
+
+        // The last update of each window carries its final count; updates of one key stay in order in one partition.
+        var serde = WindowedSerdes.TimeWindowed(Serdes.String, Minute);
+        var latest = new Dictionary<(string Key, long Start), long>();
+        var updates = Kafka.ReadUntil(outputTopic, serde, Serdes.Int64, records =>
+        {
+            foreach (var record in records.Skip(latest.Count == 0 ? 0 : records.Count - 1))
+            {
+                latest[(record.Message.Key.Key, record.Message.Key.Window.Start)] = record.Message.Value;
+            }
+
+            return records.Count >= 100_000;
+        }, TimeSpan.FromMinutes(3));
+        output.WriteLine($"{guarantee}: {updates.Count} updates, state {streams.State}");
+
+        Assert.Equal(StreamsState.Running, streams.State);
+        Assert.Equal(100_000, updates.Count);
+        var final = updates.GroupBy(r => (r.Message.Key.Key, r.Message.Key.Window.Start)).ToDictionary(g => g.Key, g => g.Last().Message.Value);
+        Assert.Equal(expected.Count, final.Count);
+        Assert.All(expected, kv => Assert.Equal(kv.Value, final[kv.Key]));
+        Assert.Equal(100_000, streams.Metrics.CounterValue(MetricNames.RecordsConsumed, input));
+    }
+
+    [Fact]
+    public async Task A_poison_record_lands_in_the_dead_letter_topic_with_its_headers_while_the_records_around_it_are_processed()
+    {
+        var input = Name("amounts");
+        var outputTopic = Name("doubled");
+        var deadLetters = Name("dlq");
+        await Kafka.CreateTopicAsync(input, 2);
+        await Kafka.CreateTopicAsync(outputTopic, 2);
+        var builder = new StreamsBuilder();
+        builder.Stream(input, Serdes.String, Serdes.Int64).MapValues(amount => amount * 2).To(outputTopic, Serdes.String, Serdes.Int64);
+        var config = Kafka.StreamsConfig(Name("dlq-app"), StateDir("a"));
+        config.DeadLetterTopic = deadLetters;
+        await using var streams = new KafkaStreams(builder.Build(), config, Kafka.TopicAdmin);
+        await streams.StartAsync();
+
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.ByteArray))
+        {
+            producer.Produce(new TopicPartition(input, 0), new Message<string, byte[]> { Key = "a", Value = Serdes.Int64.Serialize(1, default) });
+            producer.Produce(new TopicPartition(input, 0), new Message<string, byte[]> { Key = "poison", Value = [1, 2, 3] });
+            producer.Produce(new TopicPartition(input, 0), new Message<string, byte[]> { Key = "c", Value = Serdes.Int64.Serialize(3, default) });
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
+
+        var doubled = Kafka.ReadUntil(outputTopic, Deserializers.Utf8, Serdes.Int64, records => records.Count >= 2, TimeSpan.FromSeconds(60));
+        var dead = Kafka.ReadUntil(deadLetters, Deserializers.Utf8, Deserializers.ByteArray, records => records.Count >= 1, TimeSpan.FromSeconds(30));
+
+        Assert.Equal([2L, 6L], doubled.Select(r => r.Message.Value).Order());
+        var letter = Assert.Single(dead);
+        Assert.Equal("poison", letter.Message.Key);
+        Assert.Equal(new byte[] { 1, 2, 3 }, letter.Message.Value);
+        string Header(string key) => System.Text.Encoding.UTF8.GetString(letter.Message.Headers.GetLastBytes(key));
+        Assert.Equal("deserialization", Header(DeadLetterHeaders.Stage));
+        Assert.Equal((input, "0", "1"), (Header(DeadLetterHeaders.SourceTopic), Header(DeadLetterHeaders.SourcePartition), Header(DeadLetterHeaders.SourceOffset)));
+        Assert.Contains("8 bytes", Header(DeadLetterHeaders.ErrorMessage));
+    }
+}
