@@ -430,6 +430,24 @@ internal sealed class StreamThread
     /// <summary>The commit path. Output first, then input offsets, so that nothing is marked consumed before its results are durable.</summary>
     private void Commit()
     {
+        try
+        {
+            CommitOrThrow();
+        }
+        catch (KafkaException e) when (IsGroupInTransition(e.Error.Code))
+        {
+            // The group is rebalancing: keep the offsets pending and commit at the next interval (or in the
+            // revocation handler, which runs with the generation still valid). Nothing is checkpointed meanwhile.
+            _logger.LogDebug("{Thread} postponed a commit: {Reason}", _name, e.Error.Reason);
+            _lastCommitTicks = Stopwatch.GetTimestamp();
+        }
+    }
+
+    private static bool IsGroupInTransition(ErrorCode code) =>
+        code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId or ErrorCode.Local_State;
+
+    private void CommitOrThrow()
+    {
         var started = Stopwatch.GetTimestamp();
         var offsets = _nextOffsets.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)).ToList();
         if (_exactlyOnce)

@@ -1,0 +1,129 @@
+using Confluent.Kafka;
+using Streams.Engine.Dsl;
+using Streams.Engine.Metrics;
+using Streams.Engine.Runtime;
+using Streams.Engine.Serialization;
+using Xunit.Abstractions;
+
+namespace Streams.Engine.Tests.EndToEnd;
+
+[Collection(KafkaCollection.Name)]
+public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+{
+    private const int Keys = 40;
+
+    private static Graph.Topology CountPerKey(string input, string outputTopic)
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream(input, Serdes.String, Serdes.String)
+            .GroupByKey()
+            .Count(Materialized.As("counts"))
+            .ToStream()
+            .To(outputTopic, Serdes.String, Serdes.Int64);
+        return builder.Build();
+    }
+
+    private void Produce(string topic, int timesPerKey)
+    {
+        using var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8);
+        for (var round = 0; round < timesPerKey; round++)
+        {
+            for (var key = 0; key < Keys; key++)
+            {
+                producer.Produce(topic, new Message<string, string> { Key = $"key-{key}", Value = "x" });
+            }
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>Reads the output until every key's latest count is <paramref name="count"/>; returns all updates read.</summary>
+    private List<ConsumeResult<string, long>> ReadUntilAllKeysCount(string topic, long count)
+    {
+        var latest = new Dictionary<string, long>();
+        var read = 0;
+        return Kafka.ReadUntil(topic, Deserializers.Utf8, Serdes.Int64, records =>
+        {
+            for (; read < records.Count; read++)
+            {
+                latest[records[read].Message.Key] = records[read].Message.Value;
+            }
+
+            return latest.Count == Keys && latest.Values.All(value => value == count);
+        }, TimeSpan.FromSeconds(90));
+    }
+
+    private static Dictionary<string, long> Latest(IEnumerable<ConsumeResult<string, long>> updates) =>
+        updates.GroupBy(r => r.Message.Key).ToDictionary(g => g.Key, g => g.Last().Message.Value);
+
+    [Fact]
+    public async Task Two_instances_split_the_partitions_and_the_survivor_takes_over_and_restores_the_state_of_a_closed_one()
+    {
+        var input = Name("clicks");
+        var outputTopic = Name("click-counts");
+        await Kafka.CreateTopicAsync(input, 4);
+        await Kafka.CreateTopicAsync(outputTopic, 4);
+        var application = Name("failover-app");
+        await using var first = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("first")), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "first"));
+        await using var second = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("second")), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
+        await first.StartAsync();
+        await WaitForRunningAsync(first);
+        await second.StartAsync();
+        await WaitForAsync(
+            () => first.State == StreamsState.Running && second.State == StreamsState.Running && first.Tasks.Count == 2 && second.Tasks.Count == 2,
+            TimeSpan.FromSeconds(60),
+            "the two instances to share the four tasks");
+
+        Produce(input, 3);
+        Assert.Equal(Keys, Latest(ReadUntilAllKeysCount(outputTopic, 3)).Count);
+
+        var secondTasks = second.Tasks.Select(task => task.Id).ToHashSet();
+        Assert.True(await second.CloseAsync(TimeSpan.FromSeconds(30)));
+        await WaitForAsync(() => first.State == StreamsState.Running && first.Tasks.Count == 4, TimeSpan.FromSeconds(60), "the survivor to own all tasks");
+        Produce(input, 2);
+
+        var latest = Latest(ReadUntilAllKeysCount(outputTopic, 5));
+        output.WriteLine($"restored on takeover: {first.Metrics.CounterTotal(MetricNames.RestoredRecords)} records; took over {string.Join(", ", secondTasks)}");
+        Assert.All(latest.Values, count => Assert.Equal(5, count));
+        Assert.True(first.Metrics.CounterTotal(MetricNames.RestoredRecords) > 0, "the survivor rebuilt the taken-over stores from their changelogs");
+        Assert.Equal(StreamsState.Running, first.State);
+    }
+
+    [Fact]
+    public async Task A_restart_under_at_least_once_resumes_from_committed_offsets_and_restores_state_from_the_changelog()
+    {
+        var input = Name("clicks");
+        var outputTopic = Name("click-counts");
+        await Kafka.CreateTopicAsync(input, 2);
+        await Kafka.CreateTopicAsync(outputTopic, 2);
+        var application = Name("restart-app");
+
+        await using (var firstRun = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk-a")), Kafka.TopicAdmin))
+        {
+            await firstRun.StartAsync();
+            Produce(input, 3);
+            ReadUntilAllKeysCount(outputTopic, 3);
+            Assert.True(await firstRun.CloseAsync());
+        }
+
+        // A new machine: empty local state, so every store is rebuilt from its changelog.
+        await using (var onNewDisk = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk-b")), Kafka.TopicAdmin))
+        {
+            await onNewDisk.StartAsync();
+            await WaitForRunningAsync(onNewDisk);
+            Produce(input, 2);
+            var updates = ReadUntilAllKeysCount(outputTopic, 5);
+            Assert.Equal(5 * Keys, updates.Count);   // nothing before the committed offsets was processed again
+            Assert.Equal(3 * Keys, onNewDisk.Metrics.CounterTotal(MetricNames.RestoredRecords));
+            Assert.True(await onNewDisk.CloseAsync());
+        }
+
+        // Back on the first disk: its checkpoint is behind, so only the newer changelog records are restored.
+        await using var back = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk-a")), Kafka.TopicAdmin);
+        await back.StartAsync();
+        await WaitForRunningAsync(back);
+        Produce(input, 1);
+        Assert.All(Latest(ReadUntilAllKeysCount(outputTopic, 6)).Values, count => Assert.Equal(6, count));
+        Assert.Equal(2 * Keys, back.Metrics.CounterTotal(MetricNames.RestoredRecords));
+    }
+}
