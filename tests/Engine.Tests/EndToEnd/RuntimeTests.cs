@@ -73,6 +73,43 @@ public sealed class RuntimeTests(KafkaClusterFixture kafka, ITestOutputHelper ou
         Assert.Equal(expected.Count, final.Count);
         Assert.All(expected, kv => Assert.Equal(kv.Value, final[kv.Key]));
         Assert.Equal(100_000, streams.Metrics.CounterValue(MetricNames.RecordsConsumed, input));
+
+        // Caught up: every input partition reports its end offset and no lag.
+        await WaitForAsync(() => streams.Lags.Count(lag => lag.Topic == input && lag.Records == 0 && lag.EndOffset > 0) == 4, TimeSpan.FromSeconds(10), "lag to reach zero");
+        Assert.Equal(100_000, streams.Lags.Where(lag => lag.Topic == input).Sum(lag => lag.EndOffset));
+        Assert.Contains(streams.Metrics.Histograms(), h => h.Name == MetricNames.CommitLatency && h.Histogram.Count > 0);
+    }
+
+    [Fact]
+    public async Task Under_the_fail_policy_a_poison_record_stops_the_instance_in_the_error_state_naming_the_record()
+    {
+        var input = Name("amounts");
+        await Kafka.CreateTopicAsync(input, 1);
+        var builder = new StreamsBuilder();
+        builder.Stream(input, Serdes.String, Serdes.Int64).To(Name("out"), Serdes.String, Serdes.Int64);
+        var config = Kafka.StreamsConfig(Name("fail-app"), StateDir("a"));
+        config.DeserializationErrorPolicy = ErrorPolicy.Fail;
+        await Kafka.CreateTopicAsync(Name("out"), 1);
+        await using var streams = new KafkaStreams(builder.Build(), config, Kafka.TopicAdmin);
+        var states = new List<StreamsState>();
+        streams.StateChanged += (_, next) => { lock (states) { states.Add(next); } };
+        await streams.StartAsync();
+
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.ByteArray))
+        {
+            producer.Produce(input, new Message<string, byte[]> { Key = "poison", Value = [7] });
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
+
+        await WaitForAsync(() => streams.State == StreamsState.Error, TimeSpan.FromSeconds(60), "the error state");
+        Assert.Contains($"{input}[0]@0", streams.Error!.Message);
+        lock (states)
+        {
+            Assert.Equal(StreamsState.Error, states[^1]);
+        }
+
+        Assert.True(await streams.CloseAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(StreamsState.Error, streams.State);
     }
 
     [Fact]
