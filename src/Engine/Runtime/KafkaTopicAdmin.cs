@@ -33,7 +33,10 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
 
     public async Task CreateTopicsAsync(IEnumerable<TopicSpec> topics, CancellationToken cancellationToken)
     {
-        var specifications = topics.Select(topic => new TopicSpecification
+        // Only what is missing: pre-created topics then need no create permission (nor a CreateTopics API).
+        var wanted = topics.ToList();
+        var existing = await PartitionCountsAsync(wanted.Select(topic => topic.Name), cancellationToken).ConfigureAwait(false);
+        var specifications = wanted.Where(topic => !existing.ContainsKey(topic.Name)).Select(topic => new TopicSpecification
         {
             Name = topic.Name,
             NumPartitions = topic.Partitions,
