@@ -130,22 +130,34 @@ internal sealed class StreamThread
 
                 Maintain();
             }
-
-            ShutDownCleanly();
-            SetState(ThreadState.Dead);
         }
-        catch (Exception e) when (e is OperationCanceledException && _stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Asked to stop while restoring: shut down as usual.
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            return;
+        }
+
+        try
         {
             ShutDownCleanly();
             SetState(ThreadState.Dead);
         }
         catch (Exception e)
         {
-            Error = e;
-            _logger.LogError(e, "Stream thread {Thread} stopped on a fatal error: {Message}", _name, e.Message);
-            ShutDownAfterFailure();
-            SetState(ThreadState.Error);
+            Fail(e);
         }
+    }
+
+    private void Fail(Exception error)
+    {
+        Error = error;
+        _logger.LogError(error, "Stream thread {Thread} stopped on a fatal error: {Message}", _name, error.Message);
+        ShutDownAfterFailure();
+        SetState(ThreadState.Error);
     }
 
     private void CreateClients()
@@ -171,6 +183,7 @@ internal sealed class StreamThread
             .SetPartitionsRevokedHandler(OnPartitionsRevoked)
             .SetPartitionsLostHandler(OnPartitionsLost)
             .SetErrorHandler((_, error) => _logger.LogWarning("Consumer of {Thread}: {Error}", _name, error.Reason))
+            .SetLogHandler((_, message) => LogClientMessage(message))
             .Build();
 
         var restoreConfig = new ConsumerConfig(new Dictionary<string, string>(_config.ClientConfig))
@@ -183,7 +196,7 @@ internal sealed class StreamThread
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = _exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
         };
-        _restoreConsumer = new ConsumerBuilder<byte[], byte[]>(restoreConfig).Build();
+        _restoreConsumer = new ConsumerBuilder<byte[], byte[]>(restoreConfig).SetLogHandler((_, message) => LogClientMessage(message)).Build();
 
         var producerConfig = new ProducerConfig(new Dictionary<string, string>(_config.ClientConfig))
         {
@@ -203,6 +216,7 @@ internal sealed class StreamThread
 
         _producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
             .SetErrorHandler((_, error) => _logger.LogWarning("Producer of {Thread}: {Error}", _name, error.Reason))
+            .SetLogHandler((_, message) => LogClientMessage(message))
             .Build();
         if (_exactlyOnce)
         {
@@ -212,6 +226,22 @@ internal sealed class StreamThread
 
         _collector = new KafkaRecordCollector(_producer, _plan.ChangelogTopics);
         _restorer = new ChangelogRestorer(_restoreConsumer, _metrics, _logger);
+    }
+
+    /// <summary>
+    /// librdkafka's own log lines, into the host's logging. Configuration warnings are expected: one
+    /// <see cref="StreamsConfig.ClientConfig"/> serves every client, so consumer settings reach the producer too.
+    /// </summary>
+    private void LogClientMessage(LogMessage message)
+    {
+        var level = message.Facility == "CONFWARN" ? LogLevel.Debug : message.Level switch
+        {
+            <= SyslogLevel.Error => LogLevel.Error,
+            SyslogLevel.Warning => LogLevel.Warning,
+            SyslogLevel.Debug => LogLevel.Debug,
+            _ => LogLevel.Information,
+        };
+        _logger.Log(level, "librdkafka {Client} {Facility}: {Message}", message.Name, message.Facility, message.Message);
     }
 
     private IEnumerable<TopicPartitionOffset> OnPartitionsAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> anchors)
