@@ -173,8 +173,11 @@ public static class MetricNames
     /// <summary>Histogram, seconds a commit took; label: thread.</summary>
     public const string CommitLatency = "commit-latency";
 
-    /// <summary>Rebalances a stream thread went through (partitions assigned or revoked); label: thread.</summary>
+    /// <summary>Rebalances a stream thread completed (one per assignment it received, even an unchanged one); label: thread.</summary>
     public const string Rebalances = "rebalances";
+
+    /// <summary>Input partitions a stream thread gave up in rebalances (revoked or lost): how much work moved; label: thread.</summary>
+    public const string PartitionsRevoked = "partitions-revoked";
 
     /// <summary>Gauge, changelog records still to restore; label: store.</summary>
     public const string RestoreRemaining = "restore-remaining-records";

@@ -39,6 +39,7 @@ internal sealed class StreamThread
     private readonly List<TopicPartitionOffset> _pendingAssign = [];
     private readonly List<TopicPartition> _pendingUnassign = [];
     private readonly Counter _rebalances;
+    private readonly Counter _partitionsRevoked;
     private readonly Histogram _commitLatency;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _thread;
@@ -79,6 +80,7 @@ internal sealed class StreamThread
         _stateChanged = stateChanged;
         _exactlyOnce = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2;
         _rebalances = metrics.Counter(MetricNames.Rebalances, _name);
+        _partitionsRevoked = metrics.Counter(MetricNames.PartitionsRevoked, _name);
         _commitLatency = metrics.Histogram(MetricNames.CommitLatency, _name);
         _thread = new Thread(Run) { IsBackground = true, Name = _name };
     }
@@ -285,7 +287,7 @@ internal sealed class StreamThread
             return;
         }
 
-        _rebalances.Increment();
+        _partitionsRevoked.Increment(anchors.Count);
         var revoked = anchors.Select(tp => _taskByPartition.GetValueOrDefault(tp.TopicPartition)).OfType<ActiveTask>().Distinct().ToList();
         _logger.LogInformation("{Thread} revoked {Partitions}", _name, string.Join(", ", anchors.Select(a => a.TopicPartition)));
         if (revoked.Count > 0)
@@ -308,7 +310,7 @@ internal sealed class StreamThread
             return;
         }
 
-        _rebalances.Increment();
+        _partitionsRevoked.Increment(anchors.Count);
         _logger.LogWarning("{Thread} lost {Partitions}: closing their tasks without committing", _name, string.Join(", ", anchors.Select(a => a.TopicPartition)));
         if (_exactlyOnce)
         {
