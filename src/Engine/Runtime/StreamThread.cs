@@ -51,7 +51,6 @@ internal sealed class StreamThread
     private long _lastCommitTicks;
     private long _lastLagTicks;
     private long _lastLoopTicks = Stopwatch.GetTimestamp();
-    private int _uncommitted;
     private bool _handlersEnabled = true;
     private volatile ThreadState _state = ThreadState.Created;
     private volatile IReadOnlyList<TaskInfo> _taskInfos = [];
@@ -429,7 +428,6 @@ internal sealed class StreamThread
         active.Task.Process(record);
         _nextOffsets[partition] = record.Offset.Value + 1;
         _lastTimestamps[partition] = record.Message.Timestamp.UnixTimestampMs;
-        _uncommitted++;
     }
 
     private void Maintain()
@@ -523,7 +521,6 @@ internal sealed class StreamThread
             active.Task.CommitRequested = false;
         }
 
-        _uncommitted = 0;
         _lastCommitTicks = Stopwatch.GetTimestamp();
         _commitLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
@@ -558,13 +555,13 @@ internal sealed class StreamThread
 
     private void CloseTask(ActiveTask active, bool clean)
     {
+        // Closing the stores flushes them; the checkpoint then describes what is on disk.
+        active.Task.Dispose();
         if (clean && active.Running)
         {
-            active.Task.Flush();
             WriteCheckpoint(active);
         }
 
-        active.Task.Dispose();
         _tasks.Remove(active.Task.Id);
         _pendingRestore.Remove(active);
         foreach (var partition in active.Partitions)
