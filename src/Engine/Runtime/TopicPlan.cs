@@ -112,12 +112,8 @@ internal sealed class TopicPlan
 
         if (config.DeserializationErrorPolicy == ErrorPolicy.DeadLetter || config.ProcessingErrorPolicy == ErrorPolicy.DeadLetter)
         {
-            var deadLetters = config.EffectiveDeadLetterTopic;
-            var existing = await admin.PartitionCountsAsync([deadLetters], cancellationToken).ConfigureAwait(false);
-            if (existing.Count == 0)
-            {
-                internalTopics.Add(new TopicSpec(deadLetters, partitions.Values.Max(), config.ReplicationFactor));
-            }
+            // Created if missing; an existing dead-letter topic keeps its own partition count.
+            internalTopics.Add(new TopicSpec(config.EffectiveDeadLetterTopic, partitions.Values.Max(), config.ReplicationFactor));
         }
 
         await admin.CreateTopicsAsync(internalTopics, cancellationToken).ConfigureAwait(false);
