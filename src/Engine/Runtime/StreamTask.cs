@@ -39,12 +39,13 @@ internal sealed class StreamTask : IDisposable
         _context = new TaskContext(config.ApplicationId, id, collector, time, metrics, _graph.Stores);
         _deadLetterTopic = config.EffectiveDeadLetterTopic;
         StateDirectory = Path.Combine(config.StateDir, config.ApplicationId, id.ToString());
-        foreach (var node in _graph.Nodes)
+
+        // Runtime nodes are instantiated in the order of their definitions.
+        for (var i = 0; i < _graph.Nodes.Count; i++)
         {
-            if (node is ISourceNode source)
+            if (_graph.Nodes[i] is ISourceNode source)
             {
-                var definition = (ISourceDefinition)_graph.Subtopology.Nodes.First(n => n.Name == node.Name);
-                foreach (var topic in definition.Topics)
+                foreach (var topic in ((ISourceDefinition)_graph.Subtopology.Nodes[i]).Topics)
                 {
                     var name = topic.Resolve(config.ApplicationId);
                     _sources[name] = (source, metrics.Counter(MetricNames.RecordsConsumed, name));
