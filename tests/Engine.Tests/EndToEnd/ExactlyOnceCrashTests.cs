@@ -69,7 +69,7 @@ public sealed class ExactlyOnceCrashTests(KafkaClusterFixture kafka, ITestOutput
 
         // The successor, on the crashed instance's disk: no checkpoint, so it rebuilds state, and resumes after the last committed transaction.
         var config = Kafka.StreamsConfig(application, StateDir("crashed"), ProcessingGuarantee.ExactlyOnceV2);
-        await using var successor = new KafkaStreams(CountTopology(input, outputTopic), config, Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "successor"));
+        await using var successor = new KafkaStreams(CountPerKey(input, outputTopic), config, Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "successor"));
         await successor.StartAsync();
 
         var expectedUpdates = perKey.Values.Sum();
@@ -83,13 +83,6 @@ public sealed class ExactlyOnceCrashTests(KafkaClusterFixture kafka, ITestOutput
             var sequence = updates.Where(r => r.Message.Key == key).Select(r => r.Message.Value).ToList();
             Assert.Equal(Enumerable.Range(1, (int)count).Select(n => (long)n), sequence);
         }
-    }
-
-    private static Graph.Topology CountTopology(string input, string outputTopic)
-    {
-        var builder = new Dsl.StreamsBuilder();
-        builder.Stream(input, Serdes.String, Serdes.String).GroupByKey().Count(Dsl.Materialized.As("counts")).ToStream().To(outputTopic, Serdes.String, Serdes.Int64);
-        return builder.Build();
     }
 
     private Process StartChild(string input, string outputTopic, string application, string stateDir)

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Streams.Engine.Dsl;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
@@ -11,17 +10,6 @@ namespace Streams.Engine.Tests.EndToEnd;
 public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
 {
     private const int Keys = 40;
-
-    private static Graph.Topology CountPerKey(string input, string outputTopic)
-    {
-        var builder = new StreamsBuilder();
-        builder.Stream(input, Serdes.String, Serdes.String)
-            .GroupByKey()
-            .Count(Materialized.As("counts"))
-            .ToStream()
-            .To(outputTopic, Serdes.String, Serdes.Int64);
-        return builder.Build();
-    }
 
     private void Produce(string topic, int timesPerKey)
     {
