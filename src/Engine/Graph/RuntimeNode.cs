@@ -75,7 +75,7 @@ internal sealed class SourceNode<TKey, TValue>(
             key = keySerde.Deserialize(message.Key, message.Key is null, new SerializationContext(MessageComponentType.Key, raw.Topic, message.Headers));
             value = valueSerde.Deserialize(message.Value, message.Value is null, new SerializationContext(MessageComponentType.Value, raw.Topic, message.Headers));
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not SerdeUnavailableException)
         {
             throw new RecordDeserializationException(raw.Topic, raw.Partition.Value, raw.Offset.Value, e);
         }

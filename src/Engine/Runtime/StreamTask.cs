@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
+using Streams.Engine.Serialization;
 using Streams.Engine.State;
 
 namespace Streams.Engine.Runtime;
@@ -165,7 +166,7 @@ internal sealed class StreamTask : IDisposable
     {
         for (var cause = e; cause is not null; cause = cause.InnerException)
         {
-            if (cause is KafkaException or RocksDbSharp.RocksDbException or OutOfMemoryException)
+            if (cause is KafkaException or RocksDbSharp.RocksDbException or SerdeUnavailableException or OutOfMemoryException)
             {
                 return true;
             }

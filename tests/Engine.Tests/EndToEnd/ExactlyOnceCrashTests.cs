@@ -20,7 +20,7 @@ public sealed class TransactionalOffsetsFactAttribute : FactAttribute
 }
 
 [Collection(KafkaCollection.Name)]
-public sealed class ExactlyOnceCrashTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+public sealed class ExactlyOnceCrashTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EngineEndToEndTest(kafka)
 {
     private const int Keys = 20;
 

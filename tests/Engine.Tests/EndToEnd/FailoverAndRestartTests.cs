@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Streams.Engine.Tests.EndToEnd;
 
 [Collection(KafkaCollection.Name)]
-public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EngineEndToEndTest(kafka)
 {
     private const int Keys = 40;
 

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Streams.Engine.Tests.EndToEnd;
 
 [Collection(KafkaCollection.Name)]
-public sealed class MembershipAndPunctuationTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+public sealed class MembershipAndPunctuationTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EngineEndToEndTest(kafka)
 {
     private static Topology PassThrough(string input, string outputTopic)
     {

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Streams.Engine.Tests.EndToEnd;
 
 [Collection(KafkaCollection.Name)]
-public sealed class RuntimeTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+public sealed class RuntimeTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EngineEndToEndTest(kafka)
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
     private const long T0 = TestTime.T0;

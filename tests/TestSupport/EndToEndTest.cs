@@ -1,8 +1,6 @@
-using Streams.Engine.Dsl;
 using Streams.Engine.Runtime;
-using Streams.Engine.Serialization;
 
-namespace Streams.Engine.Tests.EndToEnd;
+namespace Streams.TestSupport;
 
 /// <summary>Unique names and a private state directory per test, so tests can share one cluster.</summary>
 public abstract class EndToEndTest(KafkaClusterFixture kafka) : IDisposable
@@ -23,18 +21,6 @@ public abstract class EndToEndTest(KafkaClusterFixture kafka) : IDisposable
         {
             Directory.Delete(StateRoot, recursive: true);
         }
-    }
-
-    /// <summary>Counts records per key in the store "counts" and writes each new count to <paramref name="outputTopic"/>.</summary>
-    protected static Graph.Topology CountPerKey(string input, string outputTopic)
-    {
-        var builder = new StreamsBuilder();
-        builder.Stream(input, Serdes.String, Serdes.String)
-            .GroupByKey()
-            .Count(Materialized.As("counts"))
-            .ToStream()
-            .To(outputTopic, Serdes.String, Serdes.Int64);
-        return builder.Build();
     }
 
     protected static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, string what)

@@ -1,10 +1,12 @@
 using System.Net.Sockets;
 using Confluent.Kafka;
+using Streams.Engine;
 using Streams.Engine.Embedded;
 using Streams.Engine.Runtime;
 using Testcontainers.Kafka;
+using Xunit;
 
-namespace Streams.Engine.Tests.EndToEnd;
+namespace Streams.TestSupport;
 
 /// <summary>
 /// The broker for end-to-end tests, chosen once per run: the cluster in KAFKA_BOOTSTRAP_SERVERS if set; else Kafka in
@@ -151,10 +153,4 @@ public enum BrokerKind
     Embedded,
     Testcontainers,
     External,
-}
-
-[CollectionDefinition(Name)]
-public sealed class KafkaCollection : ICollectionFixture<KafkaClusterFixture>
-{
-    public const string Name = "Kafka";
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
-namespace Streams.Engine.Tests.EndToEnd;
+namespace Streams.TestSupport;
 
 /// <summary>Writes the runtime's logs into the test's output, so a failing end-to-end test shows what the runtime did.</summary>
 public sealed class TestOutputLoggerFactory(ITestOutputHelper output, string instance) : ILoggerFactory

@@ -1,0 +1,92 @@
+using Avro;
+using Streams.Engine.Avro;
+
+namespace Personalization.Records;
+
+/// <summary>A decision joined with its reward, for off-policy learning (schemas/TrainingRecord.avsc).</summary>
+public sealed record TrainingRecord : IAvroRecord<TrainingRecord>
+{
+    private static readonly RecordSchema AvroSchema = RecordSchemas.Load(nameof(TrainingRecord));
+
+    public static RecordSchema Schema => AvroSchema;
+
+    public required string DecisionId { get; init; }
+
+    public required string UserId { get; init; }
+
+    public required DateTimeOffset DecisionTimestamp { get; init; }
+
+    public required IReadOnlyDictionary<string, double> Context { get; init; }
+
+    public required IReadOnlyList<string> Actions { get; init; }
+
+    public required string ChosenAction { get; init; }
+
+    public required double Probability { get; init; }
+
+    public required IReadOnlyList<double> Probabilities { get; init; }
+
+    public required string ModelId { get; init; }
+
+    public required double Reward { get; init; }
+
+    public required RewardSource RewardSource { get; init; }
+
+    public required int Observations { get; init; }
+
+    public required DateTimeOffset WindowEnd { get; init; }
+
+    public required DateTimeOffset JoinedAt { get; init; }
+
+    public void WriteTo(AvroWriter writer)
+    {
+        writer.WriteString(DecisionId);
+        writer.WriteString(UserId);
+        writer.WriteTimestampMillis(DecisionTimestamp);
+        writer.WriteDoubleMap(Context);
+        writer.WriteStringArray(Actions);
+        writer.WriteString(ChosenAction);
+        writer.WriteDouble(Probability);
+        writer.WriteDoubleArray(Probabilities);
+        writer.WriteString(ModelId);
+        writer.WriteDouble(Reward);
+        writer.WriteEnum(RewardSource);
+        writer.WriteInt(Observations);
+        writer.WriteTimestampMillis(WindowEnd);
+        writer.WriteTimestampMillis(JoinedAt);
+    }
+
+    public static TrainingRecord ReadFrom(ref AvroReader reader) => new()
+    {
+        DecisionId = reader.ReadString(),
+        UserId = reader.ReadString(),
+        DecisionTimestamp = reader.ReadTimestampMillis(),
+        Context = reader.ReadDoubleMap(),
+        Actions = reader.ReadStringArray(),
+        ChosenAction = reader.ReadString(),
+        Probability = reader.ReadDouble(),
+        Probabilities = reader.ReadDoubleArray(),
+        ModelId = reader.ReadString(),
+        Reward = reader.ReadDouble(),
+        RewardSource = reader.ReadEnum<RewardSource>(),
+        Observations = reader.ReadInt(),
+        WindowEnd = reader.ReadTimestampMillis(),
+        JoinedAt = reader.ReadTimestampMillis(),
+    };
+}
+
+/// <summary>Where a training record's reward came from, in the schema's symbol order.</summary>
+public enum RewardSource
+{
+    /// <summary>From bandit.rewards.</summary>
+    Explicit,
+
+    /// <summary>From the user's clickstream inside the reward window.</summary>
+    Derived,
+
+    /// <summary>Both explicit and derived rewards contributed.</summary>
+    Mixed,
+
+    /// <summary>Nothing arrived: the default reward.</summary>
+    Default,
+}
