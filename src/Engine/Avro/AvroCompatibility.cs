@@ -126,7 +126,11 @@ public static class AvroCompatibility
 
     private static void CheckRecord(RecordSchema reader, RecordSchema writer, string path, List<string> problems, HashSet<(Schema, Schema)> visiting)
     {
-        CheckNames(reader, writer, path, problems);
+        if (!CheckNames(reader, writer, path, problems))
+        {
+            return;
+        }
+
         foreach (var field in reader.Fields)
         {
             var writerField = FindWriterField(writer, field);
@@ -162,14 +166,17 @@ public static class AvroCompatibility
         return null;
     }
 
-    private static void CheckNames(NamedSchema reader, NamedSchema writer, string path, List<string> problems)
+    private static bool CheckNames(NamedSchema reader, NamedSchema writer, string path, List<string> problems)
     {
         // Apache.Avro does not expose a named type's aliases, so renaming a record, enum or fixed type is not supported
         // (field aliases are).
         if (reader.Name != writer.Name && reader.Fullname != writer.Fullname)
         {
             problems.Add($"{path}: the writer's {writer.Fullname} is not the reader's {reader.Fullname}");
+            return false;
         }
+
+        return true;
     }
 
     private static bool Promotes(Schema.Type writer, Schema.Type reader) =>
