@@ -259,3 +259,33 @@ internal static class PoisonValues
         return copy;
     }
 }
+
+public sealed class RecordSerdesTests
+{
+    [Fact]
+    public async Task Without_a_registry_url_the_serdes_use_the_local_catalog_and_preparing_registers_every_topic_subject()
+    {
+        using var serdes = RecordSerdes.Create(new SchemaRegistrySettings());
+        var topics = new TopicOptions();
+
+        await serdes.PrepareAsync(topics, CancellationToken.None);
+
+        Assert.IsType<LocalSchemaRegistry>(serdes.Registry);
+        foreach (var (topic, schema) in topics.ValueSchemas())
+        {
+            var latest = await serdes.Registry.GetLatestAsync(topic + "-value");
+            Assert.Equal(RecordSchemas.Catalog.Find(schema)!.Id, latest.Id);
+        }
+    }
+
+    [Fact]
+    public async Task With_a_registry_url_an_unreachable_registry_fails_preparation_naming_the_subject()
+    {
+        using var serdes = RecordSerdes.Create(new SchemaRegistrySettings { Url = "http://127.0.0.1:9", MaxRetries = 0 });
+
+        var error = await Assert.ThrowsAsync<SchemaRegistryException>(() => serdes.PrepareAsync(new TopicOptions(), CancellationToken.None));
+
+        Assert.IsType<SchemaRegistryClient>(serdes.Registry);
+        Assert.Equal("events.clickstream-value", error.Subject);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace Personalization.Bench;
+
+/// <summary>One measured scenario, printed as a table row and as one JSON object.</summary>
+internal sealed record ScenarioResult
+{
+    [JsonPropertyName("scenario")]
+    public required string Scenario { get; init; }
+
+    [JsonPropertyName("variant")]
+    public required string Variant { get; init; }
+
+    [JsonPropertyName("events")]
+    public required long Events { get; init; }
+
+    [JsonPropertyName("seconds")]
+    public required double Seconds { get; init; }
+
+    [JsonPropertyName("events_per_s")]
+    public double EventsPerSecond => Seconds > 0 ? Events / Seconds : 0;
+
+    /// <summary>Throughput relative to the scenario's baseline measured in the same run.</summary>
+    [JsonPropertyName("ratio")]
+    public double? Ratio { get; init; }
+
+    [JsonPropertyName("baseline")]
+    public string? Baseline { get; init; }
+
+    [JsonPropertyName("allocated_bytes_per_event")]
+    public double? AllocatedBytesPerEvent { get; init; }
+
+    [JsonPropertyName("peak_working_set_mb")]
+    public double PeakWorkingSetMb { get; init; }
+}
