@@ -11,6 +11,8 @@ run.SetAction(_ =>
     return 2;
 });
 root.Subcommands.Add(run);
+root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(SchemaCommands.Create());
 root.SetAction(parse => run.Parse([]).Invoke());
 

@@ -102,7 +102,10 @@ public sealed class TestOutputTopic<TKey, TValue>
         return records;
     }
 
-    /// <summary>Reads every unread record as key and value.</summary>
+    /// <summary>Reads the values of every unread record.</summary>
+    public List<TValue> ReadValuesToList() => ReadRecordsToList().ConvertAll(r => r.Value);
+
+    /// <summary>Reads every unread record as key-value pairs.</summary>
     public List<KeyValuePair<TKey, TValue>> ReadKeyValuesToList() =>
         ReadRecordsToList().Select(record => new KeyValuePair<TKey, TValue>(record.Key, record.Value)).ToList();
 }

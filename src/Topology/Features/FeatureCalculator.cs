@@ -1,0 +1,237 @@
+using Personalization.Records;
+
+namespace Personalization.Features;
+
+/// <summary>
+/// The feature definitions, shared by the topology and the trainer. A user's features are as of their latest event
+/// time (<c>as_of</c>); a horizon of N minutes covers the N one-minute tiles ending with the tile of <c>as_of</c>
+/// (so "last hour" is the current minute and the 59 before it). See README "Features" for every definition.
+/// </summary>
+public static class FeatureCalculator
+{
+    /// <summary>How far back tiles are kept: 24 hours for the longest horizon plus 1 hour for the order-value baseline.</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(25);
+
+    private const int TilesIn1m = 1;
+    private const int TilesIn5m = 5;
+    private const int TilesIn10m = 10;
+    private const int TilesIn1h = 60;
+    private const int TilesIn24h = 1440;
+    private const int TilesInRetention = 1500;
+
+    /// <summary>
+    /// Folds one event into the user's tile and profile. The tile is stored; the profile is returned for the caller to
+    /// store with <see cref="IUserFeatureState.PutProfile"/> once it has added its own fields, so a profile is written
+    /// once per event. Returns false, changing nothing, for an event older than the retention relative to the user's
+    /// latest event: it can no longer affect any feature.
+    /// </summary>
+    public static bool Observe(IUserFeatureState state, ClickEvent e, out UserProfile profile)
+    {
+        var timestamp = e.Timestamp.ToUnixTimeMilliseconds();
+        var tileStart = FeatureTile.StartOf(timestamp);
+        var existing = state.GetProfile(e.UserId);
+        if (existing is not null && tileStart <= FeatureTile.StartOf(existing.Latest) - TilesInRetention * FeatureTile.SizeMs)
+        {
+            profile = existing;
+            return false;
+        }
+
+        var tile = state.GetTile(e.UserId, tileStart) ?? new FeatureTile();
+        tile.Add(e);
+        state.PutTile(e.UserId, tileStart, tile);
+
+        profile = existing ?? new UserProfile { FirstSeen = timestamp, Latest = timestamp, SessionStart = timestamp };
+        var isNewest = existing is null || timestamp >= existing.Latest;
+        if (existing is not null)
+        {
+            profile.FirstSeen = Math.Min(profile.FirstSeen, timestamp);
+            if (timestamp >= profile.Latest)
+            {
+                profile.Previous = profile.Latest;
+                profile.Latest = timestamp;
+            }
+            else if (profile.Previous is not { } previous || timestamp > previous)
+            {
+                profile.Previous = timestamp;
+            }
+        }
+
+        if (e.Type == EventType.Purchase && (profile.LastPurchase is not { } lastPurchase || timestamp > lastPurchase))
+        {
+            profile.LastPurchase = timestamp;
+        }
+
+        if (existing is null || (e.SessionId != profile.SessionId && isNewest))
+        {
+            profile.SessionId = e.SessionId;
+            profile.SessionStart = timestamp;
+            profile.SessionEvents = 0;
+            profile.SessionItems.Clear();
+            profile.SessionCartAdded = 0;
+            profile.SessionCartRemoved = 0;
+            profile.SessionCheckoutStarted = false;
+        }
+
+        if (e.SessionId == profile.SessionId)
+        {
+            profile.SessionStart = Math.Min(profile.SessionStart, timestamp);
+            profile.SessionEvents++;
+            if (e.ItemId is not null)
+            {
+                profile.SessionItems.Add(e.ItemId);
+            }
+
+            switch (e.Type)
+            {
+                case EventType.AddToCart:
+                    profile.SessionCartAdded += FeatureTile.LineValue(e);
+                    break;
+                case EventType.RemoveFromCart:
+                    profile.SessionCartRemoved += FeatureTile.LineValue(e);
+                    break;
+                case EventType.CheckoutStart:
+                    profile.SessionCheckoutStarted = true;
+                    break;
+            }
+        }
+
+        if (isNewest)
+        {
+            profile.LastEventId = e.EventId;
+        }
+
+        return true;
+    }
+
+    /// <summary>The user's features as of their latest event.</summary>
+    public static UserFeatures Compute(IUserFeatureState state, string userId, UserProfile profile)
+    {
+        var asOfTile = FeatureTile.StartOf(profile.Latest);
+        var horizons = new HorizonSums();
+        foreach (var (start, tile) in state.Tiles(userId, asOfTile - (TilesInRetention - 1) * FeatureTile.SizeMs, asOfTile))
+        {
+            horizons.Add((int)((asOfTile - start) / FeatureTile.SizeMs), tile);
+        }
+
+        var baselineHourlyValue = horizons.BaselinePurchaseValue / 24;
+        return new UserFeatures
+        {
+            UserId = userId,
+            AsOf = DateTimeOffset.FromUnixTimeMilliseconds(profile.Latest),
+            Last1m = horizons.Last1m.ToRecord(),
+            Last5m = horizons.Last5m.ToRecord(),
+            Last1h = horizons.Last1h.ToRecord(),
+            Last24h = horizons.Last24h.ToRecord(),
+            Session = new SessionFeatures
+            {
+                SessionId = profile.SessionId,
+                Events = profile.SessionEvents,
+                DistinctItems = profile.SessionItems.Count,
+                AgeSeconds = (profile.Latest - profile.SessionStart) / 1000.0,
+                CartValue = Math.Max(0, profile.SessionCartAdded - profile.SessionCartRemoved),
+                CheckoutStarted = profile.SessionCheckoutStarted,
+            },
+            SecondsSincePreviousEvent = profile.Previous is { } previous ? (profile.Latest - previous) / 1000.0 : null,
+            SecondsSinceLastPurchase = profile.LastPurchase is { } purchase ? (profile.Latest - purchase) / 1000.0 : null,
+            DistinctItems1h = horizons.Items1h.Count,
+            DistinctCategories1h = horizons.Categories1h.Count,
+            Fraud = new FraudSignals
+            {
+                PaymentFailures10m = horizons.PaymentFailures10m,
+                DistinctDevices24h = horizons.Devices24h.Count,
+                DistinctIps24h = horizons.Ips24h.Count,
+                DistinctCountries24h = horizons.Countries24h.Count,
+                AddressChanges24h = horizons.Last24h.Counts[(int)EventType.AddressChange],
+                OrderValue1h = horizons.Last1h.PurchaseValue,
+                OrderValueRatio = baselineHourlyValue > 0 ? horizons.Last1h.PurchaseValue / baselineHourlyValue : 0,
+                AccountAgeSeconds = (profile.Latest - profile.FirstSeen) / 1000.0,
+            },
+        };
+    }
+
+    /// <summary>Sums and unions of tiles by how many minutes before the as-of tile they start.</summary>
+    private sealed class HorizonSums
+    {
+        public readonly HorizonCounts Last1m = new();
+        public readonly HorizonCounts Last5m = new();
+        public readonly HorizonCounts Last1h = new();
+        public readonly HorizonCounts Last24h = new();
+        public readonly HashSet<string> Items1h = new(StringComparer.Ordinal);
+        public readonly HashSet<string> Categories1h = new(StringComparer.Ordinal);
+        public readonly HashSet<string> Devices24h = new(StringComparer.Ordinal);
+        public readonly HashSet<string> Ips24h = new(StringComparer.Ordinal);
+        public readonly HashSet<string> Countries24h = new(StringComparer.Ordinal);
+        public int PaymentFailures10m;
+        public double BaselinePurchaseValue;
+
+        public void Add(int minutesBack, FeatureTile tile)
+        {
+            if (minutesBack < TilesIn1m)
+            {
+                Last1m.Add(tile);
+            }
+
+            if (minutesBack < TilesIn5m)
+            {
+                Last5m.Add(tile);
+            }
+
+            if (minutesBack < TilesIn10m)
+            {
+                PaymentFailures10m += tile.Counts[(int)EventType.PaymentFailed];
+            }
+
+            if (minutesBack < TilesIn1h)
+            {
+                Last1h.Add(tile);
+                Items1h.UnionWith(tile.Items);
+                Categories1h.UnionWith(tile.Categories);
+            }
+            else
+            {
+                BaselinePurchaseValue += tile.PurchaseValue;
+            }
+
+            if (minutesBack < TilesIn24h)
+            {
+                Last24h.Add(tile);
+                Devices24h.UnionWith(tile.Devices);
+                Ips24h.UnionWith(tile.Ips);
+                Countries24h.UnionWith(tile.Countries);
+            }
+        }
+    }
+
+    private sealed class HorizonCounts
+    {
+        public readonly int[] Counts = new int[FeatureTileCounts];
+        public double PurchaseValue;
+
+        private static readonly int FeatureTileCounts = Streams.Engine.Avro.AvroEnum<EventType>.Count;
+
+        public void Add(FeatureTile tile)
+        {
+            for (var i = 0; i < Counts.Length; i++)
+            {
+                Counts[i] += tile.Counts[i];
+            }
+
+            PurchaseValue += tile.PurchaseValue;
+        }
+
+        public ActivityCounts ToRecord() => new()
+        {
+            Events = Counts.Sum(),
+            PageViews = Counts[(int)EventType.PageView],
+            ProductViews = Counts[(int)EventType.ProductView],
+            Searches = Counts[(int)EventType.Search],
+            AddToCart = Counts[(int)EventType.AddToCart],
+            Purchases = Counts[(int)EventType.Purchase],
+            PaymentAttempts = Counts[(int)EventType.PaymentAttempt],
+            PaymentFailures = Counts[(int)EventType.PaymentFailed],
+            EmailClicks = Counts[(int)EventType.EmailClick],
+            AdClicks = Counts[(int)EventType.AdClick],
+            PurchaseValue = PurchaseValue,
+        };
+    }
+}

@@ -1,0 +1,138 @@
+using Confluent.Kafka;
+using Personalization.Records;
+using Streams.Engine.Avro;
+using Streams.Engine.Serialization;
+
+namespace Personalization.Features;
+
+/// <summary>
+/// One user's activity in one minute: counts by event type, purchase value, and the distinct items, categories,
+/// devices, IPs and countries seen. Horizons (1 min to 24 h) are sums and unions of tiles, so no event is stored.
+/// </summary>
+public sealed class FeatureTile
+{
+    /// <summary>Tiles are one minute, aligned to the epoch.</summary>
+    public const long SizeMs = 60_000;
+
+    private static readonly int EventTypeCount = AvroEnum<EventType>.Count;
+
+    public int[] Counts { get; } = new int[EventTypeCount];
+
+    public double PurchaseValue { get; set; }
+
+    public HashSet<string> Items { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Categories { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Ips { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Countries { get; } = new(StringComparer.Ordinal);
+
+    public static long StartOf(long timestampMs) => timestampMs - (((timestampMs % SizeMs) + SizeMs) % SizeMs);
+
+    public void Add(ClickEvent e)
+    {
+        Counts[(int)e.Type]++;
+        if (e.Type == EventType.Purchase)
+        {
+            PurchaseValue += LineValue(e);
+        }
+
+        AddIfPresent(Items, e.ItemId);
+        AddIfPresent(Categories, e.Category);
+        AddIfPresent(Devices, e.DeviceId);
+        AddIfPresent(Ips, e.IpHash);
+        AddIfPresent(Countries, e.Country);
+    }
+
+    /// <summary>Price times quantity; a missing price counts 0 and a missing quantity 1.</summary>
+    public static double LineValue(ClickEvent e) => (e.Price ?? 0) * (e.Quantity ?? 1);
+
+    private static void AddIfPresent(HashSet<string> set, string? value)
+    {
+        if (value is not null)
+        {
+            set.Add(value);
+        }
+    }
+
+    /// <summary>The store format: a version byte, then Avro-encoded fields.</summary>
+    internal sealed class Serde : ISerde<FeatureTile>
+    {
+        private const byte Version = 1;
+
+        [ThreadStatic]
+        private static AvroWriter? t_writer;
+
+        public byte[] Serialize(FeatureTile data, SerializationContext context)
+        {
+            var writer = t_writer ??= new AvroWriter();
+            writer.Reset();
+            writer.WriteRawByte(Version);
+            foreach (var count in data.Counts)
+            {
+                writer.WriteInt(count);
+            }
+
+            writer.WriteDouble(data.PurchaseValue);
+            WriteSet(writer, data.Items);
+            WriteSet(writer, data.Categories);
+            WriteSet(writer, data.Devices);
+            WriteSet(writer, data.Ips);
+            WriteSet(writer, data.Countries);
+            return writer.ToArray();
+        }
+
+        public FeatureTile Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        {
+            if (isNull)
+            {
+                return null!;
+            }
+
+            if (data.Length == 0 || data[0] != Version)
+            {
+                throw new SerializationException($"Unknown feature tile format {(data.Length == 0 ? "(empty)" : data[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
+            }
+
+            var reader = new AvroReader(data[1..]);
+            var tile = new FeatureTile();
+            for (var i = 0; i < tile.Counts.Length; i++)
+            {
+                tile.Counts[i] = reader.ReadInt();
+            }
+
+            tile.PurchaseValue = reader.ReadDouble();
+            ReadSet(ref reader, tile.Items);
+            ReadSet(ref reader, tile.Categories);
+            ReadSet(ref reader, tile.Devices);
+            ReadSet(ref reader, tile.Ips);
+            ReadSet(ref reader, tile.Countries);
+            return tile;
+        }
+
+        private static void WriteSet(AvroWriter writer, HashSet<string> set)
+        {
+            writer.WriteBlockStart(set.Count);
+            foreach (var value in set)
+            {
+                writer.WriteString(value);
+            }
+
+            writer.WriteBlocksEnd();
+        }
+
+        private static void ReadSet(ref AvroReader reader, HashSet<string> set)
+        {
+            for (var count = reader.ReadBlockCount(); count > 0; count = reader.ReadBlockCount())
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    set.Add(reader.ReadString());
+                }
+            }
+        }
+    }
+}

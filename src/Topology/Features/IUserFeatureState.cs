@@ -1,0 +1,69 @@
+using Streams.Engine.State;
+
+namespace Personalization.Features;
+
+/// <summary>
+/// Where the feature code keeps a user's profile and minute tiles: the topology's state stores, or memory when the
+/// trainer replays a file. One feature implementation runs on both, so training features match serving features.
+/// </summary>
+public interface IUserFeatureState
+{
+    UserProfile? GetProfile(string userId);
+
+    void PutProfile(string userId, UserProfile profile);
+
+    FeatureTile? GetTile(string userId, long tileStart);
+
+    void PutTile(string userId, long tileStart, FeatureTile tile);
+
+    /// <summary>The user's tiles starting in [<paramref name="fromTileStart"/>, <paramref name="toTileStart"/>].</summary>
+    IEnumerable<KeyValuePair<long, FeatureTile>> Tiles(string userId, long fromTileStart, long toTileStart);
+}
+
+/// <summary>Feature state in the topology's stores: a key-value store of profiles and a window store of minute tiles.</summary>
+internal sealed class StoreFeatureState(IKeyValueStore<string, UserProfile> profiles, IWindowStore<string, FeatureTile> tiles) : IUserFeatureState
+{
+    public UserProfile? GetProfile(string userId) => profiles.TryGet(userId, out var profile) ? profile : null;
+
+    public void PutProfile(string userId, UserProfile profile) => profiles.Put(userId, profile);
+
+    public FeatureTile? GetTile(string userId, long tileStart) => tiles.TryFetch(userId, tileStart, out var tile) ? tile : null;
+
+    public void PutTile(string userId, long tileStart, FeatureTile tile) => tiles.Put(userId, tile, tileStart);
+
+    public IEnumerable<KeyValuePair<long, FeatureTile>> Tiles(string userId, long fromTileStart, long toTileStart) =>
+        tiles.Fetch(userId, fromTileStart, toTileStart);
+}
+
+/// <summary>Feature state in memory, for the trainer and for tests. Tiles older than the retention are pruned as time advances.</summary>
+public sealed class InMemoryFeatureState : IUserFeatureState
+{
+    private readonly Dictionary<string, UserProfile> _profiles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedDictionary<long, FeatureTile>> _tiles = new(StringComparer.Ordinal);
+
+    public UserProfile? GetProfile(string userId) => _profiles.GetValueOrDefault(userId);
+
+    public void PutProfile(string userId, UserProfile profile) => _profiles[userId] = profile;
+
+    public FeatureTile? GetTile(string userId, long tileStart) =>
+        _tiles.TryGetValue(userId, out var tiles) && tiles.TryGetValue(tileStart, out var tile) ? tile : null;
+
+    public void PutTile(string userId, long tileStart, FeatureTile tile)
+    {
+        if (!_tiles.TryGetValue(userId, out var tiles))
+        {
+            _tiles[userId] = tiles = [];
+        }
+
+        tiles[tileStart] = tile;
+        while (tiles.Count > 0 && tiles.First().Key < tileStart - (long)FeatureCalculator.Retention.TotalMilliseconds)
+        {
+            tiles.Remove(tiles.First().Key);
+        }
+    }
+
+    public IEnumerable<KeyValuePair<long, FeatureTile>> Tiles(string userId, long fromTileStart, long toTileStart) =>
+        _tiles.TryGetValue(userId, out var tiles)
+            ? tiles.Where(t => t.Key >= fromTileStart && t.Key <= toTileStart)
+            : [];
+}

@@ -1,0 +1,125 @@
+using Confluent.Kafka;
+using Streams.Engine.Avro;
+using Streams.Engine.Serialization;
+
+namespace Personalization.Features;
+
+/// <summary>
+/// What the features need of a user beyond the minute tiles: first and latest event times, the last purchase, the
+/// current session, and when the user was last scored.
+/// </summary>
+public sealed class UserProfile
+{
+    /// <summary>The earliest event time seen (account age).</summary>
+    public long FirstSeen { get; set; }
+
+    /// <summary>The latest event time seen: the as-of time of the features.</summary>
+    public long Latest { get; set; }
+
+    /// <summary>The second-latest event time, or null after one event.</summary>
+    public long? Previous { get; set; }
+
+    /// <summary>The latest purchase time, if any.</summary>
+    public long? LastPurchase { get; set; }
+
+    public string? SessionId { get; set; }
+
+    /// <summary>The earliest event time in the current session.</summary>
+    public long SessionStart { get; set; }
+
+    public int SessionEvents { get; set; }
+
+    public HashSet<string> SessionItems { get; } = new(StringComparer.Ordinal);
+
+    public double SessionCartAdded { get; set; }
+
+    public double SessionCartRemoved { get; set; }
+
+    public bool SessionCheckoutStarted { get; set; }
+
+    /// <summary>Wall-clock time of the last propensity score, epoch ms; 0 if never.</summary>
+    public long LastPropensityScoredAt { get; set; }
+
+    /// <summary>The event that last changed the profile, for the score's trigger.</summary>
+    public string? LastEventId { get; set; }
+
+    /// <summary>The store format: a version byte, then Avro-encoded fields.</summary>
+    internal sealed class Serde : ISerde<UserProfile>
+    {
+        private const byte Version = 1;
+
+        [ThreadStatic]
+        private static AvroWriter? t_writer;
+
+        public byte[] Serialize(UserProfile data, SerializationContext context)
+        {
+            if (data is null)
+            {
+                return null!;
+            }
+
+            var writer = t_writer ??= new AvroWriter();
+            writer.Reset();
+            writer.WriteRawByte(Version);
+            writer.WriteLong(data.FirstSeen);
+            writer.WriteLong(data.Latest);
+            writer.WriteOptionalLong(data.Previous);
+            writer.WriteOptionalLong(data.LastPurchase);
+            writer.WriteOptionalString(data.SessionId);
+            writer.WriteLong(data.SessionStart);
+            writer.WriteInt(data.SessionEvents);
+            writer.WriteBlockStart(data.SessionItems.Count);
+            foreach (var item in data.SessionItems)
+            {
+                writer.WriteString(item);
+            }
+
+            writer.WriteBlocksEnd();
+            writer.WriteDouble(data.SessionCartAdded);
+            writer.WriteDouble(data.SessionCartRemoved);
+            writer.WriteBoolean(data.SessionCheckoutStarted);
+            writer.WriteLong(data.LastPropensityScoredAt);
+            writer.WriteOptionalString(data.LastEventId);
+            return writer.ToArray();
+        }
+
+        public UserProfile Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        {
+            if (isNull)
+            {
+                return null!;
+            }
+
+            if (data.Length == 0 || data[0] != Version)
+            {
+                throw new SerializationException($"Unknown user profile format {(data.Length == 0 ? "(empty)" : data[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
+            }
+
+            var reader = new AvroReader(data[1..]);
+            var profile = new UserProfile
+            {
+                FirstSeen = reader.ReadLong(),
+                Latest = reader.ReadLong(),
+                Previous = reader.ReadOptionalLong(),
+                LastPurchase = reader.ReadOptionalLong(),
+                SessionId = reader.ReadOptionalString(),
+                SessionStart = reader.ReadLong(),
+                SessionEvents = reader.ReadInt(),
+            };
+            for (var count = reader.ReadBlockCount(); count > 0; count = reader.ReadBlockCount())
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    profile.SessionItems.Add(reader.ReadString());
+                }
+            }
+
+            profile.SessionCartAdded = reader.ReadDouble();
+            profile.SessionCartRemoved = reader.ReadDouble();
+            profile.SessionCheckoutStarted = reader.ReadBoolean();
+            profile.LastPropensityScoredAt = reader.ReadLong();
+            profile.LastEventId = reader.ReadOptionalString();
+            return profile;
+        }
+    }
+}

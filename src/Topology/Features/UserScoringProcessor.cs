@@ -1,0 +1,156 @@
+using Personalization.Records;
+using Personalization.Scoring;
+using Streams.Engine.Metrics;
+using Streams.Engine.Processor;
+using Streams.Engine.State;
+
+namespace Personalization.Features;
+
+/// <summary>What one scoring moment produces: the features scored, and the fraud and/or propensity score.</summary>
+public sealed record ScoringOutput(UserFeatures Features, Score? Fraud, Score? Propensity);
+
+/// <summary>
+/// Folds each clickstream event into the user's minute tiles and profile, and scores the user: fraud on every event
+/// that carries fraud risk, propensity at most once per <see cref="ScoringOptions.PropensityInterval"/>. A user whose
+/// propensity could not be rescored yet is remembered in a logged store, and a wall-clock punctuator scores every such
+/// user, in one batch, once their interval has passed, so each active user gets a fresh score within the interval
+/// even if no further event arrives.
+/// </summary>
+public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory models, FraudGuardrail guardrail)
+    : IProcessor<string, ClickEvent, string, ScoringOutput>
+{
+    public const string ProfileStore = "user-profiles";
+    public const string TileStore = "feature-tiles";
+    public const string PendingStore = "propensity-pending";
+
+    public const string FraudModel = "fraud";
+    public const string PropensityModel = "propensity";
+
+    private readonly long _intervalMs = (long)options.PropensityInterval.TotalMilliseconds;
+    private IProcessorContext<string, ScoringOutput> _context = null!;
+    private StoreFeatureState _state = null!;
+    private IKeyValueStore<string, long> _pending = null!;
+    private ModelScorer _fraud = null!;
+    private ModelScorer _propensity = null!;
+    private Counter _late = null!;
+    private readonly List<(string User, UserProfile Profile, UserFeatures Features)> _due = [];
+
+    public void Init(IProcessorContext<string, ScoringOutput> context)
+    {
+        _context = context;
+        _state = new StoreFeatureState(
+            context.GetStateStore<IKeyValueStore<string, UserProfile>>(ProfileStore),
+            context.GetStateStore<IWindowStore<string, FeatureTile>>(TileStore));
+        _pending = context.GetStateStore<IKeyValueStore<string, long>>(PendingStore);
+        _fraud = new ModelScorer(FraudModel, models, Heuristics.Fraud, options, context.Metrics);
+        _propensity = new ModelScorer(PropensityModel, models, Heuristics.Propensity, options, context.Metrics);
+        _late = context.Metrics.Counter(PersonalizationMetricNames.LateFeatureEvents);
+        context.Schedule(options.FlushInterval, PunctuationType.WallClockTime, ScoreDueUsers);
+    }
+
+    public void Process(Record<string, ClickEvent> record)
+    {
+        var e = record.Value;
+        if (e is null)
+        {
+            return;
+        }
+
+        if (!FeatureCalculator.Observe(_state, e, out var profile))
+        {
+            _late.Increment();
+            return;
+        }
+
+        var now = _context.CurrentSystemTimeMs;
+        var scoreFraud = IsFraudRisk(e.Type);
+        var scorePropensity = now - profile.LastPropensityScoredAt >= _intervalMs;
+        if (!scoreFraud && !scorePropensity)
+        {
+            _state.PutProfile(e.UserId, profile);
+            if (!_pending.TryGet(e.UserId, out _))
+            {
+                _pending.Put(e.UserId, profile.LastPropensityScoredAt + _intervalMs);
+            }
+
+            return;
+        }
+
+        if (scorePropensity)
+        {
+            profile.LastPropensityScoredAt = now;
+            _pending.Delete(e.UserId);
+        }
+
+        _state.PutProfile(e.UserId, profile);
+        var features = FeatureCalculator.Compute(_state, e.UserId, profile);
+        Score? fraud = null;
+        if (scoreFraud)
+        {
+            var result = _fraud.Score(features, now);
+            guardrail.Record(result.Value, now);
+            fraud = ToScore(FraudModel, features, result, e.EventId, now);
+        }
+
+        var propensity = scorePropensity ? ToScore(PropensityModel, features, _propensity.Score(features, now), e.EventId, now) : null;
+        _context.Forward(new Record<string, ScoringOutput>(e.UserId, new ScoringOutput(features, fraud, propensity), record.Timestamp, record.Headers));
+    }
+
+    public void Close()
+    {
+    }
+
+    /// <summary>Events that change a user's fraud risk and are scored at once.</summary>
+    public static bool IsFraudRisk(EventType type) => type is EventType.CheckoutStart or EventType.PaymentAttempt or EventType.PaymentFailed
+        or EventType.Purchase or EventType.AddressChange or EventType.Login;
+
+    private void ScoreDueUsers(long now)
+    {
+        guardrail.Refresh(now);
+        _due.Clear();
+        foreach (var (user, due) in _pending.All())
+        {
+            if (due <= now && _state.GetProfile(user) is { } profile)
+            {
+                _due.Add((user, profile, FeatureCalculator.Compute(_state, user, profile)));
+            }
+        }
+
+        if (_due.Count == 0)
+        {
+            return;
+        }
+
+        var rows = new UserFeatures[_due.Count];
+        var results = new ScoreResult[_due.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = _due[i].Features;
+        }
+
+        _propensity.Score(rows, results, now);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var (user, profile, features) = _due[i];
+            profile.LastPropensityScoredAt = now;
+            _state.PutProfile(user, profile);
+            _pending.Delete(user);
+            var score = ToScore(PropensityModel, features, results[i], trigger: null, now);
+            _context.Forward(new Record<string, ScoringOutput>(user, new ScoringOutput(features, null, score), profile.Latest));
+        }
+
+        _due.Clear();
+    }
+
+    private static Score ToScore(string model, UserFeatures features, ScoreResult result, string? trigger, long now) => new()
+    {
+        UserId = features.UserId,
+        Model = model,
+        ModelVersion = result.Version,
+        Value = result.Value,
+        AsOf = features.AsOf,
+        TriggerEventId = trigger,
+        ScoredAt = DateTimeOffset.FromUnixTimeMilliseconds(now),
+        Heuristic = result.Heuristic,
+    };
+}

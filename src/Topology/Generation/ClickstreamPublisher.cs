@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Personalization.Records;
+
+namespace Personalization.Generation;
+
+/// <summary>
+/// Produces generated records to Kafka: events to the clickstream topic, decisions and rewards to theirs, keyed by
+/// user id, Avro in the wire format, at a target rate (or as fast as the producer takes them).
+/// </summary>
+public sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes serdes, TopicOptions topics, IReadOnlyDictionary<string, string>? clientConfig = null)
+{
+    /// <summary>
+    /// Produces records until <paramref name="maxRecords"/> are sent, <paramref name="duration"/> has passed, or
+    /// cancellation. <paramref name="ratePerSecond"/> 0 means unthrottled. Returns the number sent.
+    /// </summary>
+    public async Task<long> PublishAsync(IEnumerable<GeneratedRecord> records, double ratePerSecond, long maxRecords, TimeSpan? duration, CancellationToken cancellationToken)
+    {
+        var config = new ProducerConfig(clientConfig?.ToDictionary() ?? [])
+        {
+            BootstrapServers = bootstrapServers,
+            LingerMs = 5,
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            CompressionType = CompressionType.Lz4,
+        };
+        using var producer = new ProducerBuilder<string, byte[]>(config).Build();
+        await serdes.PrepareAsync(topics, cancellationToken);
+
+        var stopwatch = Stopwatch.StartNew();
+        long sent = 0;
+        Exception? failure = null;
+        void OnDelivery(DeliveryReport<string, byte[]> report)
+        {
+            if (report.Error.IsError)
+            {
+                failure ??= new ProduceException<string, byte[]>(report.Error, report);
+            }
+        }
+
+        foreach (var record in records)
+        {
+            if (sent >= maxRecords || cancellationToken.IsCancellationRequested || (duration is { } limit && stopwatch.Elapsed >= limit))
+            {
+                break;
+            }
+
+            if (failure is not null)
+            {
+                throw new InvalidOperationException($"Producing to {bootstrapServers} failed: {failure.Message}", failure);
+            }
+
+            var (topic, value) = record switch
+            {
+                { Event: { } e } => (topics.Clickstream, serdes.ClickEvent.Serialize(e, new SerializationContext(MessageComponentType.Value, topics.Clickstream))),
+                { Decision: { } d } => (topics.Decisions, serdes.Decision.Serialize(d, new SerializationContext(MessageComponentType.Value, topics.Decisions))),
+                _ => (topics.Rewards, serdes.Reward.Serialize(record.Reward!, new SerializationContext(MessageComponentType.Value, topics.Rewards))),
+            };
+            var message = new Message<string, byte[]> { Key = record.UserId, Value = value, Timestamp = new Timestamp(record.Timestamp) };
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, message, OnDelivery);
+                    break;
+                }
+                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+
+            sent++;
+            if (ratePerSecond > 0 && sent % 64 == 0)
+            {
+                var ahead = TimeSpan.FromSeconds(sent / ratePerSecond) - stopwatch.Elapsed;
+                if (ahead > TimeSpan.FromMilliseconds(1))
+                {
+                    await Task.Delay(ahead, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+            }
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(30));
+        if (failure is not null)
+        {
+            throw new InvalidOperationException($"Producing to {bootstrapServers} failed: {failure.Message}", failure);
+        }
+
+        return sent;
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using Personalization.Generation;
+using Personalization.Training;
+
+namespace Personalization.Worker.Commands;
+
+/// <summary><c>train</c>: trains the fraud and propensity models from a clickstream CSV and writes them with model cards.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<FileInfo>("clickstream") { Description = "A CSV from `generate --file`, or a retail export (timestamp,user_id,event_type,item_id[,category,price])." };
+        var output = new Option<DirectoryInfo>("--models", "-o") { Description = "The model directory to write into.", DefaultValueFactory = _ => new DirectoryInfo("models") };
+        var horizon = new Option<TimeSpan>("--purchase-horizon") { Description = "Propensity label: a purchase within this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(30) };
+        var holdout = new Option<double>("--holdout") { Description = "The latest share of the time range held out for evaluation.", DefaultValueFactory = _ => 0.2 };
+        var precision = new Option<double>("--precision") { Description = "Report recall at this precision.", DefaultValueFactory = _ => 0.8 };
+        var trees = new Option<int>("--trees") { Description = "FastTree trees.", DefaultValueFactory = _ => 100 };
+
+        var command = new Command("train", "Train the fraud and propensity models (ML.NET FastTree) with point-in-time features; print held-out metrics; write models and cards.")
+        {
+            input, output, horizon, holdout, precision, trees,
+        };
+        command.SetAction(parse =>
+        {
+            var file = parse.GetValue(input)!;
+            if (!file.Exists)
+            {
+                Console.Error.WriteLine($"train: {file.FullName} does not exist.");
+                return 2;
+            }
+
+            var trainer = new ModelTrainer(new TrainerOptions
+            {
+                PurchaseHorizon = parse.GetValue(horizon),
+                HoldoutShare = parse.GetValue(holdout),
+                TargetPrecision = parse.GetValue(precision),
+                Trees = parse.GetValue(trees),
+            });
+            using var reader = new StreamReader(file.FullName);
+            var models = trainer.Train(ClickstreamCsv.Read(reader, file.Name), file.Name, parse.GetValue(output)!.FullName, Console.Out);
+            return models.Count > 0 ? 0 : 1;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,69 @@
+using Personalization.Records;
+using Personalization.Scoring;
+using Streams.Engine.Metrics;
+using Streams.Engine.Serialization;
+using Streams.Engine.Testing;
+
+namespace Personalization.Tests;
+
+/// <summary>The personalization topology on the topology test driver, with its model directory and guardrail.</summary>
+internal sealed class ScoringHarness : IDisposable
+{
+    public static readonly DateTimeOffset WallStart = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    public ScoringHarness(PersonalizationOptions? options = null, string? modelDirectory = null)
+    {
+        Options = options ?? new PersonalizationOptions();
+        ModelDirectory = modelDirectory ?? Path.Combine(Path.GetTempPath(), "models-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(ModelDirectory);
+        Metrics = new StreamsMetrics();
+        Models = new ModelDirectory(new ModelOptions { Directory = ModelDirectory }, Metrics);
+        Models.Scan();
+        Guardrail = new FraudGuardrail(Options.Scoring, Metrics);
+        Serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        Driver = new TopologyTestDriver(new PersonalizationTopology(Options, Serdes, Models, Guardrail).Build(), initialWallClock: WallStart);
+        var topics = Options.Topics;
+        Events = Driver.CreateInputTopic(topics.Clickstream, Streams.Engine.Serialization.Serdes.String, Serdes.ClickEvent);
+        Features = Driver.CreateOutputTopic(topics.Features, Streams.Engine.Serialization.Serdes.String, Serdes.UserFeatures);
+        FraudScores = Driver.CreateOutputTopic(topics.FraudScores, Streams.Engine.Serialization.Serdes.String, Serdes.Score);
+        PropensityScores = Driver.CreateOutputTopic(topics.PropensityScores, Streams.Engine.Serialization.Serdes.String, Serdes.Score);
+    }
+
+    /// <summary>The repository's shipped models, copied next to the test assembly.</summary>
+    public static string ShippedModels => Path.Combine(AppContext.BaseDirectory, "models");
+
+    public PersonalizationOptions Options { get; }
+
+    public string ModelDirectory { get; }
+
+    public StreamsMetrics Metrics { get; }
+
+    public ModelDirectory Models { get; }
+
+    public FraudGuardrail Guardrail { get; }
+
+    public RecordSerdes Serdes { get; }
+
+    public TopologyTestDriver Driver { get; }
+
+    public TestInputTopic<string, ClickEvent> Events { get; }
+
+    public TestOutputTopic<string, UserFeatures> Features { get; }
+
+    public TestOutputTopic<string, Score> FraudScores { get; }
+
+    public TestOutputTopic<string, Score> PropensityScores { get; }
+
+    public void Send(ClickEvent e) => Events.PipeInput(e.UserId, e, e.Timestamp.ToUnixTimeMilliseconds());
+
+    /// <summary>Copies a shipped model into the directory under another version (and optionally model) name.</summary>
+    public void Install(string shippedFile, string asFile) =>
+        File.Copy(Path.Combine(ShippedModels, shippedFile), Path.Combine(ModelDirectory, asFile), overwrite: true);
+
+    public void Dispose()
+    {
+        Driver.Dispose();
+        Models.Dispose();
+        Directory.Delete(ModelDirectory, recursive: true);
+    }
+}
