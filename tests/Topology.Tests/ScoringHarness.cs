@@ -36,7 +36,11 @@ internal sealed class ScoringHarness : IDisposable
 
     public string ModelDirectory { get; }
 
+    /// <summary>The model directory's and guardrail's metrics.</summary>
     public StreamsMetrics Metrics { get; }
+
+    /// <summary>The metrics of the topology's tasks (scores, fallbacks, late events).</summary>
+    public StreamsMetrics TaskMetrics => Driver.Metrics;
 
     public ModelDirectory Models { get; }
 

@@ -3,10 +3,11 @@ using Streams.Engine.Metrics;
 namespace Personalization.Scoring;
 
 /// <summary>
-/// Watches the share of high-risk fraud scores over a sliding window (six buckets of wall-clock time). While the share
-/// is above the ceiling, with enough scores to judge, the guardrail is active: fraud scores are still written, but
-/// fraud flags must not propagate to user attributes. It falls back on its own as the window slides. One instance is
-/// shared by every task in the process; the host reads <see cref="IsActive"/>.
+/// Watches the share of high-risk fraud scores over a sliding window (six buckets of wall-clock time). When the share
+/// rises above the ceiling, with enough scores to judge, the guardrail turns active: fraud scores are still written,
+/// but fraud flags must not propagate to user attributes. It turns off again once the share falls to the recovery
+/// level, or the window holds too few scores, as the window slides. One instance is shared by every task in the
+/// process; the host reads <see cref="IsActive"/>.
 /// </summary>
 public sealed class FraudGuardrail
 {
@@ -93,7 +94,8 @@ public sealed class FraudGuardrail
 
         ScoresInWindow = total;
         HighRiskShare = total == 0 ? 0 : (double)high / total;
-        var active = total >= _options.FraudGuardrailMinScores && HighRiskShare > _options.FraudGuardrailCeiling;
+        var active = total >= _options.FraudGuardrailMinScores
+            && (_active ? HighRiskShare > _options.FraudGuardrailRecovery : HighRiskShare > _options.FraudGuardrailCeiling);
         if (active != _active)
         {
             _active = active;

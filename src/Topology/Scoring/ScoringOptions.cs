@@ -24,6 +24,12 @@ public sealed class ScoringOptions
     /// <summary>When more than this share of fraud scores in the guardrail window is high risk, fraud flags stop propagating.</summary>
     public double FraudGuardrailCeiling { get; set; } = 0.2;
 
+    /// <summary>
+    /// Once active, the guardrail stays on until the share falls to this level or below (or the window holds too few
+    /// scores to judge), so a share hovering at the ceiling does not flap.
+    /// </summary>
+    public double FraudGuardrailRecovery { get; set; } = 0.15;
+
     /// <summary>The guardrail's sliding window.</summary>
     public TimeSpan FraudGuardrailWindow { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -49,6 +55,11 @@ public sealed class ScoringOptions
         if (FraudGuardrailCeiling is <= 0 or > 1)
         {
             throw new ArgumentException($"{nameof(FraudGuardrailCeiling)} must be in (0, 1] but is {FraudGuardrailCeiling}.");
+        }
+
+        if (FraudGuardrailRecovery < 0 || FraudGuardrailRecovery > FraudGuardrailCeiling)
+        {
+            throw new ArgumentException($"{nameof(FraudGuardrailRecovery)} must be in [0, {nameof(FraudGuardrailCeiling)}] but is {FraudGuardrailRecovery}.");
         }
 
         if (FraudGuardrailMinScores < 1)

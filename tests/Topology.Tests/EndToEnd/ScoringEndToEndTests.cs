@@ -1,0 +1,72 @@
+using Confluent.Kafka;
+using Personalization.Features;
+using Personalization.Generation;
+using Personalization.Records;
+using Personalization.Scoring;
+using Streams.Engine.Runtime;
+using Xunit.Abstractions;
+
+namespace Personalization.Tests.EndToEnd;
+
+[Collection(KafkaCollection.Name)]
+public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+{
+    [Fact]
+    public async Task Generated_events_in_give_fraud_and_propensity_scores_out_for_exactly_the_users_that_should_be_scored()
+    {
+        var topics = new TopicOptions
+        {
+            Clickstream = Name("events.clickstream"),
+            Decisions = Name("bandit.decisions"),
+            Rewards = Name("bandit.rewards"),
+            Features = Name("features.user"),
+            FraudScores = Name("scores.fraud"),
+            PropensityScores = Name("scores.propensity"),
+            DeadLetters = Name("events.dlq"),
+        };
+        foreach (var (topic, partitions) in new[] { (topics.Clickstream, 4), (topics.Decisions, 4), (topics.Rewards, 4), (topics.Features, 4), (topics.FraudScores, 4), (topics.PropensityScores, 4), (topics.DeadLetters, 1) })
+        {
+            await Kafka.CreateTopicAsync(topic, partitions);
+        }
+
+        var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 300, Seed = 5, Start = DateTimeOffset.UtcNow.AddMinutes(-30) }).Take(4000).ToList();
+        var events = generated.Select(r => r.Event).OfType<ClickEvent>().ToList();
+        var expectedPropensity = events.Select(e => e.UserId).ToHashSet();
+        var riskEvents = events.Where(e => UserScoringProcessor.IsFraudRisk(e.Type)).ToList();
+        var expectedFraud = riskEvents.Select(e => e.UserId).ToHashSet();
+        var riskEventIds = riskEvents.Select(e => e.EventId).ToHashSet();
+
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        var sent = await new ClickstreamPublisher(Kafka.BootstrapServers, serdes, topics).PublishAsync(generated, ratePerSecond: 0, generated.Count, duration: null, CancellationToken.None);
+        Assert.Equal(generated.Count, sent);
+
+        var options = new PersonalizationOptions { Topics = topics };
+        using var models = new ModelDirectory(new ModelOptions { Directory = ScoringHarness.ShippedModels });
+        models.Start();
+        var guardrail = new FraudGuardrail(options.Scoring);
+        var config = Kafka.StreamsConfig(Name("scoring-app"), StateDir("a"));
+        config.DeadLetterTopic = topics.DeadLetters;
+        await using var streams = new KafkaStreams(new PersonalizationTopology(options, serdes, models, guardrail).Build(), config, Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "a"));
+        await streams.StartAsync();
+
+        var fraud = Kafka.ReadUntil(topics.FraudScores, Deserializers.Utf8, serdes.Score,
+            r => r.Select(x => x.Message.Key).ToHashSet().SetEquals(expectedFraud) && r.Count >= riskEvents.Count, TimeSpan.FromSeconds(90));
+        var propensity = Kafka.ReadUntil(topics.PropensityScores, Deserializers.Utf8, serdes.Score,
+            r => r.Select(x => x.Message.Key).ToHashSet().SetEquals(expectedPropensity), TimeSpan.FromSeconds(90));
+        var features = Kafka.ReadUntil(topics.Features, Deserializers.Utf8, serdes.UserFeatures, r => r.Count >= expectedPropensity.Count, TimeSpan.FromSeconds(30));
+        output.WriteLine($"{events.Count} events from {expectedPropensity.Count} users: {fraud.Count} fraud scores, {propensity.Count} propensity scores, {features.Count} feature records");
+
+        Assert.Equal(StreamsState.Running, streams.State);
+        Assert.Equal(expectedFraud.Order(), fraud.Select(r => r.Message.Key).Distinct().Order());
+        Assert.Equal(riskEvents.Count, fraud.Count);
+        Assert.All(fraud, r => Assert.Contains(r.Message.Value.TriggerEventId!, riskEventIds));
+        Assert.Equal(expectedPropensity.Order(), propensity.Select(r => r.Message.Key).Distinct().Order());
+        Assert.All(fraud.Concat(propensity).Select(r => r.Message.Value), score =>
+        {
+            Assert.Equal("v1", score.ModelVersion);
+            Assert.False(score.Heuristic);
+            Assert.InRange(score.Value, 0, 1);
+        });
+        Assert.All(features, r => Assert.Equal(r.Message.Key, r.Message.Value.UserId));
+    }
+}
