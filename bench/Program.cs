@@ -9,6 +9,8 @@ using Personalization.Bench.Scenarios;
 var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
+    ["features"] = () => TopologyDriverScenario.Run(events: 200_000),
+    ["scoring"] = () => ScoringBatchScenario.Run(rows: 20_000),
 };
 
 var chosen = args.Length == 0 ? scenarios.Keys.ToArray() : args;

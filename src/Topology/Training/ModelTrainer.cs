@@ -24,7 +24,10 @@ public sealed class TrainerOptions
     /// <summary>Recall is reported at this precision.</summary>
     public double TargetPrecision { get; set; } = 0.8;
 
-    /// <summary>Examples per model at most; beyond that negatives are subsampled evenly (and the card says so).</summary>
+    /// <summary>
+    /// Examples per model at most; beyond that negatives are subsampled evenly and weighted by the sampling factor, so
+    /// the calibrated probabilities still reflect the true positive rate (the card says so).
+    /// </summary>
     public int MaxExamples { get; set; } = 400_000;
 
     public int Trees { get; set; } = 100;
@@ -140,7 +143,7 @@ public sealed class ModelTrainer(TrainerOptions options)
         }
 
         var cut = examples[0].Time + (long)((examples[^1].Time - examples[0].Time) * (1 - options.HoldoutShare));
-        var train = Subsample(examples.Where(e => e.Time <= cut).ToList(), out var subsampled);
+        var train = Subsample(examples.Where(e => e.Time <= cut).ToList(), out var negativeWeight);
         var test = examples.Where(e => e.Time > cut).ToList();
         if (train.Count == 0 || test.Count == 0 || !train.Any(e => e.Label) || !test.Any(e => e.Label) || train.All(e => e.Label))
         {
@@ -152,6 +155,7 @@ public sealed class ModelTrainer(TrainerOptions options)
         {
             LabelColumnName = nameof(ModelInput.Label),
             FeatureColumnName = nameof(ModelInput.Features),
+            ExampleWeightColumnName = nameof(TrainingRow.Weight),
             NumberOfTrees = options.Trees,
             NumberOfLeaves = options.Leaves,
             LearningRate = options.LearningRate,
@@ -159,39 +163,49 @@ public sealed class ModelTrainer(TrainerOptions options)
             Seed = options.Seed,
             NumberOfThreads = 1,
         });
-        var model = trainer.Fit(context.Data.LoadFromEnumerable(train.Select(e => e.ToInput())));
+        var model = trainer.Fit(context.Data.LoadFromEnumerable(train.Select(e => new TrainingRow { Features = e.Features, Label = e.Label, Weight = e.Label ? 1 : negativeWeight })));
         var scored = context.Data.CreateEnumerable<ScoredRow>(model.Transform(context.Data.LoadFromEnumerable(test.Select(e => e.ToInput()))), reuseRowObject: false).ToList();
         var evaluation = context.BinaryClassification.Evaluate(model.Transform(context.Data.LoadFromEnumerable(test.Select(e => e.ToInput()))));
         var (recall, threshold) = RecallAtPrecision(scored, options.TargetPrecision);
         var metrics = new ModelMetrics(
             evaluation.AreaUnderRocCurve, evaluation.AreaUnderPrecisionRecallCurve, recall, options.TargetPrecision, threshold,
-            train.Count, test.Count, train.Count(e => e.Label) / (double)train.Count, test.Count(e => e.Label) / (double)test.Count);
+            train.Count, test.Count, WeightedPositiveRate(train, negativeWeight), test.Count(e => e.Label) / (double)test.Count);
 
         Directory.CreateDirectory(modelDirectory);
         var version = NextVersion(modelDirectory, name);
         var modelPath = Path.Combine(modelDirectory, $"{name}-{version}.zip");
         context.Model.Save(model, context.Data.LoadFromEnumerable(train.Take(1).Select(e => e.ToInput())).Schema, modelPath);
         var cardPath = Path.Combine(modelDirectory, $"{name}-{version}.md");
-        File.WriteAllText(cardPath, Card(name, version, data, labelDefinition, metrics, subsampled));
+        File.WriteAllText(cardPath, Card(name, version, data, labelDefinition, metrics, negativeWeight));
         log.WriteLine(string.Format(CultureInfo.InvariantCulture,
             "{0} {1}: ROC-AUC {2:F3}, PR-AUC {3:F3}, recall {4:F3} at precision {5:F2} (threshold {6:F3}); {7} training / {8} held-out examples; wrote {9}",
             name, version, metrics.RocAuc, metrics.PrAuc, metrics.RecallAtPrecision, metrics.TargetPrecision, metrics.Threshold, metrics.TrainExamples, metrics.TestExamples, modelPath));
         return new TrainedModel(name, version, modelPath, cardPath, metrics);
     }
 
-    /// <summary>Keeps every positive and an even subsample of negatives when there are more examples than allowed.</summary>
-    private List<Example> Subsample(List<Example> examples, out bool subsampled)
+    /// <summary>
+    /// Keeps every positive and every k-th negative when there are more examples than allowed; k is the weight each
+    /// kept negative then carries (1 when nothing was dropped).
+    /// </summary>
+    private List<Example> Subsample(List<Example> examples, out int negativeWeight)
     {
-        subsampled = examples.Count > options.MaxExamples;
-        if (!subsampled)
+        negativeWeight = 1;
+        if (examples.Count <= options.MaxExamples)
         {
             return examples;
         }
 
         var positives = examples.Count(e => e.Label);
-        var keepEvery = Math.Max(1, (int)Math.Ceiling((examples.Count - positives) / (double)Math.Max(1, options.MaxExamples - positives)));
+        negativeWeight = Math.Max(1, (int)Math.Ceiling((examples.Count - positives) / (double)Math.Max(1, options.MaxExamples - positives)));
+        var keepEvery = negativeWeight;
         var negative = 0;
         return examples.Where(e => e.Label || negative++ % keepEvery == 0).ToList();
+    }
+
+    private static double WeightedPositiveRate(List<Example> train, int negativeWeight)
+    {
+        var positives = train.Count(e => e.Label);
+        return positives / (positives + (double)(train.Count - positives) * negativeWeight);
     }
 
     /// <summary>The highest recall among thresholds whose precision reaches the target (0 if none does).</summary>
@@ -232,8 +246,9 @@ public sealed class ModelTrainer(TrainerOptions options)
         return $"v{highest + 1}";
     }
 
-    private string Card(string name, string version, DataDescription data, string labelDefinition, ModelMetrics m, bool subsampled)
+    private string Card(string name, string version, DataDescription data, string labelDefinition, ModelMetrics m, int negativeWeight)
     {
+        var subsampled = negativeWeight > 1;
         var inv = CultureInfo.InvariantCulture;
         var card = new StringBuilder();
         card.AppendLine(inv, $"# Model card: {name} {version}");
@@ -244,8 +259,8 @@ public sealed class ModelTrainer(TrainerOptions options)
         card.AppendLine("## Data");
         card.AppendLine();
         card.AppendLine(inv, $"- Source: `{data.Source}`, {data.Events:N0} events from {data.Users:N0} users, {data.From:yyyy-MM-dd HH:mm} to {data.To:yyyy-MM-dd HH:mm} UTC (event time).");
-        card.AppendLine(inv, $"- Split by time: the last {options.HoldoutShare:P0} of the range is held out ({m.TestExamples:N0} examples); {m.TrainExamples:N0} training examples{(subsampled ? ", negatives subsampled evenly" : "")}.");
-        card.AppendLine(inv, $"- Positive rate: {m.TrainPositiveRate:P2} in training, {m.TestPositiveRate:P2} held out.");
+        card.AppendLine(inv, $"- Split by time: the last {options.HoldoutShare:P0} of the range is held out ({m.TestExamples:N0} examples); {m.TrainExamples:N0} training examples{(subsampled ? $", negatives subsampled 1 in {negativeWeight} and weighted {negativeWeight}" : "")}.");
+        card.AppendLine(inv, $"- Positive rate: {m.TrainPositiveRate:P2} in training (weighted), {m.TestPositiveRate:P2} held out.");
         card.AppendLine(inv, $"- Label: {labelDefinition}");
         card.AppendLine("- Features: the topology's own feature code replayed in event-time order, so each example has the features serving would have had at that moment (no look-ahead).");
         card.AppendLine();
@@ -274,6 +289,16 @@ public sealed class ModelTrainer(TrainerOptions options)
     private readonly record struct Example(long Time, float[] Features, bool Label)
     {
         public ModelInput ToInput() => new() { Features = Features, Label = Label };
+    }
+
+    private sealed class TrainingRow
+    {
+        [Microsoft.ML.Data.VectorType(FeatureVector.Length)]
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
+
+        public float Weight { get; set; }
     }
 
     private sealed class ScoredRow

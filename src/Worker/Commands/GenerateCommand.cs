@@ -16,12 +16,13 @@ internal static class GenerateCommand
         var duration = new Option<TimeSpan?>("--duration") { Description = "Stop producing after this long (e.g. 00:10:00)." };
         var users = new Option<int>("--users") { Description = "Distinct users.", DefaultValueFactory = _ => 100_000 };
         var seed = new Option<int>("--seed") { Description = "The same seed gives the same stream.", DefaultValueFactory = _ => 42 };
+        var sessions = new Option<double>("--sessions-per-second") { Description = "Sessions starting per second of event time (sets how much event time the records span).", DefaultValueFactory = _ => 20 };
         var start = new Option<DateTimeOffset?>("--start") { Description = "Event time of the first session (default: now when producing, 2026-01-01 for files)." };
         var registry = new Option<string?>("--schema-registry") { Description = "Schema Registry URL (default: the local registry from schemas/)." };
 
         var command = new Command("generate", "Generate a synthetic clickstream (events, bandit decisions, rewards) to Kafka or a file.")
         {
-            bootstrap, file, count, rate, duration, users, seed, start, registry,
+            bootstrap, file, count, rate, duration, users, seed, sessions, start, registry,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -31,7 +32,7 @@ internal static class GenerateCommand
                 return 2;
             }
 
-            var options = new GeneratorOptions { Users = parse.GetValue(users), Seed = parse.GetValue(seed) };
+            var options = new GeneratorOptions { Users = parse.GetValue(users), Seed = parse.GetValue(seed), SessionsPerSecond = parse.GetValue(sessions) };
             var limit = parse.GetValue(count);
             if (parse.GetValue(file) is { } path)
             {
