@@ -45,6 +45,34 @@ public sealed class DslTests
     }
 
     [Fact]
+    public void Merge_brings_two_co_partitioned_streams_into_one_store_in_arrival_order()
+    {
+        var builder = new StreamsBuilder();
+        var clicks = builder.Stream("clicks", Serdes.String, Serdes.String).MapValues(v => "click:" + v);
+        var views = builder.Stream("views", Serdes.String, Serdes.String).MapValues(v => "view:" + v);
+        clicks.Merge(views)
+            .GroupByKey()
+            .Reduce((a, b) => a + "," + b, Materialized.As("history"))
+            .ToStream()
+            .To("out", Serdes.String, Serdes.String);
+        var topology = builder.Build();
+        using var driver = new TopologyTestDriver(topology);
+        var clickTopic = driver.CreateInputTopic("clicks", Serdes.String, Serdes.String);
+        var viewTopic = driver.CreateInputTopic("views", Serdes.String, Serdes.String);
+        var output = driver.CreateOutputTopic("out", Serdes.String, Serdes.String);
+
+        clickTopic.PipeInput("u1", "a", At(1));
+        viewTopic.PipeInput("u1", "b", At(2));
+        clickTopic.PipeInput("u2", "c", At(3));
+        viewTopic.PipeInput("u1", "d", At(4));
+
+        Assert.Single(topology.Describe().Subtopologies);
+        Assert.Equal(
+            [new("u1", "click:a"), new("u1", "click:a,view:b"), new("u2", "click:c"), new KeyValuePair<string, string>("u1", "click:a,view:b,view:d")],
+            output.ReadKeyValuesToList());
+    }
+
+    [Fact]
     public void Split_sends_each_record_to_the_first_matching_branch_or_the_default()
     {
         var builder = new StreamsBuilder();

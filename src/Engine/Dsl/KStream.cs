@@ -122,6 +122,19 @@ public sealed class KStream<TKey, TValue>
         return new BranchedKStream<TKey, TValue>(this, node, branches);
     }
 
+    /// <summary>
+    /// Merges this stream and <paramref name="other"/> into one stream, in the order records arrive (there is no order
+    /// across the two). Stateful steps downstream see both in one task, so their topics must be co-partitioned; the
+    /// result needs repartitioning if either input did.
+    /// </summary>
+    public KStream<TKey, TValue> Merge(KStream<TKey, TValue> other, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var node = Builder.NodeName(name, "merge");
+        Topology.AddProcessor(node, () => new DelegateProcessor<TKey, TValue, TKey, TValue>((record, context) => context.Forward(record)), NodeName, other.NodeName);
+        return new KStream<TKey, TValue>(Builder, node, KeySerde ?? other.KeySerde, ValueSerde ?? other.ValueSerde, RepartitionRequired || other.RepartitionRequired);
+    }
+
     /// <summary>Writes the stream to a topic; serdes default to the stream's own.</summary>
     public void To(string topic, ISerde<TKey>? keySerde = null, ISerde<TValue>? valueSerde = null, string? name = null)
     {
