@@ -21,6 +21,30 @@ public static class PersonalizationMetricNames
     /// <summary>1 while the fraud guardrail holds back fraud flags, else 0 (model).</summary>
     public const string GuardrailActive = "guardrail-active";
 
+    /// <summary>Attribute updates written to users.attributes.</summary>
+    public const string AttributeUpdates = "attribute-updates";
+
+    /// <summary>Fraud scores not propagated to attributes because the fraud guardrail was active.</summary>
+    public const string FraudFlagsHeld = "fraud-flags-held";
+
+    /// <summary>Training records written.</summary>
+    public const string TrainingRecords = "training-records";
+
+    /// <summary>Training records whose reward is the default because nothing arrived in the window.</summary>
+    public const string DefaultRewards = "default-rewards";
+
+    /// <summary>Rewards that arrived after their decision's training record was written; not used.</summary>
+    public const string LateRewards = "late-rewards";
+
+    /// <summary>Rewards for decisions that never arrived, evicted after the bound.</summary>
+    public const string UnknownRewardsEvicted = "unknown-rewards-evicted";
+
+    /// <summary>Decisions seen again after the first (same event id); ignored.</summary>
+    public const string DuplicateDecisions = "duplicate-decisions";
+
+    /// <summary>Users removed on request from users.forget.</summary>
+    public const string ForgottenUsers = "forgotten-users";
+
     /// <summary>Events too old to change any feature.</summary>
     public const string LateFeatureEvents = "late-feature-events";
 }

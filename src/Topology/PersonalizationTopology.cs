@@ -1,3 +1,5 @@
+using Personalization.Attributes;
+using Personalization.Bandit;
 using Personalization.Features;
 using Personalization.Records;
 using Personalization.Scoring;
@@ -14,16 +16,32 @@ public sealed class PersonalizationOptions
 
     public ScoringOptions Scoring { get; set; } = new();
 
+    public AttributeOptions Attributes { get; set; } = new();
+
+    public RewardJoinOptions RewardJoin { get; set; } = new();
+
     /// <summary>Where the stores live: RocksDB (default) or memory (tests, benchmarks of the logic alone).</summary>
     public StoreType StoreType { get; set; } = StoreType.RocksDb;
 
-    public void Validate() => Scoring.Validate();
+    public void Validate()
+    {
+        Scoring.Validate();
+        Attributes.Validate();
+        RewardJoin.Validate();
+    }
 }
 
 /// <summary>
-/// Builds the personalization topology: clickstream events into per-user features (minute tiles in a RocksDB window
-/// store, profiles in a key-value store), scored for fraud and purchase propensity, out to <c>features.user</c>,
-/// <c>scores.fraud</c> and <c>scores.propensity</c>.
+/// Builds the whole personalization topology, one sub-topology over the co-partitioned input topics (all keyed by
+/// user id):
+/// <list type="bullet">
+/// <item>clickstream (and forget requests) → per-user features in minute tiles → fraud and propensity scores →
+/// <c>features.user</c>, <c>scores.fraud</c>, <c>scores.propensity</c>;</item>
+/// <item>scores and features → user attributes → <c>users.attributes</c> (only on changes downstream cares about);</item>
+/// <item>decisions, rewards and the clickstream → one training record per decision → <c>bandit.training</c>;</item>
+/// <item><c>users.forget</c> → the user is removed from every store, with tombstones to <c>users.attributes</c> and
+/// <c>features.user</c>.</item>
+/// </list>
 /// </summary>
 public sealed class PersonalizationTopology(PersonalizationOptions options, RecordSerdes serdes, ModelDirectory models, FraudGuardrail guardrail)
 {
@@ -31,21 +49,43 @@ public sealed class PersonalizationTopology(PersonalizationOptions options, Reco
     {
         options.Validate();
         var topics = options.Topics;
+        var storeType = options.StoreType;
         var builder = new StreamsBuilder();
-        builder.AddStateStore(Stores.KeyValue(UserScoringProcessor.ProfileStore, Serdes.String, new UserProfile.Serde(), options.StoreType));
+        builder.AddStateStore(Stores.KeyValue(UserScoringProcessor.ProfileStore, Serdes.String, new UserProfile.Serde(), storeType));
         builder.AddStateStore(Stores.Window(
             UserScoringProcessor.TileStore, Serdes.String, new FeatureTile.Serde(),
-            TimeSpan.FromMilliseconds(FeatureTile.SizeMs), FeatureCalculator.Retention, type: options.StoreType));
-        builder.AddStateStore(Stores.KeyValue(UserScoringProcessor.PendingStore, Serdes.String, Serdes.Int64, options.StoreType));
+            TimeSpan.FromMilliseconds(FeatureTile.SizeMs), FeatureCalculator.Retention, type: storeType));
+        builder.AddStateStore(Stores.KeyValue(UserScoringProcessor.PendingStore, Serdes.String, Serdes.Int64, storeType));
+        builder.AddStateStore(Stores.KeyValue(UserAttributeProcessor.Store, Serdes.String, new UserAttributeProcessor.Serde(), storeType));
+        builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.PendingStore, Serdes.String, new PendingDecision.Serde(), storeType));
+        builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.EarlyRewardStore, Serdes.String, new EarlyRewards.Serde(), storeType));
+        builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.ClosedStore, Serdes.String, Serdes.Int64, storeType));
+        builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.RecentClickStore, Serdes.String, new RecentClicks.Serde(), storeType));
 
-        var scored = builder.Stream(topics.Clickstream, Serdes.String, serdes.ClickEvent)
+        var clicks = builder.Stream(topics.Clickstream, Serdes.String, serdes.ClickEvent).MapValues(UserInput.Of, "clicks");
+        var forgets = builder.Stream(topics.Forget, Serdes.String, Serdes.ByteArray).MapValues(_ => UserInput.ForgetUser, "forgets");
+        var decisions = builder.Stream(topics.Decisions, Serdes.String, serdes.Decision).MapValues(UserInput.Of, "decisions");
+        var rewards = builder.Stream(topics.Rewards, Serdes.String, serdes.Reward).MapValues(UserInput.Of, "rewards");
+
+        var scored = clicks.Merge(forgets, "scoring-inputs")
             .Process(
                 "user-scoring",
                 () => new UserScoringProcessor(options.Scoring, models, guardrail),
                 UserScoringProcessor.ProfileStore, UserScoringProcessor.TileStore, UserScoringProcessor.PendingStore);
-        scored.MapValues(o => o.Features).To(topics.Features, Serdes.String, serdes.UserFeatures);
-        scored.Filter((_, o) => o.Fraud is not null).MapValues(o => o.Fraud!).To(topics.FraudScores, Serdes.String, serdes.Score);
-        scored.Filter((_, o) => o.Propensity is not null).MapValues(o => o.Propensity!).To(topics.PropensityScores, Serdes.String, serdes.Score);
+        scored.MapValues(o => o.Features!, "features").To(topics.Features, Serdes.String, serdes.UserFeatures);
+        scored.Filter((_, o) => o.Fraud is not null, "fraud-scored").MapValues(o => o.Fraud!).To(topics.FraudScores, Serdes.String, serdes.Score);
+        scored.Filter((_, o) => o.Propensity is not null, "propensity-scored").MapValues(o => o.Propensity!).To(topics.PropensityScores, Serdes.String, serdes.Score);
+
+        scored.Process("user-attributes", () => new UserAttributeProcessor(options.Attributes, guardrail), UserAttributeProcessor.Store)
+            .MapValues(update => update!)
+            .To(topics.Attributes, Serdes.String, serdes.AttributeUpdate);
+
+        clicks.Merge(decisions, "join-decisions").Merge(rewards, "join-rewards").Merge(forgets, "join-forgets")
+            .Process(
+                "reward-join",
+                () => new RewardJoinProcessor(options.RewardJoin),
+                RewardJoinProcessor.PendingStore, RewardJoinProcessor.EarlyRewardStore, RewardJoinProcessor.ClosedStore, RewardJoinProcessor.RecentClickStore)
+            .To(topics.Training, Serdes.String, serdes.TrainingRecord);
         return builder.Build();
     }
 }

@@ -27,6 +27,11 @@ internal sealed class ScoringHarness : IDisposable
         Features = Driver.CreateOutputTopic(topics.Features, Streams.Engine.Serialization.Serdes.String, Serdes.UserFeatures);
         FraudScores = Driver.CreateOutputTopic(topics.FraudScores, Streams.Engine.Serialization.Serdes.String, Serdes.Score);
         PropensityScores = Driver.CreateOutputTopic(topics.PropensityScores, Streams.Engine.Serialization.Serdes.String, Serdes.Score);
+        Decisions = Driver.CreateInputTopic(topics.Decisions, Streams.Engine.Serialization.Serdes.String, Serdes.Decision);
+        Rewards = Driver.CreateInputTopic(topics.Rewards, Streams.Engine.Serialization.Serdes.String, Serdes.Reward);
+        Forget = Driver.CreateInputTopic(topics.Forget, Streams.Engine.Serialization.Serdes.String, Streams.Engine.Serialization.Serdes.ByteArray);
+        Training = Driver.CreateOutputTopic(topics.Training, Streams.Engine.Serialization.Serdes.String, Serdes.TrainingRecord);
+        Attributes = Driver.CreateOutputTopic(topics.Attributes, Streams.Engine.Serialization.Serdes.String, Serdes.AttributeUpdate);
     }
 
     /// <summary>The repository's shipped models, copied next to the test assembly.</summary>
@@ -57,6 +62,20 @@ internal sealed class ScoringHarness : IDisposable
     public TestOutputTopic<string, Score> FraudScores { get; }
 
     public TestOutputTopic<string, Score> PropensityScores { get; }
+
+    public TestInputTopic<string, Decision> Decisions { get; }
+
+    public TestInputTopic<string, Reward> Rewards { get; }
+
+    public TestInputTopic<string, byte[]> Forget { get; }
+
+    public TestOutputTopic<string, TrainingRecord> Training { get; }
+
+    public TestOutputTopic<string, AttributeUpdate> Attributes { get; }
+
+    public void Send(Decision d) => Decisions.PipeInput(d.UserId, d, d.Timestamp.ToUnixTimeMilliseconds());
+
+    public void Send(Reward r) => Rewards.PipeInput(r.UserId, r, r.Timestamp.ToUnixTimeMilliseconds());
 
     public void Send(ClickEvent e) => Events.PipeInput(e.UserId, e, e.Timestamp.ToUnixTimeMilliseconds());
 

@@ -27,6 +27,8 @@ internal sealed class StoreFeatureState(IKeyValueStore<string, UserProfile> prof
 
     public void PutProfile(string userId, UserProfile profile) => profiles.Put(userId, profile);
 
+    public void DeleteProfile(string userId) => profiles.Delete(userId);
+
     public FeatureTile? GetTile(string userId, long tileStart) => tiles.TryFetch(userId, tileStart, out var tile) ? tile : null;
 
     public void PutTile(string userId, long tileStart, FeatureTile tile) => tiles.Put(userId, tile, tileStart);

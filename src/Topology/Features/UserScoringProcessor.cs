@@ -6,18 +6,24 @@ using Streams.Engine.State;
 
 namespace Personalization.Features;
 
-/// <summary>What one scoring moment produces: the features scored, and the fraud and/or propensity score.</summary>
-public sealed record ScoringOutput(UserFeatures Features, Score? Fraud, Score? Propensity);
+/// <summary>
+/// What one scoring moment produces: the features scored, and the fraud and/or propensity score. After a user is
+/// forgotten, <see cref="Features"/> is null: a tombstone for <c>features.user</c> and a signal to downstream state.
+/// </summary>
+public sealed record ScoringOutput(UserFeatures? Features, Score? Fraud, Score? Propensity)
+{
+    public bool Forgotten => Features is null;
+}
 
 /// <summary>
 /// Folds each clickstream event into the user's minute tiles and profile, and scores the user: fraud on every event
 /// that carries fraud risk, propensity at most once per <see cref="ScoringOptions.PropensityInterval"/>. A user whose
 /// propensity could not be rescored yet is remembered in a logged store, and a wall-clock punctuator scores every such
 /// user, in one batch, once their interval has passed, so each active user gets a fresh score within the interval
-/// even if no further event arrives.
+/// even if no further event arrives. A forget request removes the user from all three stores.
 /// </summary>
 public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory models, FraudGuardrail guardrail)
-    : IProcessor<string, ClickEvent, string, ScoringOutput>
+    : IProcessor<string, UserInput, string, ScoringOutput>
 {
     public const string ProfileStore = "user-profiles";
     public const string TileStore = "feature-tiles";
@@ -29,6 +35,7 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
     private readonly long _intervalMs = (long)options.PropensityInterval.TotalMilliseconds;
     private IProcessorContext<string, ScoringOutput> _context = null!;
     private StoreFeatureState _state = null!;
+    private IWindowStore<string, FeatureTile> _tiles = null!;
     private IKeyValueStore<string, long> _pending = null!;
     private ModelScorer _fraud = null!;
     private ModelScorer _propensity = null!;
@@ -38,9 +45,8 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
     public void Init(IProcessorContext<string, ScoringOutput> context)
     {
         _context = context;
-        _state = new StoreFeatureState(
-            context.GetStateStore<IKeyValueStore<string, UserProfile>>(ProfileStore),
-            context.GetStateStore<IWindowStore<string, FeatureTile>>(TileStore));
+        _tiles = context.GetStateStore<IWindowStore<string, FeatureTile>>(TileStore);
+        _state = new StoreFeatureState(context.GetStateStore<IKeyValueStore<string, UserProfile>>(ProfileStore), _tiles);
         _pending = context.GetStateStore<IKeyValueStore<string, long>>(PendingStore);
         _fraud = new ModelScorer(FraudModel, models, Heuristics.Fraud, options, context.Metrics);
         _propensity = new ModelScorer(PropensityModel, models, Heuristics.Propensity, options, context.Metrics);
@@ -48,9 +54,15 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         context.Schedule(options.FlushInterval, PunctuationType.WallClockTime, ScoreDueUsers);
     }
 
-    public void Process(Record<string, ClickEvent> record)
+    public void Process(Record<string, UserInput> record)
     {
-        var e = record.Value;
+        if (record.Value is { Forget: true })
+        {
+            Forget(record);
+            return;
+        }
+
+        var e = record.Value?.Click;
         if (e is null)
         {
             return;
@@ -103,6 +115,24 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
     /// <summary>Events that change a user's fraud risk and are scored at once.</summary>
     public static bool IsFraudRisk(EventType type) => type is EventType.CheckoutStart or EventType.PaymentAttempt or EventType.PaymentFailed
         or EventType.Purchase or EventType.AddressChange or EventType.Login;
+
+    private void Forget(Record<string, UserInput> record)
+    {
+        var user = record.Key;
+        if (user is null)
+        {
+            return;
+        }
+
+        _state.DeleteProfile(user);
+        _pending.Delete(user);
+        foreach (var start in _tiles.Fetch(user, 0, long.MaxValue).Select(tile => tile.Key).ToList())
+        {
+            _tiles.Delete(user, start);
+        }
+
+        _context.Forward(new Record<string, ScoringOutput>(user, new ScoringOutput(null, null, null), record.Timestamp));
+    }
 
     private void ScoreDueUsers(long now)
     {

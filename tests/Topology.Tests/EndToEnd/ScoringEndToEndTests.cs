@@ -22,9 +22,16 @@ public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputH
             Features = Name("features.user"),
             FraudScores = Name("scores.fraud"),
             PropensityScores = Name("scores.propensity"),
+            Training = Name("bandit.training"),
+            Attributes = Name("users.attributes"),
+            Forget = Name("users.forget"),
             DeadLetters = Name("events.dlq"),
         };
-        foreach (var (topic, partitions) in new[] { (topics.Clickstream, 4), (topics.Decisions, 4), (topics.Rewards, 4), (topics.Features, 4), (topics.FraudScores, 4), (topics.PropensityScores, 4), (topics.DeadLetters, 1) })
+        foreach (var (topic, partitions) in new[]
+        {
+            (topics.Clickstream, 4), (topics.Decisions, 4), (topics.Rewards, 4), (topics.Forget, 4), (topics.Features, 4), (topics.FraudScores, 4),
+            (topics.PropensityScores, 4), (topics.Training, 4), (topics.Attributes, 4), (topics.DeadLetters, 1),
+        })
         {
             await Kafka.CreateTopicAsync(topic, partitions);
         }

@@ -1,0 +1,172 @@
+using Confluent.Kafka;
+using Personalization.Records;
+using Streams.Engine.Avro;
+using Streams.Engine.Serialization;
+
+namespace Personalization.Bandit;
+
+/// <summary>One reward observed for a decision.</summary>
+public readonly record struct RewardObservation(double Value, bool Explicit, long Timestamp);
+
+/// <summary>A decision waiting for its reward window to close, with what has been observed so far.</summary>
+public sealed class PendingDecision
+{
+    public required Decision Decision { get; init; }
+
+    /// <summary>Event time at which the reward window ends: the decision time plus its reward wait.</summary>
+    public required long WindowEnd { get; init; }
+
+    public List<RewardObservation> Observations { get; } = [];
+
+    /// <summary>The store format: a version byte, the decision's Avro encoding, the window end and the observations.</summary>
+    internal sealed class Serde : ISerde<PendingDecision>
+    {
+        private const byte Version = 1;
+
+        public byte[] Serialize(PendingDecision data, SerializationContext context)
+        {
+            if (data is null)
+            {
+                return null!;
+            }
+
+            var writer = new AvroWriter();
+            writer.WriteRawByte(Version);
+            data.Decision.WriteTo(writer);
+            writer.WriteLong(data.WindowEnd);
+            ObservationCodec.Write(writer, data.Observations);
+            return writer.ToArray();
+        }
+
+        public PendingDecision Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        {
+            if (isNull)
+            {
+                return null!;
+            }
+
+            if (data.Length == 0 || data[0] != Version)
+            {
+                throw new SerializationException("Unknown pending decision format.");
+            }
+
+            var reader = new AvroReader(data[1..]);
+            var pending = new PendingDecision { Decision = Decision.ReadFrom(ref reader), WindowEnd = reader.ReadLong() };
+            ObservationCodec.Read(ref reader, pending.Observations);
+            return pending;
+        }
+    }
+}
+
+/// <summary>Rewards that arrived before their decision, and when the first of them arrived (wall clock).</summary>
+public sealed class EarlyRewards
+{
+    public required long FirstSeen { get; init; }
+
+    public List<RewardObservation> Observations { get; } = [];
+
+    internal sealed class Serde : ISerde<EarlyRewards>
+    {
+        public byte[] Serialize(EarlyRewards data, SerializationContext context)
+        {
+            if (data is null)
+            {
+                return null!;
+            }
+
+            var writer = new AvroWriter(64);
+            writer.WriteLong(data.FirstSeen);
+            ObservationCodec.Write(writer, data.Observations);
+            return writer.ToArray();
+        }
+
+        public EarlyRewards Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        {
+            if (isNull)
+            {
+                return null!;
+            }
+
+            var reader = new AvroReader(data);
+            var early = new EarlyRewards { FirstSeen = reader.ReadLong() };
+            ObservationCodec.Read(ref reader, early.Observations);
+            return early;
+        }
+    }
+}
+
+/// <summary>A user's recent reward-bearing clicks (event time, reward, item), for decisions that arrive after them.</summary>
+public sealed class RecentClicks
+{
+    public List<(long Timestamp, double Reward, string? Item)> Clicks { get; } = [];
+
+    internal sealed class Serde : ISerde<RecentClicks>
+    {
+        public byte[] Serialize(RecentClicks data, SerializationContext context)
+        {
+            if (data is null)
+            {
+                return null!;
+            }
+
+            var writer = new AvroWriter(64);
+            writer.WriteBlockStart(data.Clicks.Count);
+            foreach (var (timestamp, reward, item) in data.Clicks)
+            {
+                writer.WriteLong(timestamp);
+                writer.WriteDouble(reward);
+                writer.WriteOptionalString(item);
+            }
+
+            writer.WriteBlocksEnd();
+            return writer.ToArray();
+        }
+
+        public RecentClicks Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
+        {
+            if (isNull)
+            {
+                return null!;
+            }
+
+            var reader = new AvroReader(data);
+            var recent = new RecentClicks();
+            for (var count = reader.ReadBlockCount(); count > 0; count = reader.ReadBlockCount())
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    recent.Clicks.Add((reader.ReadLong(), reader.ReadDouble(), reader.ReadOptionalString()));
+                }
+            }
+
+            return recent;
+        }
+    }
+}
+
+internal static class ObservationCodec
+{
+    public static void Write(AvroWriter writer, List<RewardObservation> observations)
+    {
+        writer.WriteBlockStart(observations.Count);
+        foreach (var observation in observations)
+        {
+            writer.WriteDouble(observation.Value);
+            writer.WriteBoolean(observation.Explicit);
+            writer.WriteLong(observation.Timestamp);
+        }
+
+        writer.WriteBlocksEnd();
+    }
+
+    public static void Read(ref AvroReader reader, List<RewardObservation> observations)
+    {
+        for (var count = reader.ReadBlockCount(); count > 0; count = reader.ReadBlockCount())
+        {
+            for (var i = 0; i < count; i++)
+            {
+                observations.Add(new RewardObservation(reader.ReadDouble(), reader.ReadBoolean(), reader.ReadLong()));
+            }
+        }
+    }
+}

@@ -1,0 +1,296 @@
+using Personalization.Records;
+using Streams.Engine.Metrics;
+using Streams.Engine.Processor;
+using Streams.Engine.State;
+
+namespace Personalization.Bandit;
+
+/// <summary>
+/// Joins each bandit decision with the rewards observed in its window (the decision time plus its reward wait, else
+/// the default) into exactly one <see cref="TrainingRecord"/>. Rewards come from <c>bandit.rewards</c> by the decision's
+/// event id, and are derived from the same user's clickstream inside the window (by event type). A wall-clock
+/// punctuator closes windows, so a decision with no later events still yields its record, with the default reward if
+/// nothing arrived. Rewards that arrive before their decision wait for it (up to a bound, then they are evicted and
+/// counted); clicks that arrive before it are kept briefly for the same reason; rewards for a decision already written
+/// are counted as late and not used. All state is in logged stores keyed by user, so a restart or rebalance loses no
+/// pending decision.
+/// </summary>
+public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<string, UserInput, string, TrainingRecord>
+{
+    public const string PendingStore = "pending-decisions";
+    public const string EarlyRewardStore = "early-rewards";
+    public const string ClosedStore = "closed-decisions";
+    public const string RecentClickStore = "recent-reward-clicks";
+
+    private readonly long _defaultWaitMs = (long)options.DefaultRewardWait.TotalMilliseconds;
+    private readonly long _graceMs = (long)options.Grace.TotalMilliseconds;
+    private readonly long _earlyRetentionMs = (long)options.EarlyRewardRetention.TotalMilliseconds;
+    private readonly long _closedRetentionMs = (long)options.ClosedDecisionRetention.TotalMilliseconds;
+    private readonly long _recentRetentionMs = (long)options.RecentEventRetention.TotalMilliseconds;
+    private IProcessorContext<string, TrainingRecord> _context = null!;
+    private IKeyValueStore<string, PendingDecision> _pending = null!;
+    private IKeyValueStore<string, EarlyRewards> _early = null!;
+    private IKeyValueStore<string, long> _closed = null!;
+    private IKeyValueStore<string, RecentClicks> _recent = null!;
+    private Counter _written = null!;
+    private Counter _defaults = null!;
+    private Counter _late = null!;
+    private Counter _evicted = null!;
+    private Counter _duplicates = null!;
+    private Counter _forgotten = null!;
+
+    public void Init(IProcessorContext<string, TrainingRecord> context)
+    {
+        _context = context;
+        _pending = context.GetStateStore<IKeyValueStore<string, PendingDecision>>(PendingStore);
+        _early = context.GetStateStore<IKeyValueStore<string, EarlyRewards>>(EarlyRewardStore);
+        _closed = context.GetStateStore<IKeyValueStore<string, long>>(ClosedStore);
+        _recent = context.GetStateStore<IKeyValueStore<string, RecentClicks>>(RecentClickStore);
+        _written = context.Metrics.Counter(PersonalizationMetricNames.TrainingRecords);
+        _defaults = context.Metrics.Counter(PersonalizationMetricNames.DefaultRewards);
+        _late = context.Metrics.Counter(PersonalizationMetricNames.LateRewards);
+        _evicted = context.Metrics.Counter(PersonalizationMetricNames.UnknownRewardsEvicted);
+        _duplicates = context.Metrics.Counter(PersonalizationMetricNames.DuplicateDecisions);
+        _forgotten = context.Metrics.Counter(PersonalizationMetricNames.ForgottenUsers, "reward-join");
+        context.Schedule(options.CloseInterval, PunctuationType.WallClockTime, CloseWindows);
+    }
+
+    public void Process(Record<string, UserInput> record)
+    {
+        var input = record.Value;
+        if (input is null)
+        {
+            return;
+        }
+
+        if (input.Forget)
+        {
+            Forget(record.Key);
+        }
+        else if (input.Decision is { } decision)
+        {
+            OnDecision(decision);
+        }
+        else if (input.Reward is { } reward)
+        {
+            OnReward(reward);
+        }
+        else if (input.Click is { } click)
+        {
+            OnClick(click);
+        }
+    }
+
+    public void Close()
+    {
+    }
+
+    /// <summary>The store key of a decision: user first, so one user's decisions are one key range.</summary>
+    public static string Key(string user, string decisionId) => user + '\0' + decisionId;
+
+    private void OnDecision(Decision decision)
+    {
+        var key = Key(decision.UserId, decision.EventId);
+        if (_pending.TryGet(key, out _) || _closed.TryGet(key, out _))
+        {
+            _duplicates.Increment();
+            return;
+        }
+
+        var start = decision.Timestamp.ToUnixTimeMilliseconds();
+        var pending = new PendingDecision { Decision = decision, WindowEnd = start + (decision.RewardWaitMs ?? _defaultWaitMs) };
+        if (_early.TryGet(key, out var early))
+        {
+            pending.Observations.AddRange(early.Observations);
+            _early.Delete(key);
+        }
+
+        if (_recent.TryGet(decision.UserId, out var recent))
+        {
+            foreach (var (timestamp, reward, item) in recent.Clicks)
+            {
+                if (timestamp >= start && timestamp <= pending.WindowEnd && Counts(item, decision))
+                {
+                    pending.Observations.Add(new RewardObservation(reward, Explicit: false, timestamp));
+                }
+            }
+        }
+
+        _pending.Put(key, pending);
+    }
+
+    private void OnReward(Reward reward)
+    {
+        var key = Key(reward.UserId, reward.EventId);
+        var observation = new RewardObservation(reward.Value, Explicit: true, reward.Timestamp.ToUnixTimeMilliseconds());
+        if (_pending.TryGet(key, out var pending))
+        {
+            pending.Observations.Add(observation);
+            _pending.Put(key, pending);
+        }
+        else if (_closed.TryGet(key, out _))
+        {
+            _late.Increment();
+        }
+        else
+        {
+            var early = _early.TryGet(key, out var existing) ? existing : new EarlyRewards { FirstSeen = _context.CurrentSystemTimeMs };
+            early.Observations.Add(observation);
+            _early.Put(key, early);
+        }
+    }
+
+    private void OnClick(ClickEvent click)
+    {
+        if (!options.DerivedRewards.TryGetValue(click.Type, out var reward))
+        {
+            return;
+        }
+
+        var timestamp = click.Timestamp.ToUnixTimeMilliseconds();
+        var recent = _recent.TryGet(click.UserId, out var existing) ? existing : new RecentClicks();
+        var newest = Math.Max(timestamp, recent.Clicks.Count == 0 ? timestamp : recent.Clicks.Max(c => c.Timestamp));
+        recent.Clicks.RemoveAll(c => c.Timestamp < newest - _recentRetentionMs);
+        recent.Clicks.Add((timestamp, reward, click.ItemId));
+        _recent.Put(click.UserId, recent);
+
+        foreach (var (key, pending) in UserRange(_pending, click.UserId))
+        {
+            var start = pending.Decision.Timestamp.ToUnixTimeMilliseconds();
+            if (timestamp >= start && timestamp <= pending.WindowEnd && Counts(click.ItemId, pending.Decision))
+            {
+                pending.Observations.Add(new RewardObservation(reward, Explicit: false, timestamp));
+                _pending.Put(key, pending);
+            }
+        }
+    }
+
+    private bool Counts(string? item, Decision decision) => !options.DerivedRewardsRequireChosenAction || item == decision.ChosenAction;
+
+    private void CloseWindows(long now)
+    {
+        var due = new List<(string Key, PendingDecision Pending)>();
+        foreach (var (key, pending) in _pending.All())
+        {
+            if (pending.WindowEnd + _graceMs <= now)
+            {
+                due.Add((key, pending));
+            }
+        }
+
+        foreach (var (key, pending) in due)
+        {
+            _pending.Delete(key);
+            _closed.Put(key, now);
+            var record = ToTrainingRecord(pending, now);
+            _written.Increment();
+            if (record.RewardSource == RewardSource.Default)
+            {
+                _defaults.Increment();
+            }
+
+            _context.Forward(new Record<string, TrainingRecord>(record.UserId, record, pending.WindowEnd));
+        }
+
+        Evict(_closed, closedAt => closedAt + _closedRetentionMs <= now, counter: null);
+        Evict(_early, early => early.FirstSeen + _earlyRetentionMs <= now, _evicted);
+    }
+
+    private TrainingRecord ToTrainingRecord(PendingDecision pending, long now)
+    {
+        var (reward, source) = Combine(pending.Observations);
+        var decision = pending.Decision;
+        return new TrainingRecord
+        {
+            DecisionId = decision.EventId,
+            UserId = decision.UserId,
+            DecisionTimestamp = decision.Timestamp,
+            Context = decision.Context,
+            Actions = decision.Actions,
+            ChosenAction = decision.ChosenAction,
+            Probability = decision.Probability,
+            Probabilities = decision.Probabilities,
+            ModelId = decision.ModelId,
+            Reward = reward,
+            RewardSource = source,
+            Observations = pending.Observations.Count,
+            WindowEnd = DateTimeOffset.FromUnixTimeMilliseconds(pending.WindowEnd),
+            JoinedAt = DateTimeOffset.FromUnixTimeMilliseconds(now),
+        };
+    }
+
+    /// <summary>The reward function over the observations, and where the result came from.</summary>
+    private (double Reward, RewardSource Source) Combine(List<RewardObservation> observations)
+    {
+        if (observations.Count == 0)
+        {
+            return (options.DefaultReward, RewardSource.Default);
+        }
+
+        static RewardSource SourceOf(RewardObservation o) => o.Explicit ? RewardSource.Explicit : RewardSource.Derived;
+        switch (options.RewardFunction)
+        {
+            case RewardFunction.Sum:
+                var explicitSeen = observations.Exists(o => o.Explicit);
+                var derivedSeen = observations.Exists(o => !o.Explicit);
+                return (observations.Sum(o => o.Value), explicitSeen && derivedSeen ? RewardSource.Mixed : explicitSeen ? RewardSource.Explicit : RewardSource.Derived);
+            case RewardFunction.First:
+                var first = observations.MinBy(o => o.Timestamp);
+                return (first.Value, SourceOf(first));
+            case RewardFunction.Last:
+                var last = observations.MaxBy(o => o.Timestamp);
+                return (last.Value, SourceOf(last));
+            default:
+                // Ties between an explicit and a derived maximum are credited to the explicit reward.
+                var max = observations.OrderByDescending(o => o.Value).ThenByDescending(o => o.Explicit).First();
+                return (max.Value, SourceOf(max));
+        }
+    }
+
+    private void Forget(string? user)
+    {
+        if (user is null)
+        {
+            return;
+        }
+
+        foreach (var key in UserRange(_pending, user).Select(e => e.Key).ToList())
+        {
+            _pending.Delete(key);
+        }
+
+        foreach (var key in UserRange(_early, user).Select(e => e.Key).ToList())
+        {
+            _early.Delete(key);
+        }
+
+        foreach (var key in UserRange(_closed, user).Select(e => e.Key).ToList())
+        {
+            _closed.Delete(key);
+        }
+
+        _recent.Delete(user);
+        _forgotten.Increment();
+    }
+
+    private static IEnumerable<KeyValuePair<string, T>> UserRange<T>(IKeyValueStore<string, T> store, string user) =>
+        store.Range(user + '\0', user + '\u0001');
+
+    private static void Evict<T>(IKeyValueStore<string, T> store, Func<T, bool> expired, Counter? counter)
+    {
+        var keys = new List<string>();
+        foreach (var (key, value) in store.All())
+        {
+            if (expired(value))
+            {
+                keys.Add(key);
+            }
+        }
+
+        foreach (var key in keys)
+        {
+            store.Delete(key);
+            counter?.Increment();
+        }
+    }
+}
