@@ -11,7 +11,8 @@ internal sealed class ScoringHarness : IDisposable
 {
     public static readonly DateTimeOffset WallStart = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
-    public ScoringHarness(PersonalizationOptions? options = null, string? modelDirectory = null)
+    /// <param name="stateDir">A state directory to keep across harnesses (a restart); a fresh temporary one by default.</param>
+    public ScoringHarness(PersonalizationOptions? options = null, string? modelDirectory = null, string? stateDir = null)
     {
         Options = options ?? new PersonalizationOptions();
         ModelDirectory = modelDirectory ?? Path.Combine(Path.GetTempPath(), "models-" + Guid.NewGuid().ToString("N"));
@@ -21,7 +22,8 @@ internal sealed class ScoringHarness : IDisposable
         Models.Scan();
         Guardrail = new FraudGuardrail(Options.Scoring, Metrics);
         Serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
-        Driver = new TopologyTestDriver(new PersonalizationTopology(Options, Serdes, Models, Guardrail).Build(), initialWallClock: WallStart);
+        var config = stateDir is null ? null : new Streams.Engine.StreamsConfig { ApplicationId = "personalization", StateDir = stateDir };
+        Driver = new TopologyTestDriver(new PersonalizationTopology(Options, Serdes, Models, Guardrail).Build(), config, WallStart);
         var topics = Options.Topics;
         Events = Driver.CreateInputTopic(topics.Clickstream, Streams.Engine.Serialization.Serdes.String, Serdes.ClickEvent);
         Features = Driver.CreateOutputTopic(topics.Features, Streams.Engine.Serialization.Serdes.String, Serdes.UserFeatures);

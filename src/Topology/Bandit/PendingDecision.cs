@@ -16,6 +16,9 @@ public sealed class PendingDecision
     /// <summary>Event time at which the reward window ends: the decision time plus its reward wait.</summary>
     public required long WindowEnd { get; init; }
 
+    /// <summary>Wall-clock time the decision arrived, from which its wait runs when no later events move stream time.</summary>
+    public required long ArrivedAt { get; init; }
+
     public List<RewardObservation> Observations { get; } = [];
 
     /// <summary>The store format: a version byte, the decision's Avro encoding, the window end and the observations.</summary>
@@ -34,6 +37,7 @@ public sealed class PendingDecision
             writer.WriteRawByte(Version);
             data.Decision.WriteTo(writer);
             writer.WriteLong(data.WindowEnd);
+            writer.WriteLong(data.ArrivedAt);
             ObservationCodec.Write(writer, data.Observations);
             return writer.ToArray();
         }
@@ -51,7 +55,7 @@ public sealed class PendingDecision
             }
 
             var reader = new AvroReader(data[1..]);
-            var pending = new PendingDecision { Decision = Decision.ReadFrom(ref reader), WindowEnd = reader.ReadLong() };
+            var pending = new PendingDecision { Decision = Decision.ReadFrom(ref reader), WindowEnd = reader.ReadLong(), ArrivedAt = reader.ReadLong() };
             ObservationCodec.Read(ref reader, pending.Observations);
             return pending;
         }

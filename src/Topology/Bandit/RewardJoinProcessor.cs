@@ -9,7 +9,8 @@ namespace Personalization.Bandit;
 /// Joins each bandit decision with the rewards observed in its window (the decision time plus its reward wait, else
 /// the default) into exactly one <see cref="TrainingRecord"/>. Rewards come from <c>bandit.rewards</c> by the decision's
 /// event id, and are derived from the same user's clickstream inside the window (by event type). A wall-clock
-/// punctuator closes windows, so a decision with no later events still yields its record, with the default reward if
+/// punctuator closes windows once stream time has passed their end, or once their wait has passed on the wall clock
+/// since the decision arrived, so a decision with no later events still yields its record, with the default reward if
 /// nothing arrived. Rewards that arrive before their decision wait for it (up to a bound, then they are evicted and
 /// counted); clicks that arrive before it are kept briefly for the same reason; rewards for a decision already written
 /// are counted as late and not used. All state is in logged stores keyed by user, so a restart or rebalance loses no
@@ -98,7 +99,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
         }
 
         var start = decision.Timestamp.ToUnixTimeMilliseconds();
-        var pending = new PendingDecision { Decision = decision, WindowEnd = start + (decision.RewardWaitMs ?? _defaultWaitMs) };
+        var pending = new PendingDecision { Decision = decision, WindowEnd = start + (decision.RewardWaitMs ?? _defaultWaitMs), ArrivedAt = _context.CurrentSystemTimeMs };
         if (_early.TryGet(key, out var early))
         {
             pending.Observations.AddRange(early.Observations);
@@ -167,12 +168,19 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
 
     private bool Counts(string? item, Decision decision) => !options.DerivedRewardsRequireChosenAction || item == decision.ChosenAction;
 
+    /// <summary>
+    /// Closes every window whose end (plus grace) stream time has passed, or whose wait (plus grace) has passed on the
+    /// wall clock since the decision arrived: live traffic closes on time, a replay closes as its events go by, and a
+    /// decision followed by nothing still closes.
+    /// </summary>
     private void CloseWindows(long now)
     {
+        var streamTime = _context.CurrentStreamTimeMs;
         var due = new List<(string Key, PendingDecision Pending)>();
         foreach (var (key, pending) in _pending.All())
         {
-            if (pending.WindowEnd + _graceMs <= now)
+            var wait = pending.WindowEnd - pending.Decision.Timestamp.ToUnixTimeMilliseconds();
+            if (pending.WindowEnd + _graceMs <= streamTime || pending.ArrivedAt + wait + _graceMs <= now)
             {
                 due.Add((key, pending));
             }

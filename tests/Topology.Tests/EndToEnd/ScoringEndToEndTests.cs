@@ -12,7 +12,7 @@ namespace Personalization.Tests.EndToEnd;
 public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
 {
     [Fact]
-    public async Task Generated_events_in_give_fraud_and_propensity_scores_out_for_exactly_the_users_that_should_be_scored()
+    public async Task Generated_traffic_in_gives_scores_for_exactly_the_users_that_should_be_scored_and_one_training_record_per_decision()
     {
         var topics = new TopicOptions
         {
@@ -42,12 +42,14 @@ public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputH
         var riskEvents = events.Where(e => UserScoringProcessor.IsFraudRisk(e.Type)).ToList();
         var expectedFraud = riskEvents.Select(e => e.UserId).ToHashSet();
         var riskEventIds = riskEvents.Select(e => e.EventId).ToHashSet();
+        var decisionIds = generated.Select(r => r.Decision?.EventId).OfType<string>().ToList();
 
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var sent = await new ClickstreamPublisher(Kafka.BootstrapServers, serdes, topics).PublishAsync(generated, ratePerSecond: 0, generated.Count, duration: null, CancellationToken.None);
         Assert.Equal(generated.Count, sent);
 
         var options = new PersonalizationOptions { Topics = topics };
+        options.RewardJoin.DefaultRewardWait = TimeSpan.FromSeconds(3);   // the last decisions close on the wall clock: keep the test short
         using var models = new ModelDirectory(new ModelOptions { Directory = ScoringHarness.ShippedModels });
         models.Start();
         var guardrail = new FraudGuardrail(options.Scoring);
@@ -61,7 +63,11 @@ public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputH
         var propensity = Kafka.ReadUntil(topics.PropensityScores, Deserializers.Utf8, serdes.Score,
             r => r.Select(x => x.Message.Key).ToHashSet().SetEquals(expectedPropensity), TimeSpan.FromSeconds(90));
         var features = Kafka.ReadUntil(topics.Features, Deserializers.Utf8, serdes.UserFeatures, r => r.Count >= expectedPropensity.Count, TimeSpan.FromSeconds(30));
-        output.WriteLine($"{events.Count} events from {expectedPropensity.Count} users: {fraud.Count} fraud scores, {propensity.Count} propensity scores, {features.Count} feature records");
+        var training = Kafka.ReadUntil(topics.Training, Deserializers.Utf8, serdes.TrainingRecord, r => r.Count >= decisionIds.Count, TimeSpan.FromSeconds(60));
+        var attributes = Kafka.ReadUntil(topics.Attributes, Deserializers.Utf8, serdes.AttributeUpdate,
+            r => r.Select(x => x.Message.Key).ToHashSet().SetEquals(expectedPropensity), TimeSpan.FromSeconds(30));
+        output.WriteLine($"{events.Count} events from {expectedPropensity.Count} users: {fraud.Count} fraud scores, {propensity.Count} propensity scores, "
+            + $"{features.Count} feature records, {training.Count} training records for {decisionIds.Count} decisions, {attributes.Count} attribute updates");
 
         Assert.Equal(StreamsState.Running, streams.State);
         Assert.Equal(expectedFraud.Order(), fraud.Select(r => r.Message.Key).Distinct().Order());
@@ -75,5 +81,8 @@ public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputH
             Assert.InRange(score.Value, 0, 1);
         });
         Assert.All(features, r => Assert.Equal(r.Message.Key, r.Message.Value.UserId));
+        Assert.Equal(decisionIds.Order(), training.Select(r => r.Message.Value.DecisionId).Order());
+        Assert.Contains(training, r => r.Message.Value.RewardSource != RewardSource.Default);
+        Assert.Equal(expectedPropensity.Order(), attributes.Select(r => r.Message.Key).Distinct().Order());
     }
 }
