@@ -1,19 +1,17 @@
 using System.CommandLine;
 using Personalization.Worker.Commands;
 
-var root = new RootCommand("The real-time personalization worker: a Kafka Streams-style topology over Kafka.");
-var run = new Command("run", "Run the worker (the default command).");
-run.SetAction(_ =>
+var run = RunCommand.Create();
+var root = new RootCommand("The real-time personalization worker: a Kafka Streams-style topology over Kafka.")
 {
-    // The hosted worker (configuration, embedded cluster, HTTP) is built on the topology; until then the command
-    // says so and fails rather than pretending to run.
-    Console.Error.WriteLine("run: the hosted worker is not built yet; see the open issues.");
-    return 2;
-});
+    TreatUnmatchedTokensAsErrors = false,
+};
 root.Subcommands.Add(run);
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(SchemaCommands.Create());
-root.SetAction(parse => run.Parse([]).Invoke());
+root.SetAction((parse, cancellationToken) => RunCommand.RunAsync([.. parse.UnmatchedTokens], cancellationToken));
 
-return await root.Parse(args).InvokeAsync();
+// The host handles SIGTERM and Ctrl+C itself, with the configured grace period; System.CommandLine must not cut it short.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -22,9 +22,18 @@ public sealed class StreamsMetrics
     public Gauge Gauge(string name, string label = "") =>
         _gauges.GetOrAdd(new MetricKey(name, label), static _ => new Gauge());
 
+    /// <summary>
+    /// Called when a histogram is created, with its name and label; the observer it returns (if any) also receives
+    /// every observation. A host sets it before the runtime starts, to feed its own metrics library.
+    /// </summary>
+    public Func<string, string, Action<double>?>? HistogramListener { get; set; }
+
     /// <summary>The histogram with this name and label value (seconds), created on first use.</summary>
     public Histogram Histogram(string name, string label = "") =>
-        _histograms.GetOrAdd(new MetricKey(name, label), static _ => new Histogram(Metrics.Histogram.LatencyBuckets));
+        _histograms.GetOrAdd(
+            new MetricKey(name, label),
+            static (key, listener) => new Histogram(Metrics.Histogram.LatencyBuckets, listener?.Invoke(key.Name, key.Label)),
+            HistogramListener);
 
     /// <summary>Every histogram by name and label.</summary>
     public IReadOnlyList<(string Name, string Label, Histogram Histogram)> Histograms() =>
@@ -97,7 +106,7 @@ public sealed class Gauge
 /// A distribution of observations in fixed buckets (cumulative counts by upper bound, as Prometheus histograms),
 /// updated without locks.
 /// </summary>
-public sealed class Histogram(double[] upperBounds)
+public sealed class Histogram(double[] upperBounds, Action<double>? listener = null)
 {
     /// <summary>Bucket bounds for latencies in seconds: 1 ms to 60 s.</summary>
     public static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -125,6 +134,7 @@ public sealed class Histogram(double[] upperBounds)
 
         Interlocked.Increment(ref _counts[bucket]);
         Interlocked.Add(ref _sumMicros, (long)(value * 1e6));
+        listener?.Invoke(value);
     }
 
     /// <summary>Observations per bucket (not cumulative); the last entry is the +Inf bucket.</summary>

@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Personalization.Records;
+using Personalization.Scoring;
+using Prometheus;
+using Streams.Engine.Metrics;
+using Streams.Engine.Runtime;
+
+namespace Personalization.Worker.Hosting;
+
+/// <summary>
+/// The worker process: configuration (appsettings.json, then environment variables such as
+/// <c>Kafka__BootstrapServers</c>, then files in <c>SECRETS_DIR</c>, then command-line overrides), validated before
+/// anything starts; the embedded cluster and demo traffic when no cluster is configured; the stream runtime; and one
+/// HTTP port with <c>/metrics</c>, <c>/healthz/live</c> and <c>/healthz/ready</c>.
+/// </summary>
+public static class WorkerHost
+{
+    /// <summary>How long a stream thread may go without completing a loop before liveness fails.</summary>
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>Builds the host; <paramref name="overrides"/> take precedence over every other source (tests).</summary>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        if (Environment.GetEnvironmentVariable("SECRETS_DIR") is { Length: > 0 } secrets)
+        {
+            builder.Configuration.AddKeyPerFile(secrets, optional: true);
+        }
+
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        var settings = WorkerSettings.Load(builder.Configuration, builder.Environment.ContentRootPath);
+        ConfigureLogging(builder.Logging);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(settings.Http.Port));
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.Shutdown.GracePeriod);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton<KafkaConnection>();
+        services.AddSingleton(_ => RecordSerdes.Create(new SchemaRegistrySettings
+        {
+            Url = settings.Kafka.SchemaRegistryUrl,
+            BasicAuthUserInfo = settings.Kafka.SchemaRegistryBasicAuthUserInfo,
+        }));
+        services.AddSingleton<StreamsMetrics>();
+        services.AddSingleton(provider => new ModelDirectory(settings.Models, provider.GetRequiredService<StreamsMetrics>(), provider.GetRequiredService<ILogger<ModelDirectory>>()));
+        services.AddSingleton(provider => new FraudGuardrail(settings.Personalization.Scoring, provider.GetRequiredService<StreamsMetrics>()));
+        services.AddSingleton(provider => new MetricsExporter(
+            provider.GetRequiredService<ModelDirectory>(), provider.GetRequiredService<FraudGuardrail>(), provider.GetRequiredService<StreamsMetrics>()));
+
+        // Start order is registration order: the cluster before the runtime, the runtime before the demo traffic.
+        if (settings.Kafka.IsEmbedded)
+        {
+            services.AddHostedService<EmbeddedKafkaService>();
+        }
+
+        services.AddSingleton<StreamsService>();
+        services.AddHostedService(provider => provider.GetRequiredService<StreamsService>());
+        if (settings.Kafka.IsEmbedded && settings.Generator.Enabled)
+        {
+            services.AddHostedService<DemoGeneratorService>();
+            services.AddHostedService<ConsoleSummaryService>();
+        }
+
+        var app = builder.Build();
+        MapEndpoints(app);
+        return app;
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        var exporter = app.Services.GetRequiredService<MetricsExporter>();
+        var streams = app.Services.GetRequiredService<StreamsService>();
+        app.MapMetrics("/metrics", exporter.Registry);
+        app.MapGet("/healthz/live", () =>
+        {
+            var runtime = streams.Streams;
+            var state = runtime?.State;
+            var alive = runtime is null || state is StreamsState.Created or StreamsState.Rebalancing or StreamsState.PendingShutdown
+                || (state == StreamsState.Running && runtime.ThreadsAlive(StuckAfter));
+            return Health(alive, new { state = state?.ToString() ?? "Starting" });
+        });
+        app.MapGet("/healthz/ready", () =>
+        {
+            var runtime = streams.Streams;
+            var tasks = runtime?.Tasks ?? [];
+            var ready = runtime?.State == StreamsState.Running && tasks.All(t => t.Running);
+            return Health(ready, new
+            {
+                state = runtime?.State.ToString() ?? "Starting",
+                tasks = tasks.Count,
+                restoring = tasks.Count(t => !t.Running),
+            });
+        });
+    }
+
+    private static IResult Health(bool healthy, object details) =>
+        Results.Json(new { status = healthy ? "ok" : "unavailable", details }, JsonSerializerOptions.Default, statusCode: healthy ? 200 : 503);
+
+    /// <summary>JSON lines when the output is not a terminal (containers, log shippers), readable text otherwise.</summary>
+    private static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        if (Console.IsOutputRedirected)
+        {
+            logging.AddJsonConsole(json =>
+            {
+                json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                json.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss ";
+            });
+        }
+
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+    }
+}

@@ -1,0 +1,274 @@
+using Microsoft.Extensions.Configuration;
+using Personalization.Attributes;
+using Personalization.Bandit;
+using Personalization.Scoring;
+using Streams.Engine;
+
+namespace Personalization.Worker.Hosting;
+
+/// <summary>A configuration value that stops start-up; the message names the key.</summary>
+public sealed class WorkerConfigurationException(string key, string problem, Exception? inner = null)
+    : Exception($"Configuration '{key}': {problem}", inner)
+{
+    public string Key { get; } = key;
+}
+
+/// <summary>Section "Kafka": where the cluster and the Schema Registry are, and client settings passed through.</summary>
+public sealed class KafkaOptions
+{
+    /// <summary>The cluster; empty means the embedded default (an in-process cluster with the demo generator).</summary>
+    public string? BootstrapServers { get; set; }
+
+    /// <summary>The Schema Registry; empty means the local registry built from schemas/.</summary>
+    public string? SchemaRegistryUrl { get; set; }
+
+    /// <summary>Basic authentication for the Schema Registry as user:password.</summary>
+    public string? SchemaRegistryBasicAuthUserInfo { get; set; }
+
+    /// <summary>Any librdkafka setting for every client, e.g. <c>Kafka__Client__security.protocol=SASL_SSL</c>.</summary>
+    public Dictionary<string, string> Client { get; set; } = [];
+
+    public bool IsEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
+}
+
+/// <summary>Section "Streams": the engine's settings.</summary>
+public sealed class StreamsOptions
+{
+    public string ApplicationId { get; set; } = "personalization";
+
+    /// <summary><c>at_least_once</c> or <c>exactly_once_v2</c>.</summary>
+    public string ProcessingGuarantee { get; set; } = "at_least_once";
+
+    public int NumThreads { get; set; } = 1;
+
+    public string StateDir { get; set; } = "state";
+
+    /// <summary>Commit interval in milliseconds; unset means 100 under exactly-once and 30,000 otherwise.</summary>
+    public int? CommitIntervalMs { get; set; }
+
+    /// <summary>Static membership id; unset uses the POD_NAME environment variable when there is one.</summary>
+    public string? GroupInstanceId { get; set; }
+
+    /// <summary><c>dlq</c>, <c>skip</c> or <c>fail</c>.</summary>
+    public string DeserializationErrorPolicy { get; set; } = "dlq";
+
+    /// <summary><c>dlq</c>, <c>skip</c> or <c>fail</c>.</summary>
+    public string ProcessingErrorPolicy { get; set; } = "dlq";
+
+    /// <summary>Replication factor of internal topics; -1 for the broker default.</summary>
+    public short ReplicationFactor { get; set; } = -1;
+}
+
+/// <summary>Section "Http".</summary>
+public sealed class HttpOptions
+{
+    public int Port { get; set; } = 8080;
+}
+
+/// <summary>Section "Generator": the demo traffic on the embedded default.</summary>
+public sealed class DemoGeneratorOptions
+{
+    /// <summary>Run the generator (embedded default only).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Records per second.</summary>
+    public double Rate { get; set; } = 300;
+
+    public int Users { get; set; } = 10_000;
+
+    public int Seed { get; set; } = 42;
+}
+
+/// <summary>Section "Shutdown".</summary>
+public sealed class ShutdownOptions
+{
+    /// <summary>How long SIGTERM may take: finish in-flight work, commit and close.</summary>
+    public TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Everything the worker reads from configuration, bound and validated once at start-up.</summary>
+public sealed class WorkerSettings
+{
+    public required KafkaOptions Kafka { get; init; }
+
+    public required StreamsOptions Streams { get; init; }
+
+    public required TopicOptions Topics { get; init; }
+
+    /// <summary>Partitions of each topic the worker creates (embedded default and the topics command).</summary>
+    public required int Partitions { get; init; }
+
+    public required ModelOptions Models { get; init; }
+
+    public required PersonalizationOptions Personalization { get; init; }
+
+    public required HttpOptions Http { get; init; }
+
+    public required DemoGeneratorOptions Generator { get; init; }
+
+    public required ShutdownOptions Shutdown { get; init; }
+
+    /// <summary>Binds every section; a value that does not convert or validate fails with its key named.</summary>
+    public static WorkerSettings Load(IConfiguration configuration, string contentRoot)
+    {
+        var settings = new WorkerSettings
+        {
+            Kafka = Bind<KafkaOptions>(configuration, "Kafka"),
+            Streams = Bind<StreamsOptions>(configuration, "Streams"),
+            Topics = Bind<TopicOptions>(configuration, "Topics"),
+            Partitions = Bind(configuration, "Topics:Partitions", 4),
+            Models = Bind<ModelOptions>(configuration, "Models"),
+            Personalization = new PersonalizationOptions
+            {
+                Scoring = Bind<ScoringOptions>(configuration, "Scoring"),
+                Attributes = Bind<AttributeOptions>(configuration, "Attributes"),
+                RewardJoin = Bind<RewardJoinOptions>(configuration, "RewardJoin"),
+            },
+            Http = Bind<HttpOptions>(configuration, "Http"),
+            Generator = Bind<DemoGeneratorOptions>(configuration, "Generator"),
+            Shutdown = Bind<ShutdownOptions>(configuration, "Shutdown"),
+        };
+        settings.Personalization.Topics = settings.Topics;
+        settings.Models.Directory = Path.GetFullPath(settings.Models.Directory, contentRoot);
+        settings.Streams.StateDir = Path.GetFullPath(settings.Streams.StateDir, contentRoot);
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>The engine's configuration from these settings.</summary>
+    public StreamsConfig ToStreamsConfig(string bootstrapServers) => new()
+    {
+        ApplicationId = Streams.ApplicationId,
+        BootstrapServers = bootstrapServers,
+        NumStreamThreads = Streams.NumThreads,
+        StateDir = Streams.StateDir,
+        ProcessingGuarantee = Guarantee(Streams.ProcessingGuarantee),
+        CommitInterval = Streams.CommitIntervalMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+        DeserializationErrorPolicy = Policy(Streams.DeserializationErrorPolicy, "Streams:DeserializationErrorPolicy"),
+        ProcessingErrorPolicy = Policy(Streams.ProcessingErrorPolicy, "Streams:ProcessingErrorPolicy"),
+        DeadLetterTopic = Topics.DeadLetters,
+        GroupInstanceId = string.IsNullOrWhiteSpace(Streams.GroupInstanceId) ? Environment.GetEnvironmentVariable("POD_NAME") : Streams.GroupInstanceId,
+        ReplicationFactor = Streams.ReplicationFactor,
+        ClientConfig = new Dictionary<string, string>(Kafka.Client),
+    };
+
+    private void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Streams.ApplicationId))
+        {
+            throw new WorkerConfigurationException("Streams:ApplicationId", "must not be empty.");
+        }
+
+        Guarantee(Streams.ProcessingGuarantee);
+        Policy(Streams.DeserializationErrorPolicy, "Streams:DeserializationErrorPolicy");
+        Policy(Streams.ProcessingErrorPolicy, "Streams:ProcessingErrorPolicy");
+        Check("Streams:NumThreads", Streams.NumThreads is >= 1 and <= 64, $"must be between 1 and 64 but is {Streams.NumThreads}.");
+        Check("Streams:CommitIntervalMs", Streams.CommitIntervalMs is null or > 0, $"must be positive but is {Streams.CommitIntervalMs}.");
+        Check("Topics:Partitions", Partitions is >= 1 and <= 10_000, $"must be between 1 and 10000 but is {Partitions}.");
+        Check("Http:Port", Http.Port is > 0 and <= 65535, $"must be a TCP port but is {Http.Port}.");
+        Check("Generator:Rate", Generator.Rate >= 0, $"must not be negative but is {Generator.Rate}.");
+        Check("Generator:Users", Generator.Users >= 1, $"must be at least 1 but is {Generator.Users}.");
+        Check("Shutdown:GracePeriod", Shutdown.GracePeriod > TimeSpan.Zero, $"must be positive but is {Shutdown.GracePeriod}.");
+        Check("Kafka:SchemaRegistryUrl",
+            string.IsNullOrWhiteSpace(Kafka.SchemaRegistryUrl) || Kafka.SchemaRegistryUrl.Split(',', StringSplitOptions.TrimEntries).All(IsHttpUrl),
+            $"must be absolute http(s) URLs, comma-separated, but is '{Kafka.SchemaRegistryUrl}'.");
+        Check("Kafka:SchemaRegistryBasicAuthUserInfo",
+            string.IsNullOrEmpty(Kafka.SchemaRegistryBasicAuthUserInfo) || Kafka.SchemaRegistryBasicAuthUserInfo.Contains(':', StringComparison.Ordinal),
+            "must be user:password.");
+        foreach (var (name, topic) in new[]
+        {
+            ("Clickstream", Topics.Clickstream), ("Decisions", Topics.Decisions), ("Rewards", Topics.Rewards), ("Forget", Topics.Forget),
+            ("Features", Topics.Features), ("FraudScores", Topics.FraudScores), ("PropensityScores", Topics.PropensityScores),
+            ("Training", Topics.Training), ("Attributes", Topics.Attributes), ("DeadLetters", Topics.DeadLetters),
+        })
+        {
+            Check($"Topics:{name}", !string.IsNullOrWhiteSpace(topic) && topic.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'),
+                $"must be a Kafka topic name (letters, digits, '.', '_', '-') but is '{topic}'.");
+        }
+
+        Section("Models", Models.Validate);
+        Section("Scoring", Personalization.Scoring.Validate);
+        Section("Attributes", Personalization.Attributes.Validate);
+        Section("RewardJoin", Personalization.RewardJoin.Validate);
+    }
+
+    private static bool IsHttpUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    private static ProcessingGuarantee Guarantee(string value) => value switch
+    {
+        "at_least_once" => global::Streams.Engine.ProcessingGuarantee.AtLeastOnce,
+        "exactly_once_v2" => global::Streams.Engine.ProcessingGuarantee.ExactlyOnceV2,
+        _ => throw new WorkerConfigurationException("Streams:ProcessingGuarantee", $"must be at_least_once or exactly_once_v2 but is '{value}'."),
+    };
+
+    private static ErrorPolicy Policy(string value, string key) => value switch
+    {
+        "dlq" => ErrorPolicy.DeadLetter,
+        "skip" => ErrorPolicy.Skip,
+        "fail" => ErrorPolicy.Fail,
+        _ => throw new WorkerConfigurationException(key, $"must be dlq, skip or fail but is '{value}'."),
+    };
+
+    private static void Check(string key, bool valid, string problem)
+    {
+        if (!valid)
+        {
+            throw new WorkerConfigurationException(key, problem);
+        }
+    }
+
+    /// <summary>Runs an options class's own validation, which names the property, and prefixes the section.</summary>
+    private static void Section(string section, Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentException e)
+        {
+            var property = e.Message.Split(' ', 2)[0];
+            throw new WorkerConfigurationException($"{section}:{property}", e.Message[(property.Length + 1)..], e);
+        }
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    {
+        var options = new T();
+        try
+        {
+            configuration.GetSection(section).Bind(options, binder => binder.ErrorOnUnknownConfiguration = false);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new WorkerConfigurationException(KeyIn(e.Message) ?? section, e.Message, e);
+        }
+
+        return options;
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string key, T fallback)
+    {
+        try
+        {
+            return configuration.GetValue(key, fallback)!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new WorkerConfigurationException(key, e.Message, e);
+        }
+    }
+
+    /// <summary>The binder names the failing key as "... at 'Section:Key' ...".</summary>
+    private static string? KeyIn(string message)
+    {
+        var start = message.IndexOf(" at '", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var end = message.IndexOf('\'', start + 5);
+        return end > start ? message[(start + 5)..end] : null;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Personalization.Records;
+using Personalization.Worker.Hosting;
+using Streams.Engine.Runtime;
+using Xunit.Abstractions;
+
+namespace Personalization.Worker.Tests;
+
+/// <summary>The worker host on its embedded default, as a newcomer runs it, through its HTTP endpoints and topics.</summary>
+public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _stateDir = Path.Combine(Path.GetTempPath(), "worker-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_stateDir))
+        {
+            Directory.Delete(_stateDir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task On_the_embedded_default_it_becomes_ready_scores_and_joins_generated_traffic_exports_lag_per_partition_and_stops_cleanly()
+    {
+        var port = FreePort();
+        var app = WorkerHost.Build([], new Dictionary<string, string?>
+        {
+            ["Http:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Streams:StateDir"] = _stateDir,
+            ["Streams:CommitIntervalMs"] = "500",
+            ["Generator:Rate"] = "400",
+            ["Generator:Users"] = "500",
+            ["RewardJoin:DefaultRewardWait"] = "00:00:02",
+            ["Kafka:Client:session.timeout.ms"] = "6000",
+        });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await app.StartAsync();
+        try
+        {
+            await WaitForAsync(async () => (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "/healthz/ready");
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/healthz/live")).StatusCode);
+
+            var connection = app.Services.GetRequiredService<KafkaConnection>();
+            var serdes = app.Services.GetRequiredService<RecordSerdes>();
+            var settings = app.Services.GetRequiredService<WorkerSettings>();
+            var fraud = Read(connection.BootstrapServers, settings.Topics.FraudScores, serdes.Score, 20);
+            var training = Read(connection.BootstrapServers, settings.Topics.Training, serdes.TrainingRecord, 5);
+            output.WriteLine($"{fraud.Count} fraud scores, {training.Count} training records");
+            Assert.True(fraud.Count >= 20, $"only {fraud.Count} fraud scores");
+            Assert.All(fraud, s => Assert.Equal("v1", s.ModelVersion));
+            Assert.True(training.Count >= 5, $"only {training.Count} training records");
+
+            var metrics = await http.GetStringAsync("/metrics");
+            for (var partition = 0; partition < 4; partition++)
+            {
+                Assert.Contains($"streams_consumer_lag_records{{topic=\"events.clickstream\",partition=\"{partition}\"}}", metrics, StringComparison.Ordinal);
+                Assert.Contains($"streams_consumer_lag_seconds{{topic=\"events.clickstream\",partition=\"{partition}\"}}", metrics, StringComparison.Ordinal);
+            }
+
+            foreach (var series in new[]
+            {
+                "streams_records_consumed_total{topic=\"events.clickstream\"}", "streams_records_produced_total{topic=\"scores.fraud\"}",
+                "streams_e2e_latency_seconds_bucket{topic=\"scores.fraud\"", "streams_commit_duration_seconds_count", "streams_model_info{model=\"fraud\",version=\"v1\"} 1",
+                "streams_score_duration_seconds_count{model=\"fraud\"}", "streams_guardrail_active{model=\"fraud\"}", "process_cpu_seconds_total", "dotnet_collection_count_total",
+            })
+            {
+                Assert.Contains(series, metrics, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+
+        var streams = app.Services.GetRequiredService<StreamsService>().Streams!;
+        Assert.Equal(StreamsState.NotRunning, streams.State);
+        Assert.Null(streams.Error);
+        await app.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("Streams:ProcessingGuarantee", "exactly_once")]
+    [InlineData("Streams:NumThreads", "many")]
+    [InlineData("Streams:NumThreads", "0")]
+    [InlineData("Scoring:LatencyBudget", "-00:00:01")]
+    [InlineData("Topics:Clickstream", "events clickstream")]
+    [InlineData("Kafka:SchemaRegistryUrl", "registry:8081")]
+    public void A_bad_configuration_value_stops_start_up_with_its_key_named(string key, string value)
+    {
+        var error = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Build([], new Dictionary<string, string?> { [key] = value }));
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+        output.WriteLine(error.Message);
+    }
+
+    [Fact]
+    public async Task The_process_exits_2_naming_the_key_on_bad_configuration_and_exits_0_on_SIGTERM_after_closing_cleanly()
+    {
+        var (badExit, _, badErrors) = await RunWorkerAsync(new() { ["Streams__ProcessingGuarantee"] = "exactly_once_v1" }, stopAfterReady: false);
+        Assert.Equal(2, badExit);
+        Assert.Contains("Streams:ProcessingGuarantee", badErrors, StringComparison.Ordinal);
+
+        var port = FreePort();
+        var (exit, logs, _) = await RunWorkerAsync(new()
+        {
+            ["Http__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Streams__StateDir"] = _stateDir,
+            ["Generator__Rate"] = "100",
+        }, stopAfterReady: true, port);
+        Assert.Equal(0, exit);
+        Assert.Contains("Stream runtime committed and closed", logs, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the worker binary as a child process; with <paramref name="stopAfterReady"/>, sends SIGTERM once it is ready.</summary>
+    private async Task<(int Exit, string Output, string Errors)> RunWorkerAsync(Dictionary<string, string> environment, bool stopAfterReady, int port = 0)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Personalization.Worker.dll"), "run"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stopAfterReady)
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitForAsync(async () =>
+            {
+                try
+                {
+                    return (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(60), "the worker process to be ready");
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        await process.WaitForExitAsync(timeout.Token);
+        var (outText, errText) = (await stdout, await stderr);
+        output.WriteLine(outText.Length > 4000 ? outText[^4000..] : outText);
+        output.WriteLine(errText);
+        return (process.ExitCode, outText, errText);
+    }
+
+    private static List<T> Read<T>(string bootstrapServers, string topic, IDeserializer<T> values, int atLeast)
+    {
+        using var consumer = new ConsumerBuilder<string, T>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "test-reader-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).SetValueDeserializer(values).Build();
+        consumer.Subscribe(topic);
+        var records = new List<T>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (records.Count < atLeast && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } record)
+            {
+                records.Add(record.Message.Value);
+            }
+        }
+
+        consumer.Close();
+        return records;
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for {what}.");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
