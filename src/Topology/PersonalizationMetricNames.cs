@@ -44,9 +44,6 @@ public static class PersonalizationMetricNames
 
     /// <summary>Users removed on request from users.forget.</summary>
     public const string ForgottenUsers = "forgotten-users";
-
-    /// <summary>Events too old to change any feature.</summary>
-    public const string LateFeatureEvents = "late-feature-events";
 }
 
 /// <summary>Why a heuristic score replaced a model's.</summary>

@@ -55,7 +55,10 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
             Assert.All(fraud, s => Assert.Equal("v1", s.ModelVersion));
             Assert.True(training.Count >= 5, $"only {training.Count} training records");
 
-            var metrics = await http.GetStringAsync("/metrics");
+            // Lag is refreshed about once a second per thread, so the series appear shortly after the partitions are assigned.
+            var metrics = "";
+            await WaitForAsync(async () => (metrics = await http.GetStringAsync("/metrics")).Contains("streams_consumer_lag_records{topic=\"events.clickstream\",partition=\"3\"}", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(30), "per-partition lag in /metrics");
             for (var partition = 0; partition < 4; partition++)
             {
                 Assert.Contains($"streams_consumer_lag_records{{topic=\"events.clickstream\",partition=\"{partition}\"}}", metrics, StringComparison.Ordinal);
@@ -67,6 +70,8 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
                 "streams_records_consumed_total{topic=\"events.clickstream\"}", "streams_records_produced_total{topic=\"scores.fraud\"}",
                 "streams_e2e_latency_seconds_bucket{topic=\"scores.fraud\"", "streams_commit_duration_seconds_count", "streams_model_info{model=\"fraud\",version=\"v1\"} 1",
                 "streams_score_duration_seconds_count{model=\"fraud\"}", "streams_guardrail_active{model=\"fraud\"}", "process_cpu_seconds_total", "dotnet_collection_count_total",
+                "streams_dead_letters_total{topic=\"events.clickstream\"}", "streams_late_records_dropped_total{store=\"feature-tiles\"}", "streams_rebalances_total",
+                "streams_restore_remaining_records{store=\"feature-tiles\"}",
             })
             {
                 Assert.Contains(series, metrics, StringComparison.Ordinal);

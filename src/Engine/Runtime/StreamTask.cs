@@ -50,6 +50,9 @@ internal sealed class StreamTask : IDisposable
                 {
                     var name = topic.Resolve(config.ApplicationId);
                     _sources[name] = (source, metrics.Counter(MetricNames.RecordsConsumed, name));
+
+                    // Created now, so a dashboard sees zero dead letters rather than no series at all.
+                    metrics.Counter(MetricNames.DeadLetters, name);
                 }
             }
         }

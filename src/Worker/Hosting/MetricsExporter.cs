@@ -23,6 +23,8 @@ public sealed class MetricsExporter
         [MetricNames.DeadLetters] = ["topic"],
         [MetricNames.RecordsSkipped] = ["topic"],
         [MetricNames.RestoredRecords] = ["store"],
+        [MetricNames.LateRecordsDropped] = ["store"],
+        [MetricNames.NullKeyRecordsDropped] = ["store"],
         [MetricNames.RestoreRemaining] = ["store"],
         [MetricNames.EndToEndLatency] = ["topic"],
         [MetricNames.CommitLatency] = ["thread"],

@@ -196,7 +196,7 @@ public sealed class ScoringTests
 
         Assert.True(harness.Features.IsEmpty);
         Assert.True(harness.FraudScores.IsEmpty);
-        Assert.Equal(1, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.LateFeatureEvents));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(Streams.Engine.Metrics.MetricNames.LateRecordsDropped, Personalization.Features.UserScoringProcessor.TileStore));
     }
 
     /// <summary>A working ML.NET model, but for three features: it cannot take the topology's vector.</summary>
