@@ -2,18 +2,58 @@ using System.Globalization;
 using System.Text.Json;
 using Personalization.Bench;
 using Personalization.Bench.Scenarios;
+using Streams.Engine;
 
 // dotnet run -c Release --project bench -- [scenario...]
 // Each scenario reports its throughput next to a baseline measured in the same run, as a table and one JSON object
 // per result; the results are also written to bench/results/latest.json.
+if (args is [ClusterProcess.ServeArgument])
+{
+    return ClusterProcess.Serve();
+}
+
+var latencySeconds = Option("--latency-seconds", 60);
+var memoryMinutes = Option("--memory-minutes", 2);
+var latencyRate = Option("--latency-rate", 0);
+foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client"))
+{
+    var parts = setting.Split('=', 2);
+    KafkaScenarios.ClientOverrides[parts[0]] = parts[1];
+}
+const int KafkaEvents = 500_000;
+const int TopologyEvents = 300_000;
+using var kafka = new KafkaScenarios();
+var results = new List<ScenarioResult>();
 var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["passthrough"] = () => [kafka.Passthrough(KafkaEvents)],
+    ["count"] = () => [kafka.Count(KafkaEvents, ProcessingGuarantee.AtLeastOnce), kafka.Count(KafkaEvents, ProcessingGuarantee.ExactlyOnceV2)],
+    ["topology"] = () => [kafka.Topology(TopologyEvents, ProcessingGuarantee.AtLeastOnce), kafka.Topology(TopologyEvents, ProcessingGuarantee.ExactlyOnceV2)],
+    ["latency"] = () =>
+    {
+        // Half of the exactly-once throughput measured in this run (or of a short measurement made for the purpose).
+        if (latencyRate > 0)
+        {
+            return [kafka.Latency(latencyRate, TimeSpan.FromSeconds(latencySeconds))];
+        }
+
+        var eos = results.FirstOrDefault(r => r.Scenario == "topology" && r.Variant == "exactly_once_v2") ?? kafka.Topology(100_000, ProcessingGuarantee.ExactlyOnceV2);
+        return [kafka.Latency(eos.EventsPerSecond / 2, TimeSpan.FromSeconds(latencySeconds))];
+    },
+    ["restore"] = () => [kafka.Restore(500_000)],
+    ["memory"] = () => [kafka.Memory(Option("--memory-users", 1_000_000), TimeSpan.FromMinutes(memoryMinutes))],
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
     ["features"] = () => TopologyDriverScenario.Run(events: 200_000),
     ["scoring"] = () => ScoringBatchScenario.Run(rows: 20_000),
 };
 
-var chosen = args.Length == 0 ? scenarios.Keys.ToArray() : args;
+var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
+var chosen = names.Length == 0 ? scenarios.Keys.ToArray() : names;
+// Kafka scenarios are reported as ratios to the raw client measured in the same run, so it always runs first.
+if (chosen.Any(name => name is "count" or "topology") && !chosen.Contains("passthrough", StringComparer.OrdinalIgnoreCase))
+{
+    chosen = ["passthrough", .. chosen];
+}
 var unknown = chosen.Where(name => !scenarios.ContainsKey(name)).ToArray();
 if (unknown.Length > 0)
 {
@@ -25,11 +65,21 @@ if (unknown.Length > 0)
 Console.Error.WriteLine("warning: a Debug build measures nothing useful; run with -c Release.");
 #endif
 
-var results = new List<ScenarioResult>();
 foreach (var name in chosen)
 {
     Console.Error.WriteLine($"running {name} ...");
     results.AddRange(scenarios[name]());
+}
+
+if (results.FirstOrDefault(r => r.Scenario == "passthrough") is { } ceiling)
+{
+    for (var i = 0; i < results.Count; i++)
+    {
+        if (results[i].Scenario is "count" or "topology")
+        {
+            results[i] = results[i] with { Ratio = results[i].EventsPerSecond / ceiling.EventsPerSecond, Baseline = "passthrough" };
+        }
+    }
 }
 
 var inv = CultureInfo.InvariantCulture;
@@ -43,6 +93,11 @@ foreach (var r in results)
         r.PeakWorkingSetMb));
 }
 
+foreach (var r in results.Where(r => r.Latency is not null || r.Notes is not null))
+{
+    Console.WriteLine($"{r.Scenario}: {(r.Latency is null ? "" : string.Join("; ", r.Latency.Select(l => FormattableString.Invariant($"{l.Key} p50 {l.Value.P50:F0} ms, p99 {l.Value.P99:F0} ms, p99.9 {l.Value.P999:F0} ms ({l.Value.Count:N0} records)"))))} {r.Notes}");
+}
+
 foreach (var r in results)
 {
     Console.WriteLine(JsonSerializer.Serialize(r));
@@ -53,3 +108,9 @@ Directory.CreateDirectory(resultsDirectory);
 var machine = new { processors = Environment.ProcessorCount, os = Environment.OSVersion.ToString(), runtime = Environment.Version.ToString(), at = DateTimeOffset.UtcNow };
 File.WriteAllText(Path.Combine(resultsDirectory, "latest.json"), JsonSerializer.Serialize(new { machine, results }, new JsonSerializerOptions { WriteIndented = true }));
 return 0;
+
+int Option(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
+}

@@ -30,6 +30,19 @@ internal sealed record ScenarioResult
     [JsonPropertyName("allocated_bytes_per_event")]
     public double? AllocatedBytesPerEvent { get; init; }
 
+    [JsonPropertyName("e2e_latency_ms")]
+    public Dictionary<string, LatencyFigures>? Latency { get; init; }
+
+    [JsonPropertyName("notes")]
+    public string? Notes { get; init; }
+
     [JsonPropertyName("peak_working_set_mb")]
     public double PeakWorkingSetMb { get; init; }
 }
+
+/// <summary>End-to-end latency percentiles for one output topic, in milliseconds.</summary>
+internal sealed record LatencyFigures(
+    [property: JsonPropertyName("p50")] double P50,
+    [property: JsonPropertyName("p99")] double P99,
+    [property: JsonPropertyName("p999")] double P999,
+    [property: JsonPropertyName("count")] long Count);

@@ -60,7 +60,9 @@ public sealed class PersonalizationTopology(PersonalizationOptions options, Reco
         builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.PendingStore, Serdes.String, new PendingDecision.Serde(), storeType));
         builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.EarlyRewardStore, Serdes.String, new EarlyRewards.Serde(), storeType));
         builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.ClosedStore, Serdes.String, Serdes.Int64, storeType));
-        builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.RecentClickStore, Serdes.String, new RecentClicks.Serde(), storeType));
+        // Recent clicks only bridge the moments between a click and a decision that arrives after it: kept in memory and
+        // not logged, so the most frequent events cost no changelog write. A restart forgets at most those moments.
+        builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.RecentClickStore, Serdes.String, new RecentClicks.Serde(), StoreType.InMemory).WithLoggingDisabled());
 
         var clicks = builder.Stream(topics.Clickstream, Serdes.String, serdes.ClickEvent).MapValues(UserInput.Of, "clicks");
         var forgets = builder.Stream(topics.Forget, Serdes.String, Serdes.ByteArray).MapValues(_ => UserInput.ForgetUser, "forgets");

@@ -42,6 +42,12 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
                 var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
                 if (record is null)
                 {
+                    // The end may be a transaction marker, which is never returned as a record but moves the position.
+                    if (consumer.Position(changelog).Value >= watermarks.High.Value)
+                    {
+                        break;
+                    }
+
                     if (DateTime.UtcNow - lastProgress > Timeout)
                     {
                         throw new StreamsException($"Restoring store '{store.Name}' from {changelog} made no progress for {Timeout.TotalSeconds} s.");
@@ -62,6 +68,12 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
                 {
                     Apply(store, batch, restored);
                     remaining.Set(Math.Max(0, watermarks.High.Value - last.Value - 1));
+                }
+
+                // Stop at the end offset known at the start rather than waiting for an end-of-partition event.
+                if (last >= watermarks.High.Value - 1)
+                {
+                    break;
                 }
             }
 

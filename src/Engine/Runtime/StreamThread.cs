@@ -173,6 +173,9 @@ internal sealed class StreamThread
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             IsolationLevel = _exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+            // A fetch that waits for more data delays the records already there; results should follow events within
+            // milliseconds, so the wait is short unless configured otherwise.
+            FetchWaitMaxMs = _config.ClientConfig.ContainsKey("fetch.wait.max.ms") ? null : 20,
         };
         if (_config.GroupInstanceId is { } instance)
         {
@@ -196,6 +199,10 @@ internal sealed class StreamThread
             EnablePartitionEof = true,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = _exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+            // Restoration reads a known range as fast as it can: large fetches, and no waiting for more at the end.
+            FetchWaitMaxMs = 10,
+            MaxPartitionFetchBytes = 8 * 1024 * 1024,
+            QueuedMaxMessagesKbytes = 64 * 1024,
         };
         _restoreConsumer = new ConsumerBuilder<byte[], byte[]>(restoreConfig).SetLogHandler((_, message) => LogClientMessage(message)).Build();
 
@@ -206,7 +213,9 @@ internal sealed class StreamThread
             EnableIdempotence = true,
             Acks = Acks.All,
             Partitioner = Partitioner.Murmur2Random,
-            LingerMs = _config.ClientConfig.ContainsKey("linger.ms") ? null : 5,
+            // Under exactly-once every commit flushes the producer, so lingering only delays the commit (and the
+            // results it makes visible); at-least-once batches a little.
+            LingerMs = _config.ClientConfig.ContainsKey("linger.ms") ? null : _exactlyOnce ? 0 : 5,
         };
         if (_exactlyOnce)
         {

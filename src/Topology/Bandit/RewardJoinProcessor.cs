@@ -23,6 +23,9 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
     public const string ClosedStore = "closed-decisions";
     public const string RecentClickStore = "recent-reward-clicks";
 
+    private const long EvictionIntervalMs = 10_000;
+
+    private long _lastEviction;
     private readonly long _defaultWaitMs = (long)options.DefaultRewardWait.TotalMilliseconds;
     private readonly long _graceMs = (long)options.Grace.TotalMilliseconds;
     private readonly long _earlyRetentionMs = (long)options.EarlyRewardRetention.TotalMilliseconds;
@@ -200,8 +203,13 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
             _context.Forward(new Record<string, TrainingRecord>(record.UserId, record, pending.WindowEnd));
         }
 
-        Evict(_closed, closedAt => closedAt + _closedRetentionMs <= now, counter: null);
-        Evict(_early, early => early.FirstSeen + _earlyRetentionMs <= now, _evicted);
+        // Eviction scans its stores, so it runs every few seconds rather than on every close.
+        if (now - _lastEviction >= EvictionIntervalMs)
+        {
+            _lastEviction = now;
+            Evict(_closed, closedAt => closedAt + _closedRetentionMs <= now, counter: null);
+            Evict(_early, early => early.FirstSeen + _earlyRetentionMs <= now, _evicted);
+        }
     }
 
     private TrainingRecord ToTrainingRecord(PendingDecision pending, long now)

@@ -43,10 +43,13 @@ public sealed class UserProfile
     /// <summary>The event that last changed the profile, for the score's trigger.</summary>
     public string? LastEventId { get; set; }
 
+    /// <summary>The user changed since the last propensity score and waits in the pending store for the next one.</summary>
+    public bool PropensityPending { get; set; }
+
     /// <summary>The store format: a version byte, then Avro-encoded fields.</summary>
     internal sealed class Serde : ISerde<UserProfile>
     {
-        private const byte Version = 1;
+        private const byte Version = 2;
 
         [ThreadStatic]
         private static AvroWriter? t_writer;
@@ -80,6 +83,7 @@ public sealed class UserProfile
             writer.WriteBoolean(data.SessionCheckoutStarted);
             writer.WriteLong(data.LastPropensityScoredAt);
             writer.WriteOptionalString(data.LastEventId);
+            writer.WriteBoolean(data.PropensityPending);
             return writer.ToArray();
         }
 
@@ -90,10 +94,13 @@ public sealed class UserProfile
                 return null!;
             }
 
-            if (data.Length == 0 || data[0] != Version)
+            // Version 1 lacked the pending flag; it reads as not pending.
+            if (data.Length == 0 || data[0] is not (1 or Version))
             {
                 throw new SerializationException($"Unknown user profile format {(data.Length == 0 ? "(empty)" : data[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
             }
+
+            var version = data[0];
 
             var reader = new AvroReader(data[1..]);
             var profile = new UserProfile
@@ -119,6 +126,7 @@ public sealed class UserProfile
             profile.SessionCheckoutStarted = reader.ReadBoolean();
             profile.LastPropensityScoredAt = reader.ReadLong();
             profile.LastEventId = reader.ReadOptionalString();
+            profile.PropensityPending = version >= 2 && reader.ReadBoolean();
             return profile;
         }
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Personalization.Records;
 using Personalization.Scoring;
 using Streams.Engine.Metrics;
@@ -41,6 +42,7 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
     private ModelScorer _propensity = null!;
     private Counter _late = null!;
     private readonly List<(string User, UserProfile Profile, UserFeatures Features)> _due = [];
+    private readonly List<string> _dueKeys = [];
 
     public void Init(IProcessorContext<string, ScoringOutput> context)
     {
@@ -79,19 +81,21 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         var scorePropensity = now - profile.LastPropensityScoredAt >= _intervalMs;
         if (!scoreFraud && !scorePropensity)
         {
-            _state.PutProfile(e.UserId, profile);
-            if (!_pending.TryGet(e.UserId, out _))
+            if (!profile.PropensityPending)
             {
-                _pending.Put(e.UserId, profile.LastPropensityScoredAt + _intervalMs);
+                profile.PropensityPending = true;
+                var due = profile.LastPropensityScoredAt + _intervalMs;
+                _pending.Put(PendingKey(due, e.UserId), due);
             }
 
+            _state.PutProfile(e.UserId, profile);
             return;
         }
 
         if (scorePropensity)
         {
+            ClearPending(e.UserId, profile);
             profile.LastPropensityScoredAt = now;
-            _pending.Delete(e.UserId);
         }
 
         _state.PutProfile(e.UserId, profile);
@@ -124,8 +128,12 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
             return;
         }
 
+        if (_state.GetProfile(user) is { } profile)
+        {
+            ClearPending(user, profile);
+        }
+
         _state.DeleteProfile(user);
-        _pending.Delete(user);
         foreach (var start in _tiles.Fetch(user, 0, long.MaxValue).Select(tile => tile.Key).ToList())
         {
             _tiles.Delete(user, start);
@@ -134,16 +142,39 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         _context.Forward(new Record<string, ScoringOutput>(user, new ScoringOutput(null, null, null), record.Timestamp));
     }
 
+    /// <summary>
+    /// Pending users are keyed by the time their interval ends, then the user, so the punctuator reads only the users
+    /// that are due rather than every pending one.
+    /// </summary>
+    private static string PendingKey(long due, string user) => due.ToString("D13", CultureInfo.InvariantCulture) + '\0' + user;
+
+    private void ClearPending(string user, UserProfile profile)
+    {
+        if (profile.PropensityPending)
+        {
+            _pending.Delete(PendingKey(profile.LastPropensityScoredAt + _intervalMs, user));
+            profile.PropensityPending = false;
+        }
+    }
+
     private void ScoreDueUsers(long now)
     {
         guardrail.Refresh(now);
         _due.Clear();
-        foreach (var (user, due) in _pending.All())
+        _dueKeys.Clear();
+        foreach (var (key, _) in _pending.Range("0", now.ToString("D13", CultureInfo.InvariantCulture) + '\u0001'))
         {
-            if (due <= now && _state.GetProfile(user) is { } profile)
+            _dueKeys.Add(key);
+            var user = key[(key.IndexOf('\0', StringComparison.Ordinal) + 1)..];
+            if (_state.GetProfile(user) is { } profile)
             {
                 _due.Add((user, profile, FeatureCalculator.Compute(_state, user, profile)));
             }
+        }
+
+        foreach (var key in _dueKeys)
+        {
+            _pending.Delete(key);
         }
 
         if (_due.Count == 0)
@@ -163,8 +194,8 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         {
             var (user, profile, features) = _due[i];
             profile.LastPropensityScoredAt = now;
+            profile.PropensityPending = false;
             _state.PutProfile(user, profile);
-            _pending.Delete(user);
             var score = ToScore(PropensityModel, features, results[i], trigger: null, now);
             _context.Forward(new Record<string, ScoringOutput>(user, new ScoringOutput(features, null, score), profile.Latest));
         }

@@ -1,0 +1,447 @@
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using Personalization.Generation;
+using Personalization.Records;
+using Personalization.Scoring;
+using Streams.Engine;
+using Streams.Engine.Dsl;
+using Streams.Engine.Metrics;
+using Streams.Engine.Runtime;
+using Streams.Engine.Serialization;
+
+namespace Personalization.Bench.Scenarios;
+
+/// <summary>
+/// The scenarios that run against one embedded cluster: the raw-client ceiling (<c>passthrough</c>), the engine's
+/// windowed count (<c>count</c>) and the full topology (<c>topology</c>), each under at-least-once and exactly-once.
+/// Inputs are written before each run, spread over enough partitions to stay inside the mock cluster's per-partition
+/// retention; throughput is input records over the time from start to the last one consumed. The cluster runs in a
+/// child process, so working-set figures are the engine's alone.
+/// </summary>
+internal sealed class KafkaScenarios : IDisposable
+{
+    private const int Partitions = 32;
+    private const int Keys = 100_000;
+    private const int LatencyPartitions = 8;
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    private readonly ClusterProcess _cluster = new();
+    private readonly string _stateRoot = Path.Combine(Path.GetTempPath(), "bench-" + Guid.NewGuid().ToString("N"));
+    private int _serial;
+
+    public void Dispose()
+    {
+        _cluster.Dispose();
+        if (Directory.Exists(_stateRoot))
+        {
+            Directory.Delete(_stateRoot, recursive: true);
+        }
+    }
+
+    /// <summary>A bare consumer → producer loop over the same bytes, committing every second: the ceiling.</summary>
+    public ScenarioResult Passthrough(int events)
+    {
+        var (input, output) = CountInput(events);
+        var consumerConfig = new ConsumerConfig
+        {
+            BootstrapServers = _cluster.BootstrapServers,
+            GroupId = "passthrough-" + _serial,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        };
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig).Build();
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 5 }).Build();
+        var stopwatch = Stopwatch.StartNew();
+        consumer.Subscribe(input);
+        long consumed = 0;
+        var lastCommit = Stopwatch.GetTimestamp();
+        while (consumed < events && stopwatch.Elapsed < Timeout)
+        {
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (record is null || record.IsPartitionEOF)
+            {
+                continue;
+            }
+
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(output, record.Message);
+                    break;
+                }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(10));
+                }
+            }
+
+            consumed++;
+            if (Stopwatch.GetElapsedTime(lastCommit) >= TimeSpan.FromSeconds(1))
+            {
+                producer.Flush(TimeSpan.FromSeconds(30));
+                consumer.Commit();
+                lastCommit = Stopwatch.GetTimestamp();
+            }
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(30));
+        consumer.Commit();
+        stopwatch.Stop();
+        consumer.Close();
+        return Result("passthrough", "at_least_once", consumed, stopwatch.Elapsed);
+    }
+
+    /// <summary>The engine's one-minute tumbling count per key on a logged RocksDB window store, 100,000 keys.</summary>
+    public ScenarioResult Count(int events, ProcessingGuarantee guarantee)
+    {
+        var (input, output) = CountInput(events);
+        var builder = new StreamsBuilder();
+        builder.Stream(input, Serdes.String, Serdes.ByteArray)
+            .GroupByKey()
+            .WindowedBy(TimeWindows.OfSizeWithGrace(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)))
+            .Count(Materialized.As("counts"))
+            .ToStream()
+            .To(output, WindowedSerdes.TimeWindowed(Serdes.String, TimeSpan.FromMinutes(1)), Serdes.Int64);
+        return RunStreams("count", builder.Build(), input, events, guarantee);
+    }
+
+    /// <summary>The full personalization topology on the generator's event mix, with the shipped models.</summary>
+    public ScenarioResult Topology(int events, ProcessingGuarantee guarantee)
+    {
+        var (topics, topology, serdes, models) = TopologyOnNewTopics();
+        using var _ = serdes;
+        using var __ = models;
+        var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 100_000, Seed = _serial, Start = DateTimeOffset.UtcNow.AddHours(-1) })
+            .Where(r => r.Event is not null)
+            .Take(events)
+            .Select(r => (Encoding.UTF8.GetBytes(r.UserId), serdes.ClickEvent.Serialize(r.Event!, new SerializationContext(MessageComponentType.Value, topics.Clickstream)), r.Timestamp.ToUnixTimeMilliseconds()));
+        Feed(topics.Clickstream, generated);
+        return RunStreams("topology", topology, topics.Clickstream, events, guarantee, topics.DeadLetters);
+    }
+
+    /// <summary>
+    /// The full topology under exactly-once, fed at <paramref name="rate"/> events/s with event time = now, and the
+    /// latency from event time to each output record as a read-committed consumer sees it.
+    /// </summary>
+    public ScenarioResult Latency(double rate, TimeSpan duration)
+    {
+        // Fewer partitions than the throughput runs: under exactly-once every commit writes a marker to every partition
+        // the transaction touched, and at a steady rate that fan-out, not the work, sets the latency.
+        var (topics, topology, serdes, models) = TopologyOnNewTopics(partitions: LatencyPartitions);
+        using var _ = serdes;
+        using var __ = models;
+        var streams = StartStreams("latency", topology, ProcessingGuarantee.ExactlyOnceV2, topics.DeadLetters);
+        var histograms = new Dictionary<string, HdrHistogram.LongHistogram>
+        {
+            [topics.FraudScores] = new(TimeSpan.FromMinutes(1).Ticks, 3),
+            [topics.Features] = new(TimeSpan.FromMinutes(1).Ticks, 3),
+        };
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+            {
+                BootstrapServers = _cluster.BootstrapServers,
+                GroupId = "latency-reader-" + _serial,
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                IsolationLevel = IsolationLevel.ReadCommitted,
+                FetchWaitMaxMs = 10,
+            }).Build();
+            consumer.Subscribe(histograms.Keys);
+            while (!stop.IsCancellationRequested)
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(50)) is { IsPartitionEOF: false } record)
+                {
+                    var latency = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - record.Message.Timestamp.UnixTimestampMs;
+                    histograms[record.Topic].RecordValue(Math.Max(0, latency) * TimeSpan.TicksPerMillisecond);
+                }
+            }
+
+            consumer.Close();
+        });
+
+        var produced = 0L;
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 1 }).Build())
+        {
+            var generator = new ClickstreamGenerator(new GeneratorOptions { Users = 100_000, Seed = 77 }).Where(r => r.Event is not null).GetEnumerator();
+            var stopwatch = Stopwatch.StartNew();
+            while (stopwatch.Elapsed < duration && generator.MoveNext())
+            {
+                var now = DateTimeOffset.UtcNow;
+                var e = generator.Current.Event! with { Timestamp = now };
+                var value = serdes.ClickEvent.Serialize(e, new SerializationContext(MessageComponentType.Value, topics.Clickstream));
+                producer.Produce(topics.Clickstream, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(e.UserId), Value = value, Timestamp = new Timestamp(now) });
+                produced++;
+                var ahead = TimeSpan.FromSeconds(produced / rate) - stopwatch.Elapsed;
+                if (ahead > TimeSpan.FromMilliseconds(2))
+                {
+                    Thread.Sleep(ahead);
+                }
+            }
+
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        stop.Cancel();
+        reader.GetAwaiter().GetResult();
+        StopStreams(streams, "latency");
+        return Result("latency", "exactly_once_v2", produced, duration) with
+        {
+            Latency = histograms.ToDictionary(h => h.Key.Split('.', 2)[1], h => Figures(h.Value)),
+            Notes = $"fed at {rate:F0} events/s; features.user includes the punctuated rescoring, whose records carry the user's latest event time",
+        };
+    }
+
+    /// <summary>Restores a RocksDB key-value store of <paramref name="entries"/> entries from its changelog into an empty state directory.</summary>
+    public ScenarioResult Restore(int entries)
+    {
+        var id = ++_serial;
+        var input = $"restore-in-{id}";
+        var applicationId = $"bench-restore-{id}";
+        _cluster.CreateTopic(input, Partitions);
+        var changelog = $"{applicationId}-restore-store-changelog";
+        _cluster.CreateTopic(changelog, Partitions);
+        var count = new byte[8];
+        Feed(changelog, Enumerable.Range(0, entries).Select(i => (Encoding.UTF8.GetBytes($"user-{i:D7}"), count, 0L)));
+
+        var builder = new StreamsBuilder();
+        builder.Stream(input, Serdes.String, Serdes.ByteArray).GroupByKey().Count(Materialized.As("restore-store"));
+        var streams = new KafkaStreams(builder.Build(), Config(applicationId, ProcessingGuarantee.AtLeastOnce, null), _cluster.TopicAdmin);
+        var stopwatch = Stopwatch.StartNew();
+        streams.StartAsync().GetAwaiter().GetResult();
+        long restored = 0;
+        while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (restored = streams.Metrics.CounterTotal(MetricNames.RestoredRecords)) < entries)
+        {
+            Thread.Sleep(20);
+        }
+
+        stopwatch.Stop();
+        StopStreams(streams, "restore");
+        return Result("restore", "rocksdb-key-value", restored, stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Working set with feature state for <paramref name="users"/> distinct users, then again after
+    /// <paramref name="continued"/> of further load on the same users.
+    /// </summary>
+    public ScenarioResult Memory(int users, TimeSpan continued)
+    {
+        var (topics, topology, serdes, models) = TopologyOnNewTopics(partitions: 64);
+        using var _ = serdes;
+        using var __ = models;
+        var start = DateTimeOffset.UtcNow.AddMinutes(-5);
+        ClickEvent View(int user, DateTimeOffset at) => new()
+        {
+            EventId = $"m-{user}-{at.ToUnixTimeMilliseconds()}", UserId = $"user-{user:D7}", SessionId = $"s-{user}", Type = EventType.ProductView,
+            Timestamp = at, ItemId = $"item-{user % 20_000}", Category = $"category-{user % 200}", Price = 10, DeviceId = $"d-{user}", Country = "DE",
+        };
+        byte[] Serialize(ClickEvent e) => serdes.ClickEvent.Serialize(e, new SerializationContext(MessageComponentType.Value, topics.Clickstream));
+        var streams = StartStreams("memory", topology, ProcessingGuarantee.AtLeastOnce, topics.DeadLetters);
+        long Consumed() => streams.Metrics.CounterValue(MetricNames.RecordsConsumed, topics.Clickstream);
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 20 }).Build();
+        long produced = 0;
+        void Produce(ClickEvent e)
+        {
+            producer.Produce(topics.Clickstream, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(e.UserId), Value = Serialize(e), Timestamp = new Timestamp(e.Timestamp) });
+            // Input is fed while it is consumed, a bounded distance ahead: the mock cluster keeps little per partition,
+            // and the comparison is of state, not of queued input.
+            if (++produced % 5_000 == 0)
+            {
+                producer.Flush(TimeSpan.FromSeconds(30));
+                while (produced - Consumed() > 50_000 && streams.State != StreamsState.Error)
+                {
+                    Thread.Sleep(20);
+                }
+            }
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        for (var user = 0; user < users; user++)
+        {
+            Produce(View(user, start));
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(30));
+        while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && Consumed() < users)
+        {
+            Thread.Sleep(100);
+        }
+
+        GC.Collect();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var loaded = process.WorkingSet64 / 1048576.0;
+        var loadedAt = stopwatch.Elapsed;
+
+        // Continued load: the same users keep clicking, ten seconds of event time per second.
+        var random = new Random(5);
+        var samples = new List<double>();
+        var load = Stopwatch.StartNew();
+        var lastSample = TimeSpan.Zero;
+        while (load.Elapsed < continued && streams.State != StreamsState.Error)
+        {
+            Produce(View(random.Next(users), start.AddSeconds(60 + load.Elapsed.TotalSeconds * 10)));
+            if (load.Elapsed - lastSample >= TimeSpan.FromSeconds(10))
+            {
+                lastSample = load.Elapsed;
+                process.Refresh();
+                samples.Add(process.WorkingSet64 / 1048576.0);
+            }
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(30));
+        var further = produced - users;
+        GC.Collect();
+        process.Refresh();
+        var after = process.WorkingSet64 / 1048576.0;
+        StopStreams(streams, "memory");
+        return Result("memory", "at_least_once", users + further, loadedAt + continued) with
+        {
+            Notes = FormattableString.Invariant(
+                $"working set {loaded:F0} MB with {users:N0} users loaded; {after:F0} MB after {continued.TotalMinutes:F0} more minutes ({further:N0} events); samples every 10 s: {string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; RocksDB cache in use {RocksDbUsageMb():F0} MB"),
+        };
+    }
+
+    private static double RocksDbUsageMb() => Streams.Engine.State.RocksDbMemory.Usage / 1048576.0;
+
+    private static LatencyFigures Figures(HdrHistogram.LongHistogram histogram) => new(
+        histogram.GetValueAtPercentile(50) / (double)TimeSpan.TicksPerMillisecond,
+        histogram.GetValueAtPercentile(99) / (double)TimeSpan.TicksPerMillisecond,
+        histogram.GetValueAtPercentile(99.9) / (double)TimeSpan.TicksPerMillisecond,
+        histogram.TotalCount);
+
+    private (TopicOptions Topics, Streams.Engine.Graph.Topology Topology, RecordSerdes Serdes, ModelDirectory Models) TopologyOnNewTopics(int partitions = Partitions)
+    {
+        var id = ++_serial;
+        var topics = new TopicOptions
+        {
+            Clickstream = $"t{id}.events.clickstream", Decisions = $"t{id}.bandit.decisions", Rewards = $"t{id}.bandit.rewards", Forget = $"t{id}.users.forget",
+            Features = $"t{id}.features.user", FraudScores = $"t{id}.scores.fraud", PropensityScores = $"t{id}.scores.propensity",
+            Training = $"t{id}.bandit.training", Attributes = $"t{id}.users.attributes", DeadLetters = $"t{id}.events.dlq",
+        };
+        foreach (var topic in new[] { topics.Clickstream, topics.Decisions, topics.Rewards, topics.Forget, topics.Features, topics.FraudScores, topics.PropensityScores, topics.Training, topics.Attributes, topics.DeadLetters })
+        {
+            _cluster.CreateTopic(topic, partitions);
+        }
+
+        var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        var options = new PersonalizationOptions { Topics = topics };
+        var models = new ModelDirectory(new ModelOptions { Directory = Path.Combine(AppContext.BaseDirectory, "models") });
+        models.Scan();
+        return (topics, new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build(), serdes, models);
+    }
+
+    private KafkaStreams StartStreams(string scenario, Streams.Engine.Graph.Topology topology, ProcessingGuarantee guarantee, string? deadLetters)
+    {
+        var streams = new KafkaStreams(topology, Config($"bench-{scenario}-{++_serial}", guarantee, deadLetters), _cluster.TopicAdmin);
+        streams.StartAsync().GetAwaiter().GetResult();
+        var deadline = Stopwatch.StartNew();
+        while (streams.State != StreamsState.Running && deadline.Elapsed < Timeout)
+        {
+            if (streams.State == StreamsState.Error)
+            {
+                throw new InvalidOperationException($"{scenario} failed: {streams.Error?.Message}", streams.Error);
+            }
+
+            Thread.Sleep(20);
+        }
+
+        return streams;
+    }
+
+    private static void StopStreams(KafkaStreams streams, string scenario)
+    {
+        var error = streams.Error;
+        streams.CloseAsync().GetAwaiter().GetResult();
+        streams.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (error is not null)
+        {
+            throw new InvalidOperationException($"{scenario} failed: {error.Message}", error);
+        }
+    }
+
+    private StreamsConfig Config(string applicationId, ProcessingGuarantee guarantee, string? deadLetters) => new()
+    {
+        ApplicationId = applicationId,
+        BootstrapServers = _cluster.BootstrapServers,
+        StateDir = Path.Combine(_stateRoot, applicationId),
+        ProcessingGuarantee = guarantee,
+        DeadLetterTopic = deadLetters,
+        ClientConfig = new Dictionary<string, string>(ClientOverrides),
+    };
+
+    /// <summary>Client settings given to every runtime (experiments; empty by default).</summary>
+    public static Dictionary<string, string> ClientOverrides { get; } = [];
+
+    private ScenarioResult RunStreams(string scenario, Streams.Engine.Graph.Topology topology, string input, int events, ProcessingGuarantee guarantee, string? deadLetters = null)
+    {
+        var streams = new KafkaStreams(topology, Config($"bench-{scenario}-{++_serial}", guarantee, deadLetters), _cluster.TopicAdmin);
+        var stopwatch = Stopwatch.StartNew();
+        streams.StartAsync().GetAwaiter().GetResult();
+        long consumed = 0;
+        while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (consumed = streams.Metrics.CounterValue(MetricNames.RecordsConsumed, input)) < events)
+        {
+            Thread.Sleep(20);
+        }
+
+        stopwatch.Stop();
+        StopStreams(streams, scenario);
+        return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", consumed, stopwatch.Elapsed);
+    }
+
+    /// <summary>Input for the count and passthrough: keys over 100,000 users, timestamps over ten minutes, 60-byte values.</summary>
+    private (string Input, string Output) CountInput(int events)
+    {
+        var id = ++_serial;
+        var input = $"count-in-{id}";
+        var output = $"count-out-{id}";
+        _cluster.CreateTopic(input, Partitions);
+        _cluster.CreateTopic(output, Partitions);
+        var start = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds();
+        var value = new byte[60];
+        Feed(input, Enumerable.Range(0, events).Select(i =>
+            (Encoding.UTF8.GetBytes($"user-{i * 7919L % Keys:D6}"), value, start + (long)i * 600_000 / events)));
+        return (input, output);
+    }
+
+    private void Feed(string topic, IEnumerable<(byte[] Key, byte[] Value, long Timestamp)> records)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        {
+            BootstrapServers = _cluster.BootstrapServers,
+            LingerMs = 20,
+            BatchSize = 1_000_000,
+            Partitioner = Partitioner.Murmur2Random,
+        }).Build();
+        foreach (var (key, value, timestamp) in records)
+        {
+            var message = new Message<byte[], byte[]> { Key = key, Value = value, Timestamp = new Timestamp(timestamp, TimestampType.CreateTime) };
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, message);
+                    break;
+                }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(10));
+                }
+            }
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(60));
+    }
+
+    private static ScenarioResult Result(string scenario, string guarantee, long events, TimeSpan elapsed) => new()
+    {
+        Scenario = scenario,
+        Variant = guarantee,
+        Events = events,
+        Seconds = elapsed.TotalSeconds,
+        PeakWorkingSetMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
+    };
+}

@@ -1,0 +1,59 @@
+using RocksDbSharp;
+
+namespace Streams.Engine.State;
+
+/// <summary>
+/// The memory every RocksDB store in the process shares: one LRU block cache, and one write-buffer budget charged to
+/// that cache. Without it each store (one per store per task) has its own cache and memtables, and memory grows with
+/// the number of partitions; with it, RocksDB's memory is bounded by <see cref="BlockCacheBytes"/> however many
+/// stores are open.
+/// </summary>
+public static class RocksDbMemory
+{
+    private static readonly object Gate = new();
+    private static Cache? s_cache;
+    private static IntPtr s_writeBufferManager;
+
+    /// <summary>The shared block cache, which also holds the memtables' budget.</summary>
+    public static long BlockCacheBytes { get; private set; } = 384L * 1024 * 1024;
+
+    /// <summary>The part of the cache memtables may use; stores flush when their memtables together exceed it.</summary>
+    public static long WriteBufferBytes { get; private set; } = 192L * 1024 * 1024;
+
+    /// <summary>Sets the budgets; only before the first RocksDB store opens in this process.</summary>
+    public static void Configure(long blockCacheBytes, long writeBufferBytes)
+    {
+        if (blockCacheBytes <= 0 || writeBufferBytes <= 0 || writeBufferBytes > blockCacheBytes)
+        {
+            throw new ArgumentException($"The RocksDB block cache ({blockCacheBytes} bytes) must be positive and at least the write buffer budget ({writeBufferBytes} bytes).");
+        }
+
+        lock (Gate)
+        {
+            if (s_cache is not null)
+            {
+                throw new InvalidOperationException("RocksDB memory is already in use; configure it before the first store opens.");
+            }
+
+            (BlockCacheBytes, WriteBufferBytes) = (blockCacheBytes, writeBufferBytes);
+        }
+    }
+
+    /// <summary>Bytes the shared cache holds now (blocks and charged memtables).</summary>
+    public static long Usage => s_cache is { } cache ? (long)cache.GetUsage() : 0;
+
+    internal static void Apply(BlockBasedTableOptions table, DbOptions options)
+    {
+        lock (Gate)
+        {
+            if (s_cache is null)
+            {
+                s_cache = Cache.CreateLru((ulong)BlockCacheBytes);
+                s_writeBufferManager = Native.Instance.rocksdb_write_buffer_manager_create_with_cache((UIntPtr)(ulong)WriteBufferBytes, s_cache.Handle, 0);
+            }
+
+            table.SetBlockCache(s_cache);
+            Native.Instance.rocksdb_options_set_write_buffer_manager(options.Handle, s_writeBufferManager);
+        }
+    }
+}
