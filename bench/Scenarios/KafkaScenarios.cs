@@ -297,11 +297,12 @@ internal sealed class KafkaScenarios : IDisposable
         GC.Collect();
         process.Refresh();
         var after = process.WorkingSet64 / 1048576.0;
+        var managed = GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0;
         StopStreams(streams, "memory");
         return Result("memory", "at_least_once", users + further, loadedAt + continued) with
         {
             Notes = FormattableString.Invariant(
-                $"working set {loaded:F0} MB with {users:N0} users loaded; {after:F0} MB after {continued.TotalMinutes:F0} more minutes ({further:N0} events); samples every 10 s: {string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; RocksDB cache in use {RocksDbUsageMb():F0} MB"),
+                $"working set {loaded:F0} MB with {users:N0} users loaded; {after:F0} MB after {continued.TotalMinutes:F0} more minutes ({further:N0} events); samples every 10 s: {string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; RocksDB cache in use {RocksDbUsageMb():F0} MB; managed heap {managed:F0} MB"),
         };
     }
 
