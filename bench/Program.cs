@@ -15,6 +15,7 @@ if (args is [ClusterProcess.ServeArgument])
 var latencySeconds = Option("--latency-seconds", 60);
 var memoryMinutes = Option("--memory-minutes", 2);
 var latencyRate = Option("--latency-rate", 0);
+KafkaScenarios.StreamThreads = Option("--threads", 1);
 foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client"))
 {
     var parts = setting.Split('=', 2);

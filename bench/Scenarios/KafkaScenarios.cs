@@ -372,7 +372,11 @@ internal sealed class KafkaScenarios : IDisposable
         ProcessingGuarantee = guarantee,
         DeadLetterTopic = deadLetters,
         ClientConfig = new Dictionary<string, string>(ClientOverrides),
+        NumStreamThreads = StreamThreads,
     };
+
+    /// <summary>Stream threads per runtime (1 by default, as the targets are per core).</summary>
+    public static int StreamThreads { get; set; } = 1;
 
     /// <summary>Client settings given to every runtime (experiments; empty by default).</summary>
     public static Dictionary<string, string> ClientOverrides { get; } = [];
