@@ -298,15 +298,14 @@ internal sealed class KafkaScenarios : IDisposable
         process.Refresh();
         var after = process.WorkingSet64 / 1048576.0;
         var managed = GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0;
+        var rocks = Streams.Engine.State.RocksDbMemory.Report();
         StopStreams(streams, "memory");
         return Result("memory", "at_least_once", users + further, loadedAt + continued) with
         {
             Notes = FormattableString.Invariant(
-                $"working set {loaded:F0} MB with {users:N0} users loaded; {after:F0} MB after {continued.TotalMinutes:F0} more minutes ({further:N0} events); samples every 10 s: {string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; RocksDB cache in use {RocksDbUsageMb():F0} MB; managed heap {managed:F0} MB"),
+                $"working set {loaded:F0} MB with {users:N0} users loaded; {after:F0} MB after {continued.TotalMinutes:F0} more minutes ({further:N0} events); samples every 10 s: {string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; RocksDB: {rocks.Databases} databases, cache in use {rocks.CacheUsage / 1048576.0:F0} MB, memtables {rocks.Memtables / 1048576.0:F0} MB, table readers {rocks.TableReaders / 1048576.0:F0} MB; managed heap {managed:F0} MB"),
         };
     }
-
-    private static double RocksDbUsageMb() => Streams.Engine.State.RocksDbMemory.Usage / 1048576.0;
 
     private static LatencyFigures Figures(HdrHistogram.LongHistogram histogram) => new(
         histogram.GetValueAtPercentile(50) / (double)TimeSpan.TicksPerMillisecond,

@@ -31,7 +31,11 @@ internal sealed class RocksDbBytesStore : IKeyValueBytesStore
         options.SetBlockBasedTableFactory(tableOptions);
         _db = RocksDb.Open(options, directory);
         _writeOptions = new WriteOptions().DisableWal(1);
+        RocksDbMemory.Track(this);
     }
+
+    /// <summary>A RocksDB integer property of this database (0 if unknown), for memory accounting.</summary>
+    internal long Property(string name) => long.TryParse(_db.GetProperty(name), out var value) ? value : 0;
 
     public long ApproximateCount =>
         long.TryParse(_db.GetProperty("rocksdb.estimate-num-keys"), out var count) ? count : 0;
@@ -114,5 +118,9 @@ internal sealed class RocksDbBytesStore : IKeyValueBytesStore
         _db.Flush(new FlushOptions().SetWaitForFlush(true));
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        RocksDbMemory.Untrack(this);
+        _db.Dispose();
+    }
 }

@@ -13,6 +13,7 @@ public static class RocksDbMemory
     private static readonly object Gate = new();
     private static Cache? s_cache;
     private static IntPtr s_writeBufferManager;
+    private static readonly HashSet<RocksDbBytesStore> Open = [];
 
     /// <summary>The shared block cache, which also holds the memtables' budget.</summary>
     public static long BlockCacheBytes { get; private set; } = 384L * 1024 * 1024;
@@ -42,6 +43,42 @@ public static class RocksDbMemory
     /// <summary>Bytes the shared cache holds now (blocks and charged memtables).</summary>
     public static long Usage => s_cache is { } cache ? (long)cache.GetUsage() : 0;
 
+    /// <summary>
+    /// Where RocksDB's memory is, summed over every open database: memtables, table readers (index and filter blocks
+    /// outside the cache), blocks pinned by iterators, and the shared cache.
+    /// </summary>
+    public static RocksDbMemoryReport Report()
+    {
+        lock (Open)
+        {
+            long memtables = 0, tableReaders = 0, pinned = 0;
+            foreach (var store in Open)
+            {
+                memtables += store.Property("rocksdb.cur-size-all-mem-tables");
+                tableReaders += store.Property("rocksdb.estimate-table-readers-mem");
+                pinned += store.Property("rocksdb.block-cache-pinned-usage");
+            }
+
+            return new RocksDbMemoryReport(Open.Count, memtables, tableReaders, pinned, Usage);
+        }
+    }
+
+    internal static void Track(RocksDbBytesStore store)
+    {
+        lock (Open)
+        {
+            Open.Add(store);
+        }
+    }
+
+    internal static void Untrack(RocksDbBytesStore store)
+    {
+        lock (Open)
+        {
+            Open.Remove(store);
+        }
+    }
+
     internal static void Apply(BlockBasedTableOptions table, DbOptions options)
     {
         lock (Gate)
@@ -57,3 +94,6 @@ public static class RocksDbMemory
         }
     }
 }
+
+/// <summary>RocksDB memory across the process's open databases, in bytes.</summary>
+public sealed record RocksDbMemoryReport(int Databases, long Memtables, long TableReaders, long PinnedBlocks, long CacheUsage);
