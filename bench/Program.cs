@@ -21,6 +21,8 @@ foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client")
     var parts = setting.Split('=', 2);
     KafkaScenarios.ClientOverrides[parts[0]] = parts[1];
 }
+var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
+bool chosenAlone(string name) => names.Length == 1 && names[0] == name;
 const int KafkaEvents = 500_000;
 const int TopologyEvents = 300_000;
 using var kafka = new KafkaScenarios();
@@ -42,13 +44,16 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
         return [kafka.Latency(eos.EventsPerSecond / 2, TimeSpan.FromSeconds(latencySeconds))];
     },
     ["restore"] = () => [kafka.Restore(500_000)],
-    ["memory"] = () => [kafka.Memory(Option("--memory-users", 1_000_000), TimeSpan.FromMinutes(memoryMinutes))],
+    // In a run of several scenarios, memory runs in a process of its own, so what earlier scenarios left behind
+    // (heap, the shared RocksDB cache) does not count as its working set.
+    ["memory"] = () => args.Contains("--isolated") || chosenAlone("memory")
+        ? [kafka.Memory(Option("--memory-users", 1_000_000), TimeSpan.FromMinutes(memoryMinutes))]
+        : [IsolatedScenario.Run(["memory", "--memory-minutes", memoryMinutes.ToString(CultureInfo.InvariantCulture), "--memory-users", Option("--memory-users", 1_000_000).ToString(CultureInfo.InvariantCulture), "--isolated"])],
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
     ["features"] = () => TopologyDriverScenario.Run(events: 200_000),
     ["scoring"] = () => ScoringBatchScenario.Run(rows: 20_000),
 };
 
-var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
 var chosen = names.Length == 0 ? scenarios.Keys.ToArray() : names;
 // Kafka scenarios are reported as ratios to the raw client measured in the same run, so it always runs first.
 if (chosen.Any(name => name is "count" or "topology") && !chosen.Contains("passthrough", StringComparer.OrdinalIgnoreCase))
