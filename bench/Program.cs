@@ -21,8 +21,10 @@ foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client")
     var parts = setting.Split('=', 2);
     KafkaScenarios.ClientOverrides[parts[0]] = parts[1];
 }
+
 var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
 bool chosenAlone(string name) => names.Length == 1 && names[0] == name;
+
 const int KafkaEvents = 500_000;
 const int TopologyEvents = 300_000;
 using var kafka = new KafkaScenarios();
@@ -60,6 +62,7 @@ if (chosen.Any(name => name is "count" or "topology") && !chosen.Contains("passt
 {
     chosen = ["passthrough", .. chosen];
 }
+
 var unknown = chosen.Where(name => !scenarios.ContainsKey(name)).ToArray();
 if (unknown.Length > 0)
 {

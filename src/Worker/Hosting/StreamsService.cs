@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Personalization.Records;
 using Personalization.Scoring;
 using Streams.Engine.Runtime;
+using Streams.Engine.State;
 
 namespace Personalization.Worker.Hosting;
 
@@ -29,6 +30,13 @@ public sealed partial class StreamsService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var cache = settings.Streams.RocksDbCacheMb * 1024L * 1024;
+        var writeBuffers = settings.Streams.RocksDbWriteBufferMb * 1024L * 1024;
+        if (RocksDbMemory.BlockCacheBytes != cache || RocksDbMemory.WriteBufferBytes != writeBuffers)
+        {
+            RocksDbMemory.Configure(cache, writeBuffers);
+        }
+
         await serdes.PrepareAsync(settings.Topics, cancellationToken);
         models.Start();
         foreach (var name in new[] { "fraud", "propensity" })

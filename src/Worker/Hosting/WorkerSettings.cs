@@ -57,6 +57,12 @@ public sealed class StreamsOptions
 
     /// <summary>Replication factor of internal topics; -1 for the broker default.</summary>
     public short ReplicationFactor { get; set; } = -1;
+
+    /// <summary>The block cache all RocksDB stores of the process share, memtables included (MB).</summary>
+    public int RocksDbCacheMb { get; set; } = 384;
+
+    /// <summary>The part of that cache memtables may use before stores flush (MB).</summary>
+    public int RocksDbWriteBufferMb { get; set; } = 192;
 }
 
 /// <summary>Section "Http".</summary>
@@ -164,6 +170,9 @@ public sealed class WorkerSettings
         Policy(Streams.ProcessingErrorPolicy, "Streams:ProcessingErrorPolicy");
         Check("Streams:NumThreads", Streams.NumThreads is >= 1 and <= 64, $"must be between 1 and 64 but is {Streams.NumThreads}.");
         Check("Streams:CommitIntervalMs", Streams.CommitIntervalMs is null or > 0, $"must be positive but is {Streams.CommitIntervalMs}.");
+        Check("Streams:RocksDbCacheMb", Streams.RocksDbCacheMb >= 16, $"must be at least 16 but is {Streams.RocksDbCacheMb}.");
+        Check("Streams:RocksDbWriteBufferMb", Streams.RocksDbWriteBufferMb >= 8 && Streams.RocksDbWriteBufferMb <= Streams.RocksDbCacheMb,
+            $"must be between 8 and Streams:RocksDbCacheMb ({Streams.RocksDbCacheMb}) but is {Streams.RocksDbWriteBufferMb}.");
         Check("Topics:Partitions", Partitions is >= 1 and <= 10_000, $"must be between 1 and 10000 but is {Partitions}.");
         Check("Http:Port", Http.Port is > 0 and <= 65535, $"must be a TCP port but is {Http.Port}.");
         Check("Generator:Rate", Generator.Rate >= 0, $"must not be negative but is {Generator.Rate}.");
