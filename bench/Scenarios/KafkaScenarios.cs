@@ -322,7 +322,7 @@ internal sealed class KafkaScenarios : IDisposable
             Features = $"t{id}.features.user", FraudScores = $"t{id}.scores.fraud", PropensityScores = $"t{id}.scores.propensity",
             Training = $"t{id}.bandit.training", Attributes = $"t{id}.users.attributes", DeadLetters = $"t{id}.events.dlq",
         };
-        foreach (var topic in new[] { topics.Clickstream, topics.Decisions, topics.Rewards, topics.Forget, topics.Features, topics.FraudScores, topics.PropensityScores, topics.Training, topics.Attributes, topics.DeadLetters })
+        foreach (var (topic, _) in topics.All())
         {
             _cluster.CreateTopic(topic, partitions);
         }

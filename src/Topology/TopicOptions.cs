@@ -36,6 +36,13 @@ public sealed class TopicOptions
     /// <summary>Out: dead letters (original bytes, error in headers).</summary>
     public string DeadLetters { get; set; } = "events.dlq";
 
+    /// <summary>Every topic, with whether it is compacted (its latest record per user is the user's state).</summary>
+    public IReadOnlyList<(string Name, bool Compacted)> All() =>
+    [
+        (Clickstream, false), (Decisions, false), (Rewards, false), (Forget, false), (Features, true),
+        (FraudScores, false), (PropensityScores, false), (Training, false), (Attributes, true), (DeadLetters, false),
+    ];
+
     /// <summary>Each Avro topic with the schema of its values.</summary>
     public IReadOnlyList<(string Topic, RecordSchema Schema)> ValueSchemas() =>
     [

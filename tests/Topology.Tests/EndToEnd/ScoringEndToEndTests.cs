@@ -27,13 +27,9 @@ public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputH
             Forget = Name("users.forget"),
             DeadLetters = Name("events.dlq"),
         };
-        foreach (var (topic, partitions) in new[]
+        foreach (var (topic, _) in topics.All())
         {
-            (topics.Clickstream, 4), (topics.Decisions, 4), (topics.Rewards, 4), (topics.Forget, 4), (topics.Features, 4), (topics.FraudScores, 4),
-            (topics.PropensityScores, 4), (topics.Training, 4), (topics.Attributes, 4), (topics.DeadLetters, 1),
-        })
-        {
-            await Kafka.CreateTopicAsync(topic, partitions);
+            await Kafka.CreateTopicAsync(topic, topic == topics.DeadLetters ? 1 : 4);
         }
 
         var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 300, Seed = 5, Start = DateTimeOffset.UtcNow.AddMinutes(-30) }).Take(4000).ToList();
