@@ -6,7 +6,7 @@ using Streams.Engine;
 
 // dotnet run -c Release --project bench -- [scenario...]
 // Each scenario reports its throughput next to a baseline measured in the same run, as a table and one JSON object
-// per result; the results are also written to bench/results/latest.json.
+// per result; a run of every scenario also writes bench/results/latest.json (a run of some, latest-partial.json).
 if (args is [ClusterProcess.ServeArgument])
 {
     return ClusterProcess.Serve();
@@ -115,7 +115,8 @@ foreach (var r in results)
 var resultsDirectory = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "results");
 Directory.CreateDirectory(resultsDirectory);
 var machine = new { processors = Environment.ProcessorCount, os = Environment.OSVersion.ToString(), runtime = Environment.Version.ToString(), at = DateTimeOffset.UtcNow };
-File.WriteAllText(Path.Combine(resultsDirectory, "latest.json"), JsonSerializer.Serialize(new { machine, results }, new JsonSerializerOptions { WriteIndented = true }));
+var resultsFile = names.Length == 0 ? "latest.json" : "latest-partial.json";
+File.WriteAllText(Path.Combine(resultsDirectory, resultsFile), JsonSerializer.Serialize(new { machine, results }, new JsonSerializerOptions { WriteIndented = true }));
 return 0;
 
 int Option(string name, int fallback)
