@@ -164,8 +164,10 @@ public sealed class ModelTrainer(TrainerOptions options)
             NumberOfThreads = 1,
         });
         var model = trainer.Fit(context.Data.LoadFromEnumerable(train.Select(e => new TrainingRow { Features = e.Features, Label = e.Label, Weight = e.Label ? 1 : negativeWeight })));
-        var scored = context.Data.CreateEnumerable<ScoredRow>(model.Transform(context.Data.LoadFromEnumerable(test.Select(e => e.ToInput()))), reuseRowObject: false).ToList();
-        var evaluation = context.BinaryClassification.Evaluate(model.Transform(context.Data.LoadFromEnumerable(test.Select(e => e.ToInput()))));
+        // Cached, so the held-out set is scored once for both the metrics and the recall at precision.
+        var predictions = context.Data.Cache(model.Transform(context.Data.LoadFromEnumerable(test.Select(e => e.ToInput()))));
+        var scored = context.Data.CreateEnumerable<ScoredRow>(predictions, reuseRowObject: false).ToList();
+        var evaluation = context.BinaryClassification.Evaluate(predictions);
         var (recall, threshold) = RecallAtPrecision(scored, options.TargetPrecision);
         var metrics = new ModelMetrics(
             evaluation.AreaUnderRocCurve, evaluation.AreaUnderPrecisionRecallCurve, recall, options.TargetPrecision, threshold,
