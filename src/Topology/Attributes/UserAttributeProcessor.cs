@@ -163,12 +163,8 @@ public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardr
                 return null!;
             }
 
-            if (data.Length == 0 || data[0] != Version)
-            {
-                throw new SerializationException("Unknown user attributes format.");
-            }
-
-            var reader = new AvroReader(data[1..]);
+            StoreFormat.Open(data, Version, Version, "user attributes", out var body);
+            var reader = new AvroReader(body);
             return UserAttributes.ReadFrom(ref reader);
         }
     }

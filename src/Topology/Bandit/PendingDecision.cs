@@ -49,12 +49,8 @@ public sealed class PendingDecision
                 return null!;
             }
 
-            if (data.Length == 0 || data[0] != Version)
-            {
-                throw new SerializationException("Unknown pending decision format.");
-            }
-
-            var reader = new AvroReader(data[1..]);
+            StoreFormat.Open(data, Version, Version, "pending decision", out var body);
+            var reader = new AvroReader(body);
             var pending = new PendingDecision { Decision = Decision.ReadFrom(ref reader), WindowEnd = reader.ReadLong(), ArrivedAt = reader.ReadLong() };
             ObservationCodec.Read(ref reader, pending.Observations);
             return pending;

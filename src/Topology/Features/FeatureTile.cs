@@ -92,12 +92,8 @@ public sealed class FeatureTile
                 return null!;
             }
 
-            if (data.Length == 0 || data[0] != Version)
-            {
-                throw new SerializationException($"Unknown feature tile format {(data.Length == 0 ? "(empty)" : data[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
-            }
-
-            var reader = new AvroReader(data[1..]);
+            StoreFormat.Open(data, Version, Version, "feature tile", out var body);
+            var reader = new AvroReader(body);
             var tile = new FeatureTile();
             for (var i = 0; i < tile.Counts.Length; i++)
             {

@@ -95,14 +95,8 @@ public sealed class UserProfile
             }
 
             // Version 1 lacked the pending flag; it reads as not pending.
-            if (data.Length == 0 || data[0] is not (1 or Version))
-            {
-                throw new SerializationException($"Unknown user profile format {(data.Length == 0 ? "(empty)" : data[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}.");
-            }
-
-            var version = data[0];
-
-            var reader = new AvroReader(data[1..]);
+            var version = StoreFormat.Open(data, 1, Version, "user profile", out var body);
+            var reader = new AvroReader(body);
             var profile = new UserProfile
             {
                 FirstSeen = reader.ReadLong(),
