@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Personalization.Records;
 using Personalization.Worker.Hosting;
+using Streams.TestSupport;
 using Streams.Engine.Runtime;
 using Xunit.Abstractions;
 
@@ -27,7 +27,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task On_the_embedded_default_it_becomes_ready_scores_and_joins_generated_traffic_exports_lag_per_partition_and_stops_cleanly()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var app = WorkerHost.Build([], new Dictionary<string, string?>
         {
             ["Http:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -111,7 +111,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2, badExit);
         Assert.Contains("Streams:ProcessingGuarantee", badErrors, StringComparison.Ordinal);
 
-        var port = FreePort();
+        var port = Ports.Free();
         var (exit, logs, _) = await RunWorkerAsync(new()
         {
             ["Http__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -202,10 +202,4 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

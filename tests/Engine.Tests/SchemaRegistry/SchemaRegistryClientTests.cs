@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Streams.Engine.SchemaRegistry;
 
 namespace Streams.Engine.Tests.SchemaRegistry;
@@ -202,7 +200,7 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_url_is_skipped_for_the_next_one_in_the_list()
     {
-        var deadUrl = $"http://127.0.0.1:{FreePort()}";
+        var deadUrl = $"http://127.0.0.1:{Ports.Free()}";
         using var client = TestServerClient(o => o.Url = $"{deadUrl}, {_server.Url}");
 
         Assert.Equal(1, await client.RegisterAsync("failover-value", Schema()));
@@ -225,10 +223,4 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
         Assert.StartsWith(nameof(SchemaRegistryOptions.BasicAuthUserInfo), error.Message, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
