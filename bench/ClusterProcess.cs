@@ -25,6 +25,9 @@ internal sealed class ClusterProcess : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = false,
         };
+        // A profiler attached to the bench (dotnet-trace collect -- dotnet bench.dll) hands its diagnostic port down
+        // through the environment; the broker is not what is being profiled, and a second runtime on that port stalls.
+        start.Environment.Remove("DOTNET_DiagnosticPorts");
         _process = Process.Start(start)!;
         var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("The cluster process exited before it started.");
         BootstrapServers = line.StartsWith("BOOTSTRAP ", StringComparison.Ordinal) ? line[10..] : throw new InvalidOperationException($"Unexpected answer from the cluster process: {line}");
