@@ -213,9 +213,12 @@ internal sealed class StreamThread
             EnableIdempotence = true,
             Acks = Acks.All,
             Partitioner = Partitioner.Murmur2Random,
-            // Under exactly-once every commit flushes the producer, so lingering only delays the commit (and the
-            // results it makes visible); at-least-once batches a little.
-            LingerMs = _config.ClientConfig.ContainsKey("linger.ms") ? null : _exactlyOnce ? 0 : 5,
+            // Under exactly-once nothing is visible to read-committed consumers before the commit, and committing sends
+            // at once whatever lingers, so lingering up to the commit interval costs no latency and turns many small
+            // requests per partition into one batch per transaction. At-least-once output is visible when written, so
+            // it lingers only a little.
+            LingerMs = _config.ClientConfig.ContainsKey("linger.ms") ? null
+                : _exactlyOnce ? Math.Min(100, Math.Max(0, _config.EffectiveCommitInterval.TotalMilliseconds)) : 5,
         };
         if (_exactlyOnce)
         {
