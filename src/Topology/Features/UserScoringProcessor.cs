@@ -44,6 +44,10 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
     private readonly List<(string User, UserProfile Profile, UserFeatures Features)> _due = [];
     private readonly List<string> _dueKeys = [];
 
+    // Every pending entry due at or before this time has been scored and deleted. Scanning from here rather than from
+    // the start keeps the scan from walking the deletions of earlier rounds, which RocksDB keeps until it compacts.
+    private long _scannedThrough = -1;
+
     public void Init(IProcessorContext<string, ScoringOutput> context)
     {
         _context = context;
@@ -86,6 +90,8 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
                 profile.PropensityPending = true;
                 var due = profile.LastPropensityScoredAt + _intervalMs;
                 _pending.Put(PendingKey(due, e.UserId), due);
+                // Only a wall clock stepped back can make an entry due before the last scan; it must still be found.
+                _scannedThrough = Math.Min(_scannedThrough, due - 1);
             }
 
             _state.PutProfile(e.UserId, profile);
@@ -162,7 +168,8 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         guardrail.Refresh(now);
         _due.Clear();
         _dueKeys.Clear();
-        foreach (var (key, _) in _pending.Range("0", now.ToString("D13", CultureInfo.InvariantCulture) + '\u0001'))
+        var from = (_scannedThrough + 1).ToString("D13", CultureInfo.InvariantCulture);
+        foreach (var (key, _) in _pending.Range(from, now.ToString("D13", CultureInfo.InvariantCulture) + '\u0001'))
         {
             _dueKeys.Add(key);
             var user = key[(key.IndexOf('\0', StringComparison.Ordinal) + 1)..];
@@ -176,6 +183,9 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         {
             _pending.Delete(key);
         }
+
+        // A user is only made pending while their interval runs, so nothing due at or before now is added later.
+        _scannedThrough = now;
 
         if (_due.Count == 0)
         {
