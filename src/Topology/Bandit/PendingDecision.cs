@@ -98,7 +98,40 @@ public sealed class EarlyRewards
 /// <summary>A user's recent reward-bearing clicks (event time, reward, item), for decisions that arrive after them.</summary>
 public sealed class RecentClicks
 {
+    /// <summary>
+    /// At most this many clicks are kept, the latest by event time. A person does not make 64 reward-bearing clicks in
+    /// the retention; a bot can, and without a bound each of its clicks would read and rewrite an ever longer list.
+    /// </summary>
+    public const int MaxClicks = 64;
+
     public List<(long Timestamp, double Reward, string? Item)> Clicks { get; } = [];
+
+    /// <summary>Adds a click, then drops those older than <paramref name="retentionMs"/> before the latest and the oldest beyond <see cref="MaxClicks"/>.</summary>
+    public void Add(long timestamp, double reward, string? item, long retentionMs)
+    {
+        Clicks.Add((timestamp, reward, item));
+        var newest = long.MinValue;
+        foreach (var click in Clicks)
+        {
+            newest = Math.Max(newest, click.Timestamp);
+        }
+
+        var oldestKept = newest - retentionMs;
+        Clicks.RemoveAll(click => click.Timestamp < oldestKept);
+        while (Clicks.Count > MaxClicks)
+        {
+            var oldest = 0;
+            for (var i = 1; i < Clicks.Count; i++)
+            {
+                if (Clicks[i].Timestamp < Clicks[oldest].Timestamp)
+                {
+                    oldest = i;
+                }
+            }
+
+            Clicks.RemoveAt(oldest);
+        }
+    }
 
     internal sealed class Serde : ISerde<RecentClicks>
     {

@@ -153,9 +153,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
 
         var timestamp = click.Timestamp.ToUnixTimeMilliseconds();
         var recent = _recent.TryGet(click.UserId, out var existing) ? existing : new RecentClicks();
-        var newest = Math.Max(timestamp, recent.Clicks.Count == 0 ? timestamp : recent.Clicks.Max(c => c.Timestamp));
-        recent.Clicks.RemoveAll(c => c.Timestamp < newest - _recentRetentionMs);
-        recent.Clicks.Add((timestamp, reward, click.ItemId));
+        recent.Add(timestamp, reward, click.ItemId, _recentRetentionMs);
         _recent.Put(click.UserId, recent);
 
         foreach (var (key, pending) in UserRange(_pending, click.UserId))

@@ -76,7 +76,7 @@ public static class FeatureCalculator
         {
             profile.SessionStart = Math.Min(profile.SessionStart, timestamp);
             profile.SessionEvents++;
-            if (e.ItemId is not null)
+            if (e.ItemId is not null && profile.SessionItems.Count < FeatureTile.MaxDistinctValues)
             {
                 profile.SessionItems.Add(e.ItemId);
             }

@@ -14,6 +14,13 @@ public sealed class FeatureTile
     /// <summary>Tiles are one minute, aligned to the epoch.</summary>
     public const long SizeMs = 60_000;
 
+    /// <summary>
+    /// Each set keeps at most this many distinct values per minute (the first ones seen). A person does not view 64
+    /// products or switch between 64 devices in a minute; a bot can, and without a bound every one of its events would
+    /// read and rewrite an ever larger tile. Its distinct counts saturate instead, still far above anyone else's.
+    /// </summary>
+    public const int MaxDistinctValues = 64;
+
     private static readonly int EventTypeCount = AvroEnum<EventType>.Count;
 
     public int[] Counts { get; } = new int[EventTypeCount];
@@ -52,7 +59,7 @@ public sealed class FeatureTile
 
     private static void AddIfPresent(HashSet<string> set, string? value)
     {
-        if (value is not null)
+        if (value is not null && set.Count < MaxDistinctValues)
         {
             set.Add(value);
         }

@@ -145,6 +145,28 @@ public sealed class RewardJoinTests
     }
 
     [Fact]
+    public void Only_the_latest_clicks_up_to_the_bound_wait_for_a_decision_that_arrives_after_them()
+    {
+        using var harness = Harness(RewardFunction.Sum);
+        for (var i = 0; i < 36; i++)
+        {
+            harness.Send(Click(EventType.AddToCart, at: 1 + i * 0.1));
+        }
+
+        for (var i = 0; i < RecentClicks.MaxClicks; i++)
+        {
+            harness.Send(Click(EventType.ProductView, at: 5 + i * 0.1));
+        }
+
+        harness.Send(Decision("d1", at: 0));
+        Wait(harness, 25);
+
+        // Every click lies in the window, but only the latest 64 (the product views, 1 each) were still remembered.
+        var training = Assert.Single(harness.Training.ReadValuesToList());
+        Assert.Equal((RecentClicks.MaxClicks * 1.0, RecentClicks.MaxClicks), (training.Reward, training.Observations));
+    }
+
+    [Fact]
     public void A_reward_after_the_record_was_written_is_counted_as_late_and_not_used()
     {
         using var harness = Harness();

@@ -199,6 +199,35 @@ public sealed class ScoringTests
         Assert.Equal(1, harness.TaskMetrics.CounterValue(Streams.Engine.Metrics.MetricNames.LateRecordsDropped, Personalization.Features.UserScoringProcessor.TileStore));
     }
 
+    [Fact]
+    public void A_bots_distinct_values_saturate_at_the_per_minute_bound_while_its_events_still_count()
+    {
+        using var harness = new ScoringHarness();
+        for (var i = 0; i < 100; i++)
+        {
+            harness.Send(Event("bot", EventType.ProductView, i * 0.5) with { ItemId = $"item-{i}", DeviceId = $"device-{i}" });
+        }
+
+        harness.Send(Event("bot", EventType.Login, 55));
+        var minute = harness.Features.ReadValuesToList()[^1];
+        Assert.Equal(100, minute.Last1m.ProductViews);
+        Assert.Equal(FeatureTile.MaxDistinctValues, minute.DistinctItems1h);
+        Assert.Equal(FeatureTile.MaxDistinctValues, minute.Session.DistinctItems);
+        Assert.Equal(FeatureTile.MaxDistinctValues, minute.Fraud.DistinctDevices24h);
+
+        // The bound is per minute: the next minute's new values add to the hour's union.
+        for (var i = 0; i < 10; i++)
+        {
+            harness.Send(Event("bot", EventType.ProductView, 70 + i) with { ItemId = $"later-item-{i}", DeviceId = $"later-device-{i}" });
+        }
+
+        harness.Send(Event("bot", EventType.Login, 85));
+        var next = harness.Features.ReadValuesToList()[^1];
+        Assert.Equal(FeatureTile.MaxDistinctValues + 10, next.DistinctItems1h);
+        Assert.Equal(FeatureTile.MaxDistinctValues + 10, next.Fraud.DistinctDevices24h);
+        Assert.Equal(110, next.Last1h.ProductViews);
+    }
+
     /// <summary>A working ML.NET model, but for three features: it cannot take the topology's vector.</summary>
     private static void WriteModelForAnotherFeatureVector(string path)
     {
