@@ -6,8 +6,11 @@ public sealed class ScoringOptions
     /// <summary>A user's propensity is scored at most once per interval; changed users are rescored when it has passed.</summary>
     public TimeSpan PropensityInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often the wall-clock punctuator scores users whose interval has passed.</summary>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How often the wall-clock punctuator scores users whose interval has passed. Input waits while a round runs, so
+    /// frequent small rounds keep that wait short.
+    /// </summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// The time one scoring call (one event, or one punctuated batch) may spend in a model. Rows left when it is spent
