@@ -92,6 +92,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     [InlineData("Streams:ProcessingGuarantee", "exactly_once")]
     [InlineData("Streams:NumThreads", "many")]
     [InlineData("Streams:NumThreads", "0")]
+    [InlineData("Streams:NativeHeapTrimSeconds", "-1")]
     [InlineData("Scoring:LatencyBudget", "-00:00:01")]
     [InlineData("Topics:Clickstream", "events clickstream")]
     [InlineData("Kafka:SchemaRegistryUrl", "registry:8081")]

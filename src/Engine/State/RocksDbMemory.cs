@@ -21,12 +21,23 @@ public static class RocksDbMemory
     /// <summary>The part of the cache memtables may use; stores flush when their memtables together exceed it.</summary>
     public static long WriteBufferBytes { get; private set; } = 192L * 1024 * 1024;
 
-    /// <summary>Sets the budgets; only before the first RocksDB store opens in this process.</summary>
-    public static void Configure(long blockCacheBytes, long writeBufferBytes)
+    /// <summary>
+    /// How often the C heap's free pages go back to the operating system once a store is open (Linux with glibc; zero
+    /// turns it off). RocksDB's churn otherwise leaves freed memory held inside the allocator's arenas.
+    /// </summary>
+    public static TimeSpan HeapTrimInterval { get; private set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Sets the budgets and the heap trim interval; only before the first RocksDB store opens in this process.</summary>
+    public static void Configure(long blockCacheBytes, long writeBufferBytes, TimeSpan? heapTrimInterval = null)
     {
         if (blockCacheBytes <= 0 || writeBufferBytes <= 0 || writeBufferBytes > blockCacheBytes)
         {
             throw new ArgumentException($"The RocksDB block cache ({blockCacheBytes} bytes) must be positive and at least the write buffer budget ({writeBufferBytes} bytes).");
+        }
+
+        if (heapTrimInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"The heap trim interval must not be negative, not {heapTrimInterval}.", nameof(heapTrimInterval));
         }
 
         lock (Gate)
@@ -37,6 +48,7 @@ public static class RocksDbMemory
             }
 
             (BlockCacheBytes, WriteBufferBytes) = (blockCacheBytes, writeBufferBytes);
+            HeapTrimInterval = heapTrimInterval ?? HeapTrimInterval;
         }
     }
 
@@ -87,6 +99,7 @@ public static class RocksDbMemory
             {
                 s_cache = Cache.CreateLru((ulong)BlockCacheBytes);
                 s_writeBufferManager = Native.Instance.rocksdb_write_buffer_manager_create_with_cache((UIntPtr)(ulong)WriteBufferBytes, s_cache.Handle, 0);
+                NativeHeapTrimmer.Run(HeapTrimInterval);
             }
 
             table.SetBlockCache(s_cache);

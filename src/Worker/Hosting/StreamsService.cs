@@ -32,9 +32,10 @@ public sealed partial class StreamsService(
     {
         var cache = settings.Streams.RocksDbCacheMb * 1024L * 1024;
         var writeBuffers = settings.Streams.RocksDbWriteBufferMb * 1024L * 1024;
-        if (RocksDbMemory.BlockCacheBytes != cache || RocksDbMemory.WriteBufferBytes != writeBuffers)
+        var trim = TimeSpan.FromSeconds(settings.Streams.NativeHeapTrimSeconds);
+        if (RocksDbMemory.BlockCacheBytes != cache || RocksDbMemory.WriteBufferBytes != writeBuffers || RocksDbMemory.HeapTrimInterval != trim)
         {
-            RocksDbMemory.Configure(cache, writeBuffers);
+            RocksDbMemory.Configure(cache, writeBuffers, trim);
         }
 
         await serdes.PrepareAsync(settings.Topics, cancellationToken);

@@ -63,6 +63,9 @@ public sealed class StreamsOptions
 
     /// <summary>The part of that cache memtables may use before stores flush (MB).</summary>
     public int RocksDbWriteBufferMb { get; set; } = 192;
+
+    /// <summary>How often freed C heap memory goes back to the operating system (s; Linux with glibc; 0 turns it off).</summary>
+    public int NativeHeapTrimSeconds { get; set; } = 10;
 }
 
 /// <summary>Section "Http".</summary>
@@ -171,6 +174,7 @@ public sealed class WorkerSettings
         Check("Streams:NumThreads", Streams.NumThreads is >= 1 and <= 64, $"must be between 1 and 64 but is {Streams.NumThreads}.");
         Check("Streams:CommitIntervalMs", Streams.CommitIntervalMs is null or > 0, $"must be positive but is {Streams.CommitIntervalMs}.");
         Check("Streams:RocksDbCacheMb", Streams.RocksDbCacheMb >= 16, $"must be at least 16 but is {Streams.RocksDbCacheMb}.");
+        Check("Streams:NativeHeapTrimSeconds", Streams.NativeHeapTrimSeconds >= 0, $"must be 0 (off) or positive but is {Streams.NativeHeapTrimSeconds}.");
         Check("Streams:RocksDbWriteBufferMb", Streams.RocksDbWriteBufferMb >= 8 && Streams.RocksDbWriteBufferMb <= Streams.RocksDbCacheMb,
             $"must be between 8 and Streams:RocksDbCacheMb ({Streams.RocksDbCacheMb}) but is {Streams.RocksDbWriteBufferMb}.");
         Check("Topics:Partitions", Partitions is >= 1 and <= 10_000, $"must be between 1 and 10000 but is {Partitions}.");
