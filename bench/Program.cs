@@ -23,7 +23,6 @@ foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client")
 }
 
 var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
-bool chosenAlone(string name) => names.Length == 1 && names[0] == name;
 
 const int KafkaEvents = 500_000;
 const int TopologyEvents = 300_000;
@@ -46,9 +45,9 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
         return [kafka.Latency(eos.EventsPerSecond / 2, TimeSpan.FromSeconds(latencySeconds))];
     },
     ["restore"] = () => [kafka.Restore(500_000)],
-    // In a run of several scenarios, memory runs in a process of its own, so what earlier scenarios left behind
-    // (heap, the shared RocksDB cache) does not count as its working set.
-    ["memory"] = () => args.Contains("--isolated") || chosenAlone("memory")
+    // Memory runs in a process of its own, so what earlier scenarios left behind (heap, the shared RocksDB cache) does
+    // not count as its working set, and with the image's allocator settings.
+    ["memory"] = () => args.Contains("--isolated")
         ? [kafka.Memory(Option("--memory-users", 1_000_000), TimeSpan.FromMinutes(memoryMinutes))]
         : [IsolatedScenario.Run(["memory", "--memory-minutes", memoryMinutes.ToString(CultureInfo.InvariantCulture), "--memory-users", Option("--memory-users", 1_000_000).ToString(CultureInfo.InvariantCulture), "--isolated"])],
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),

@@ -313,10 +313,11 @@ internal sealed class KafkaScenarios : IDisposable
         var samples = new List<double>();
         var load = Stopwatch.StartNew();
         var lastSample = TimeSpan.Zero;
+        var sampleEvery = TimeSpan.FromSeconds(Math.Max(10, Math.Ceiling(continued.TotalSeconds / 12)));
         while (load.Elapsed < continued && streams.State != StreamsState.Error)
         {
             Produce(View(random.Next(users), start.AddSeconds(60 + load.Elapsed.TotalSeconds * 10)));
-            if (load.Elapsed - lastSample >= TimeSpan.FromSeconds(10))
+            if (load.Elapsed - lastSample >= sampleEvery)
             {
                 lastSample = load.Elapsed;
                 process.Refresh();
@@ -329,13 +330,15 @@ internal sealed class KafkaScenarios : IDisposable
         GC.Collect();
         process.Refresh();
         var after = process.WorkingSet64 / 1048576.0;
-        var managed = GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0;
+        var gc = GC.GetGCMemoryInfo();
+        var managed = gc.HeapSizeBytes / 1048576.0;
+        var committed = gc.TotalCommittedBytes / 1048576.0;
         var rocks = Streams.Engine.State.RocksDbMemory.Report();
         StopStreams(streams, "memory");
         return Result("memory", "at_least_once", users + further, loadedAt + continued) with
         {
             Notes = FormattableString.Invariant(
-                $"working set {loaded:F0} MB with {users:N0} users loaded; {after:F0} MB after {continued.TotalMinutes:F0} more minutes ({further:N0} events); samples every 10 s: {string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; RocksDB: {rocks.Databases} databases, cache in use {rocks.CacheUsage / 1048576.0:F0} MB, memtables {rocks.Memtables / 1048576.0:F0} MB, table readers {rocks.TableReaders / 1048576.0:F0} MB; managed heap {managed:F0} MB"),
+                $"working set {loaded:F0} MB with {users:N0} users loaded; {after:F0} MB after {continued.TotalMinutes:F0} more minutes ({further:N0} events); samples every {sampleEvery.TotalSeconds:F0} s: {string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; RocksDB: {rocks.Databases} databases, cache in use {rocks.CacheUsage / 1048576.0:F0} MB, memtables {rocks.Memtables / 1048576.0:F0} MB, table readers {rocks.TableReaders / 1048576.0:F0} MB; managed heap {managed:F0} MB ({committed:F0} MB committed)"),
         };
     }
 
