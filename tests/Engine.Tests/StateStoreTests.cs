@@ -105,6 +105,33 @@ public sealed class StateStoreTests : IDisposable
     [Theory]
     [InlineData(StoreType.RocksDb)]
     [InlineData(StoreType.InMemory)]
+    public void Key_value_ranges_may_be_open_ended_and_read_on_while_the_store_is_written(StoreType type)
+    {
+        using var driver = new TopologyTestDriver(WriterTopology(type));
+        var input = driver.CreateInputTopic("in", Serdes.String, Serdes.String);
+        for (var i = 0; i < 1_000; i++)
+        {
+            input.PipeInput($"k{i:D4}", $"v{i}", At(1));
+        }
+
+        var store = driver.GetKeyValueStore<string, string>("kv");
+        Assert.Equal(Enumerable.Range(500, 500).Select(i => $"k{i:D4}"), store.Range("k0500", null).Select(kv => kv.Key));
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"k{i:D4}"), store.Range(null, "k0099").Select(kv => kv.Key));
+
+        var visited = 0;
+        foreach (var (key, _) in store.All())
+        {
+            store.Delete(key);
+            visited++;
+        }
+
+        Assert.Equal(1_000, visited);
+        Assert.Empty(store.All());
+    }
+
+    [Theory]
+    [InlineData(StoreType.RocksDb)]
+    [InlineData(StoreType.InMemory)]
     public void Window_stores_expire_windows_older_than_their_retention(StoreType type)
     {
         using var driver = new TopologyTestDriver(WriterTopology(type, windowRetention: TimeSpan.FromMinutes(2)));

@@ -15,8 +15,12 @@ public interface IKeyValueStore<TKey, TValue> : IStateStore
     /// <summary>Deletes a key.</summary>
     void Delete(TKey key);
 
-    /// <summary>Entries with <paramref name="from"/> &lt;= key &lt;= <paramref name="to"/>, in serialized-key order.</summary>
-    IEnumerable<KeyValuePair<TKey, TValue>> Range(TKey from, TKey to);
+    /// <summary>
+    /// Entries with <paramref name="from"/> &lt;= key &lt;= <paramref name="to"/>, in serialized-key order. A null bound
+    /// leaves that end open. The store may be written while a range is read; a write behind the position read so far
+    /// is not seen.
+    /// </summary>
+    IEnumerable<KeyValuePair<TKey, TValue>> Range(TKey? from, TKey? to);
 
     /// <summary>Every entry, in serialized-key order.</summary>
     IEnumerable<KeyValuePair<TKey, TValue>> All();

@@ -9,6 +9,8 @@ internal sealed class InMemoryBytesStore : IKeyValueBytesStore
     private static readonly IComparer<Entry> EntryOrder =
         Comparer<Entry>.Create(static (a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
 
+    private const int RangeChunk = 256;
+
     private readonly SortedSet<Entry> _entries = new(EntryOrder);
     private readonly Entry _probe = new([]);
 
@@ -41,38 +43,60 @@ internal sealed class InMemoryBytesStore : IKeyValueBytesStore
 
     public IEnumerable<KeyValuePair<byte[], byte[]>> Range(byte[]? from, byte[]? toExclusive)
     {
-        if (_entries.Count == 0)
+        // A sorted set's view is live and its enumerator fails once the set changes, yet callers write while they
+        // iterate. So the range is read a chunk at a time, each chunk copied, and the next chunk starts after the last
+        // key read: a caller that stops early pays for one chunk, not for the whole range.
+        var chunk = new List<KeyValuePair<byte[], byte[]>>(RangeChunk);
+        var lower = from;
+        var lowerInclusive = true;
+        while (_entries.Count > 0)
         {
-            return [];
-        }
-
-        var lower = from is null ? _entries.Min! : new Entry(from);
-        var upper = toExclusive is null ? _entries.Max! : new Entry(toExclusive);
-        if (EntryOrder.Compare(lower, upper) > 0)
-        {
-            return [];
-        }
-
-        // The view is inclusive on both ends and live: copy it, so that a caller may write while it iterates.
-        var result = new List<KeyValuePair<byte[], byte[]>>();
-        foreach (var entry in _entries.GetViewBetween(lower, upper))
-        {
-            if (toExclusive is not null && entry.Key.AsSpan().SequenceCompareTo(toExclusive) >= 0)
+            chunk.Clear();
+            var lowerEntry = lower is null ? _entries.Min! : new Entry(lower);
+            if (EntryOrder.Compare(lowerEntry, _entries.Max!) > 0)
             {
-                break;
+                yield break;
             }
 
-            result.Add(new KeyValuePair<byte[], byte[]>(entry.Key, entry.Value));
-        }
+            foreach (var entry in _entries.GetViewBetween(lowerEntry, _entries.Max!))
+            {
+                if (!lowerInclusive && entry.Key.AsSpan().SequenceEqual(lower))
+                {
+                    continue;
+                }
 
-        return result;
+                if (toExclusive is not null && entry.Key.AsSpan().SequenceCompareTo(toExclusive) >= 0)
+                {
+                    break;
+                }
+
+                chunk.Add(new KeyValuePair<byte[], byte[]>(entry.Key, entry.Value));
+                if (chunk.Count == RangeChunk)
+                {
+                    break;
+                }
+            }
+
+            foreach (var entry in chunk)
+            {
+                yield return entry;
+            }
+
+            if (chunk.Count < RangeChunk)
+            {
+                yield break;
+            }
+
+            lower = chunk[^1].Key;
+            lowerInclusive = false;
+        }
     }
 
     public byte[]? LastKey() => _entries.Count == 0 ? null : _entries.Max!.Key;
 
     public void DeleteRange(byte[] from, byte[] toExclusive)
     {
-        foreach (var entry in Range(from, toExclusive))
+        foreach (var entry in Range(from, toExclusive).ToList())
         {
             Put(entry.Key, null);
         }

@@ -23,13 +23,18 @@ internal sealed class KeyValueStore<TKey, TValue>(
 
     public void Delete(TKey key) => Store.Put(SerializeKey(key), null);
 
-    public IEnumerable<KeyValuePair<TKey, TValue>> Range(TKey from, TKey to)
+    public IEnumerable<KeyValuePair<TKey, TValue>> Range(TKey? from, TKey? to)
     {
-        // The smallest key after `to` in byte order is `to` followed by a zero byte.
-        var upper = SerializeKey(to);
-        var toExclusive = new byte[upper.Length + 1];
-        upper.CopyTo(toExclusive, 0);
-        return Read(Store.Range(SerializeKey(from), toExclusive));
+        byte[]? toExclusive = null;
+        if (to is not null)
+        {
+            // The smallest key after `to` in byte order is `to` followed by a zero byte.
+            var upper = SerializeKey(to);
+            toExclusive = new byte[upper.Length + 1];
+            upper.CopyTo(toExclusive, 0);
+        }
+
+        return Read(Store.Range(from is null ? null : SerializeKey(from), toExclusive));
     }
 
     public IEnumerable<KeyValuePair<TKey, TValue>> All() => Read(Store.Range(null, null));
