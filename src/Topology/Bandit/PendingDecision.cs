@@ -106,17 +106,26 @@ public sealed class RecentClicks
 
     public List<(long Timestamp, double Reward, string? Item)> Clicks { get; } = [];
 
+    /// <summary>The latest click's event time (<see cref="long.MinValue"/> when there is none).</summary>
+    public long Latest
+    {
+        get
+        {
+            var latest = long.MinValue;
+            foreach (var click in Clicks)
+            {
+                latest = Math.Max(latest, click.Timestamp);
+            }
+
+            return latest;
+        }
+    }
+
     /// <summary>Adds a click, then drops those older than <paramref name="retentionMs"/> before the latest and the oldest beyond <see cref="MaxClicks"/>.</summary>
     public void Add(long timestamp, double reward, string? item, long retentionMs)
     {
         Clicks.Add((timestamp, reward, item));
-        var newest = long.MinValue;
-        foreach (var click in Clicks)
-        {
-            newest = Math.Max(newest, click.Timestamp);
-        }
-
-        var oldestKept = newest - retentionMs;
+        var oldestKept = Latest - retentionMs;
         Clicks.RemoveAll(click => click.Timestamp < oldestKept);
         while (Clicks.Count > MaxClicks)
         {

@@ -25,6 +25,12 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
 
     private const long EvictionIntervalMs = 10_000;
 
+    // Users whose recent clicks are examined per punctuation: bounded, so a round costs about the same with a million
+    // users as with a thousand, and the whole store is swept every so many rounds.
+    private const int RecentSweepBudget = 10_000;
+
+    private string? _recentSweepCursor;
+
     private long _lastEviction;
     private readonly long _defaultWaitMs = (long)options.DefaultRewardWait.TotalMilliseconds;
     private readonly long _graceMs = (long)options.Grace.TotalMilliseconds;
@@ -201,6 +207,8 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
             _context.Forward(new Record<string, TrainingRecord>(record.UserId, record, pending.WindowEnd));
         }
 
+        SweepRecentClicks(streamTime);
+
         // Eviction scans its stores, so it runs every few seconds rather than on every close.
         if (now - _lastEviction >= EvictionIntervalMs)
         {
@@ -208,6 +216,44 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
             Evict(_closed, closedAt => closedAt + _closedRetentionMs <= now, counter: null);
             Evict(_early, early => early.FirstSeen + _earlyRetentionMs <= now, _evicted);
         }
+    }
+
+    /// <summary>
+    /// Forgets the recent clicks of users whose latest click is older than the retention before stream time. A user's
+    /// list is pruned when they click again; this removes the users who do not, or the store would keep every user
+    /// ever seen. Each call examines the next <see cref="RecentSweepBudget"/> users after where the last one stopped.
+    /// </summary>
+    private void SweepRecentClicks(long streamTime)
+    {
+        var examined = 0;
+        var expired = new List<string>();
+        string? last = null;
+        foreach (var (user, recent) in _recent.Range(_recentSweepCursor, null))
+        {
+            if (user == _recentSweepCursor)
+            {
+                continue;
+            }
+
+            last = user;
+            if (recent.Latest < streamTime - _recentRetentionMs)
+            {
+                expired.Add(user);
+            }
+
+            if (++examined == RecentSweepBudget)
+            {
+                break;
+            }
+        }
+
+        foreach (var user in expired)
+        {
+            _recent.Delete(user);
+        }
+
+        // A round that reached the end starts the next pass from the beginning.
+        _recentSweepCursor = examined == RecentSweepBudget ? last : null;
     }
 
     private TrainingRecord ToTrainingRecord(PendingDecision pending, long now)

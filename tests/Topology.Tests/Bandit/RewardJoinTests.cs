@@ -167,6 +167,23 @@ public sealed class RewardJoinTests
     }
 
     [Fact]
+    public void A_user_who_stops_clicking_is_forgotten_once_stream_time_passes_the_recent_click_retention()
+    {
+        using var harness = Harness();
+        var recent = harness.Driver.GetKeyValueStore<string, RecentClicks>(RewardJoinProcessor.RecentClickStore);
+        harness.Send(Click(EventType.ProductView, at: 0, user: "quiet"));
+        harness.Send(Click(EventType.ProductView, at: 60, user: "busy"));
+        Wait(harness, 1);
+        Assert.True(recent.TryGet("quiet", out _), "within the retention (2 min of stream time) the click is kept");
+
+        harness.Send(Click(EventType.ProductView, at: 121, user: "busy"));
+        Wait(harness, 1);
+
+        Assert.False(recent.TryGet("quiet", out _));
+        Assert.True(recent.TryGet("busy", out _));
+    }
+
+    [Fact]
     public void A_reward_after_the_record_was_written_is_counted_as_late_and_not_used()
     {
         using var harness = Harness();
