@@ -17,8 +17,8 @@ public interface IKeyValueStore<TKey, TValue> : IStateStore
 
     /// <summary>
     /// Entries with <paramref name="from"/> &lt;= key &lt;= <paramref name="to"/>, in serialized-key order. A null bound
-    /// leaves that end open. The store may be written while a range is read; a write behind the position read so far
-    /// is not seen.
+    /// leaves that end open. The store may be written while a range is read; whether the range sees those writes is
+    /// not defined (a RocksDB store reads a snapshot taken when the range starts, an in-memory one a chunk at a time).
     /// </summary>
     IEnumerable<KeyValuePair<TKey, TValue>> Range(TKey? from, TKey? to);
 
