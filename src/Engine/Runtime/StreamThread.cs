@@ -218,7 +218,7 @@ internal sealed class StreamThread
             // requests per partition into one batch per transaction. At-least-once output is visible when written, so
             // it lingers only a little.
             LingerMs = _config.ClientConfig.ContainsKey("linger.ms") ? null
-                : _exactlyOnce ? Math.Min(100, Math.Max(0, _config.EffectiveCommitInterval.TotalMilliseconds)) : 5,
+                : _exactlyOnce ? Math.Min(100, _config.EffectiveCommitInterval.TotalMilliseconds) : 5,
         };
         if (_exactlyOnce)
         {

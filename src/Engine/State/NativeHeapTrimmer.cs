@@ -11,21 +11,15 @@ namespace Streams.Engine.State;
 /// </summary>
 internal static partial class NativeHeapTrimmer
 {
-    private static readonly object Gate = new();
+    // Held here so the timer lives as long as the process.
     private static Timer? s_timer;
-    private static bool s_unavailable;
 
-    /// <summary>Trims every <paramref name="interval"/> from now on (replacing an earlier interval); zero stops trimming.</summary>
-    public static void Run(TimeSpan interval)
+    /// <summary>Trims every <paramref name="interval"/> from now on; zero never trims. Called once, with RocksDB's shared memory.</summary>
+    public static void Start(TimeSpan interval)
     {
-        lock (Gate)
+        if (interval > TimeSpan.Zero && OperatingSystem.IsLinux())
         {
-            s_timer?.Dispose();
-            s_timer = null;
-            if (interval > TimeSpan.Zero && OperatingSystem.IsLinux() && !s_unavailable)
-            {
-                s_timer = new Timer(_ => Trim(), null, interval, interval);
-            }
+            s_timer = new Timer(_ => Trim(), null, interval, interval);
         }
     }
 
@@ -38,12 +32,7 @@ internal static partial class NativeHeapTrimmer
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
             // Not glibc (musl, for one, has no malloc_trim): nothing to trim this way.
-            lock (Gate)
-            {
-                s_unavailable = true;
-                s_timer?.Dispose();
-                s_timer = null;
-            }
+            s_timer?.Dispose();
         }
     }
 

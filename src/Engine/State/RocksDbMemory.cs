@@ -99,7 +99,7 @@ public static class RocksDbMemory
             {
                 s_cache = Cache.CreateLru((ulong)BlockCacheBytes);
                 s_writeBufferManager = Native.Instance.rocksdb_write_buffer_manager_create_with_cache((UIntPtr)(ulong)WriteBufferBytes, s_cache.Handle, 0);
-                NativeHeapTrimmer.Run(HeapTrimInterval);
+                NativeHeapTrimmer.Start(HeapTrimInterval);
             }
 
             table.SetBlockCache(s_cache);
