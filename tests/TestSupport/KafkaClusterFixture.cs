@@ -45,7 +45,11 @@ public sealed class KafkaClusterFixture : IAsyncLifetime
                 BootstrapServers = Environment.GetEnvironmentVariable("KAFKA_BOOTSTRAP_SERVERS")!;
                 break;
             case BrokerKind.Testcontainers:
-                _container = new KafkaBuilder("confluentinc/cp-kafka:7.6.1").Build();
+                // The image auto-creates topics unless told otherwise, as stock brokers do; the suite must pass either
+                // way, so KAFKA_AUTO_CREATE_TOPICS_ENABLE (default true) chooses.
+                _container = new KafkaBuilder("confluentinc/cp-kafka:7.6.1")
+                    .WithEnvironment("KAFKA_AUTO_CREATE_TOPICS_ENABLE", Environment.GetEnvironmentVariable("KAFKA_AUTO_CREATE_TOPICS_ENABLE") ?? "true")
+                    .Build();
                 await _container.StartAsync();
                 BootstrapServers = _container.GetBootstrapAddress();
                 break;
@@ -69,6 +73,13 @@ public sealed class KafkaClusterFixture : IAsyncLifetime
         {
             await _container.DisposeAsync();
         }
+    }
+
+    /// <summary>Every topic the cluster has now, read with a metadata request that cannot create one.</summary>
+    public IReadOnlySet<string> ClusterTopics()
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
+        return admin.GetMetadata(TimeSpan.FromSeconds(30)).Topics.Select(topic => topic.Topic).ToHashSet();
     }
 
     public async Task CreateTopicAsync(string name, int partitions) =>

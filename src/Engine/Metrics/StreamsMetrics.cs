@@ -189,9 +189,15 @@ public static class MetricNames
     /// <summary>Input partitions a stream thread gave up in rebalances (revoked or lost): how much work moved; label: thread.</summary>
     public const string PartitionsRevoked = "partitions-revoked";
 
-    /// <summary>Gauge, changelog records still to restore; label: store.</summary>
+    /// <summary>Gauge, changelog records still to restore; labels: store, task (as "store,task").</summary>
     public const string RestoreRemaining = "restore-remaining-records";
 
-    /// <summary>Changelog records restored; label: store.</summary>
+    /// <summary>Changelog records restored; labels: store, task.</summary>
     public const string RestoredRecords = "restored-records";
+
+    /// <summary>
+    /// Local stores wiped and rebuilt because their checkpoint did not match the changelog (past its end: the changelog
+    /// was recreated, the application reset, or the cluster is another; or before its start); labels: store, task.
+    /// </summary>
+    public const string StoresWiped = "stores-wiped";
 }

@@ -15,6 +15,7 @@ public sealed class KafkaStreams : IAsyncDisposable
     private readonly Topology _topology;
     private readonly StreamsConfig _config;
     private readonly ITopicAdmin _topicAdmin;
+    private readonly bool _ownsTopicAdmin;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -23,7 +24,8 @@ public sealed class KafkaStreams : IAsyncDisposable
     private StreamsState _state = StreamsState.Created;
 
     /// <param name="topicAdmin">Creates internal topics: <see cref="Embedded.EmbeddedKafkaCluster.TopicAdmin"/> on the
-    /// embedded cluster; by default the Kafka Admin API on <see cref="StreamsConfig.BootstrapServers"/>.</param>
+    /// embedded cluster; by default the Kafka Admin API on <see cref="StreamsConfig.BootstrapServers"/>. One passed in
+    /// stays the caller's: this instance never disposes it.</param>
     public KafkaStreams(Topology topology, StreamsConfig config, ITopicAdmin? topicAdmin = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(topology);
@@ -39,6 +41,8 @@ public sealed class KafkaStreams : IAsyncDisposable
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<KafkaStreams>();
         _time = time ?? TimeProvider.System;
+        // Whoever creates a client disposes it: an admin passed in may be shared with others.
+        _ownsTopicAdmin = topicAdmin is null;
         _topicAdmin = topicAdmin ?? new KafkaTopicAdmin(config.ClientConfig.Append(new KeyValuePair<string, string>("bootstrap.servers", config.BootstrapServers)));
         ProcessId = config.GroupInstanceId ?? Guid.NewGuid().ToString("N")[..12];
     }
@@ -147,7 +151,10 @@ public sealed class KafkaStreams : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CloseAsync().ConfigureAwait(false);
-        (_topicAdmin as IDisposable)?.Dispose();
+        if (_ownsTopicAdmin)
+        {
+            (_topicAdmin as IDisposable)?.Dispose();
+        }
     }
 
     private void OnThreadStateChanged()

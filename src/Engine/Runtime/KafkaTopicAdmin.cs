@@ -3,28 +3,37 @@ using Confluent.Kafka.Admin;
 
 namespace Streams.Engine.Runtime;
 
-/// <summary>Topic administration on a real cluster through the Kafka Admin API.</summary>
+/// <summary>
+/// Topic administration on a real cluster through the Kafka Admin API. Topics are looked at through a metadata request
+/// for all topics, which no broker answers by creating one (a request that names a missing topic does, where
+/// <c>auto.create.topics.enable</c> is on, with the broker's default partitions and no configs).
+/// </summary>
 public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
     private readonly IAdminClient _admin;
+    private readonly TimeSpan _visibilityTimeout;
 
     /// <param name="clientConfig">bootstrap.servers plus any security settings, as librdkafka keys.</param>
-    public KafkaTopicAdmin(IEnumerable<KeyValuePair<string, string>> clientConfig)
+    /// <param name="visibilityTimeout">How long created topics may take to appear in the cluster's metadata (default 30 s).</param>
+    public KafkaTopicAdmin(IEnumerable<KeyValuePair<string, string>> clientConfig, TimeSpan? visibilityTimeout = null)
     {
         _admin = new AdminClientBuilder(clientConfig).Build();
+        _visibilityTimeout = visibilityTimeout ?? TimeSpan.FromSeconds(30);
     }
 
     public Task<IReadOnlyDictionary<string, int>> PartitionCountsAsync(IEnumerable<string> topics, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        var wanted = new HashSet<string>(topics, StringComparer.Ordinal);
         var counts = new Dictionary<string, int>();
-        foreach (var topic in topics)
+        foreach (var topic in DescribeAll())
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var metadata = _admin.GetMetadata(topic, Timeout).Topics.FirstOrDefault(t => t.Topic == topic);
-            if (metadata is not null && metadata.Error.Code == ErrorCode.NoError && metadata.Partitions.Count > 0)
+            if (wanted.Contains(topic.Topic) && topic.Error.Code == ErrorCode.NoError && topic.Partitions.Count > 0)
             {
-                counts[topic] = metadata.Partitions.Count;
+                counts[topic.Topic] = topic.Partitions.Count;
             }
         }
 
@@ -43,20 +52,85 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
             ReplicationFactor = topic.ReplicationFactor,
             Configs = topic.Config?.ToDictionary(kv => kv.Key, kv => kv.Value),
         }).ToList();
-        if (specifications.Count == 0)
+        if (specifications.Count > 0)
         {
-            return;
+            try
+            {
+                await _admin.CreateTopicsAsync(specifications, new CreateTopicsOptions { RequestTimeout = RequestTimeout }).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (CreateTopicsException e) when (e.Results.All(result => result.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+            {
+                // Some already existed (another instance made them first): that is the state we want.
+            }
+            catch (CreateTopicsException e)
+            {
+                var failures = e.Results.Where(result => result.Error.Code is not (ErrorCode.NoError or ErrorCode.TopicAlreadyExists));
+                throw new StreamsException($"Could not create {string.Join("; ", failures.Select(f => $"topic '{f.Topic}': {f.Error.Reason}"))}.", e);
+            }
         }
 
-        try
+        var created = specifications.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        await WaitUntilVisibleAsync(wanted, created, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The <c>cleanup.policy</c> of each existing topic of <paramref name="topics"/>, as the brokers report it.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> CleanupPoliciesAsync(IEnumerable<string> topics, CancellationToken cancellationToken)
+    {
+        var resources = topics.Select(topic => new ConfigResource { Type = ResourceType.Topic, Name = topic }).ToList();
+        if (resources.Count == 0)
         {
-            await _admin.CreateTopicsAsync(specifications, new CreateTopicsOptions { RequestTimeout = Timeout }).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new Dictionary<string, string>();
         }
-        catch (CreateTopicsException e) when (e.Results.All(result => result.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
-        {
-            // Some already existed (another instance made them first): that is the state we want.
-        }
+
+        var results = await _admin.DescribeConfigsAsync(resources, new DescribeConfigsOptions { RequestTimeout = RequestTimeout })
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        return results.ToDictionary(
+            result => result.ConfigResource.Name,
+            result => result.Entries.TryGetValue("cleanup.policy", out var entry) ? entry.Value : "delete");
     }
 
     public void Dispose() => _admin.Dispose();
+
+    /// <summary>
+    /// After CreateTopics a broker's metadata can lag: the topic missing, or partitions without a leader yet. Clients
+    /// that used it then would fail or (where the broker auto-creates) race the creation, so wait, with backoff.
+    /// </summary>
+    private async Task WaitUntilVisibleAsync(IReadOnlyList<TopicSpec> wanted, HashSet<string> created, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + _visibilityTimeout;
+        var backoff = FirstBackoff;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var seen = DescribeAll().ToDictionary(topic => topic.Topic, StringComparer.Ordinal);
+            var pending = wanted
+                .Select(topic => (topic.Name, Problem: Problem(seen.GetValueOrDefault(topic.Name), created.Contains(topic.Name) ? topic.Partitions : null)))
+                .Where(t => t.Problem is not null)
+                .ToList();
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new StreamsException(
+                    $"Topic(s) not usable {_visibilityTimeout.TotalSeconds:0} s after creation: {string.Join("; ", pending.Select(p => $"'{p.Name}' {p.Problem}"))}.");
+            }
+
+            await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
+    private static string? Problem(TopicMetadata? topic, int? createdPartitions) =>
+        topic is null ? "is not in the cluster's metadata"
+        : topic.Error.Code != ErrorCode.NoError ? $"reports {topic.Error.Code}"
+        : topic.Partitions.Count == 0 ? "has no partitions yet"
+        : createdPartitions is { } expected && topic.Partitions.Count < expected ? $"shows {topic.Partitions.Count} of its {expected} partitions"
+        : topic.Partitions.FirstOrDefault(p => p.Error.Code != ErrorCode.NoError || p.Leader < 0) is { } partition
+            ? $"partition {partition.PartitionId} has no leader yet ({partition.Error.Code})"
+        : null;
+
+    private List<TopicMetadata> DescribeAll() => _admin.GetMetadata(RequestTimeout).Topics;
 }

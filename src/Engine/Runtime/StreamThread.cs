@@ -172,6 +172,7 @@ internal sealed class StreamThread
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            AllowAutoCreateTopics = false,
             IsolationLevel = _exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
             // A fetch that waits for more data delays the records already there; results should follow events within
             // milliseconds, so the wait is short unless configured otherwise.
@@ -212,6 +213,8 @@ internal sealed class StreamThread
             ClientId = $"{_name}-producer",
             EnableIdempotence = true,
             Acks = Acks.All,
+            // Every topic it writes was checked or created at start-up; a metadata request must never create one.
+            AllowAutoCreateTopics = false,
             Partitioner = Partitioner.Murmur2Random,
             // Under exactly-once nothing is visible to read-committed consumers before the commit, and committing sends
             // at once whatever lingers, so lingering up to the commit interval costs no latency and turns many small
@@ -388,17 +391,37 @@ internal sealed class StreamThread
     {
         var task = active.Task;
         var checkpoint = TaskCheckpoint.Read(task.StateDirectory);
-        foreach (var store in task.Stores.Values)
+        var wiped = false;
+        foreach (var store in task.Stores.Values.Where(store => store.IsPersistent && store.IsLogged))
         {
-            // Local data of a logged store is only trusted up to a checkpoint; without one it is rebuilt from scratch.
-            if (store.IsPersistent && store.IsLogged && !checkpoint.ContainsKey(store.Name))
+            var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
+            // Local data of a logged store is only trusted up to a checkpoint that its changelog can continue from;
+            // otherwise it is rebuilt from scratch.
+            string? reason = null;
+            if (checkpoint.TryGetValue(store.Name, out var offset) && _restorer!.CheckpointMismatch(changelog, offset) is { } mismatch)
             {
-                var directory = StateStoreBase.DirectoryFor(task.StateDirectory, store.Name);
-                if (Directory.Exists(directory))
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
+                reason = mismatch;
+                wiped = checkpoint.Remove(store.Name);
+                _metrics.Counter(MetricNames.StoresWiped, $"{store.Name},{task.Id}").Increment();
             }
+
+            var directory = StateStoreBase.DirectoryFor(task.StateDirectory, store.Name);
+            if (!checkpoint.ContainsKey(store.Name) && Directory.Exists(directory))
+            {
+                if (reason is not null)
+                {
+                    _logger.LogWarning(
+                        "{Thread} wipes store {Store} of task {Task} and rebuilds it from its changelog: {Reason}", _name, store.Name, task.Id, reason);
+                }
+
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+
+        if (wiped)
+        {
+            // A crash before the next checkpoint must not find the wiped stores' old offsets.
+            TaskCheckpoint.Write(task.StateDirectory, checkpoint);
         }
 
         task.InitializeStores();
@@ -406,7 +429,7 @@ internal sealed class StreamThread
         {
             var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
             long? start = store.IsPersistent && checkpoint.TryGetValue(store.Name, out var offset) ? offset + 1 : null;
-            if (_restorer!.Restore(store, changelog, start, _stopping.Token) is { } restored)
+            if (_restorer!.Restore(store, task.Id, changelog, start, _stopping.Token) is { } restored)
             {
                 active.ChangelogOffsets[store.Name] = restored;
             }

@@ -51,12 +51,21 @@ internal sealed class TopicPlan
             throw new InvalidOperationException("The topology is empty: add at least one source.");
         }
 
+        // Sources and sinks outside the application are the user's to create: a producer or consumer that found one
+        // missing would otherwise, on a broker with auto.create.topics.enable, get it with the broker's defaults.
         var external = subtopologies.SelectMany(s => s.SourceTopics).Where(t => !t.IsInternal).Select(t => t.Name).Distinct().ToList();
-        var counts = new Dictionary<string, int>(await admin.PartitionCountsAsync(external, cancellationToken).ConfigureAwait(false));
+        var sinks = subtopologies.SelectMany(s => s.SinkTopics).Where(t => !t.IsInternal).Select(t => t.Name).Distinct().Except(external).ToList();
+        var counts = new Dictionary<string, int>(await admin.PartitionCountsAsync(external.Concat(sinks), cancellationToken).ConfigureAwait(false));
         var missing = external.Where(topic => !counts.ContainsKey(topic)).ToList();
         if (missing.Count > 0)
         {
             throw new InvalidOperationException($"Source topic(s) {string.Join(", ", missing.Select(t => $"'{t}'"))} do not exist; create them before starting.");
+        }
+
+        var missingSinks = sinks.Where(topic => !counts.ContainsKey(topic)).ToList();
+        if (missingSinks.Count > 0)
+        {
+            throw new InvalidOperationException($"Output topic(s) {string.Join(", ", missingSinks.Select(t => $"'{t}'"))} do not exist; create them before starting.");
         }
 
         var subtopologyOfTopic = new Dictionary<string, int>();
@@ -116,6 +125,7 @@ internal sealed class TopicPlan
             internalTopics.Add(new TopicSpec(config.EffectiveDeadLetterTopic, partitions.Values.Max(), config.ReplicationFactor));
         }
 
+        // Returns once every internal topic is visible with its partitions.
         await admin.CreateTopicsAsync(internalTopics, cancellationToken).ConfigureAwait(false);
         var created = await admin.PartitionCountsAsync(internalTopics.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
         foreach (var topic in internalTopics)

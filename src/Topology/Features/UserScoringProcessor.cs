@@ -56,6 +56,8 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         _pending = context.GetStateStore<IKeyValueStore<string, long>>(PendingStore);
         _fraud = new ModelScorer(FraudModel, models, Heuristics.Fraud, options, context.Metrics);
         _propensity = new ModelScorer(PropensityModel, models, Heuristics.Propensity, options, context.Metrics);
+        _fraud.Warm();
+        _propensity.Warm();
         _late = context.Metrics.Counter(MetricNames.LateRecordsDropped, TileStore);
         context.Schedule(options.FlushInterval, PunctuationType.WallClockTime, ScoreDueUsers);
     }

@@ -23,6 +23,11 @@ public sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes s
             Acks = Acks.All,
             EnableIdempotence = true,
             CompressionType = CompressionType.Lz4,
+            // murmur2 of the key, as Java clients and the worker's own producers partition: the worker's tasks own a
+            // user's state by partition, so every producer to its input topics must place a user alike.
+            Partitioner = Partitioner.Murmur2Random,
+            // A missing topic is an error to report, not one for the broker to create with its default partitions.
+            AllowAutoCreateTopics = false,
         };
         using var producer = new ProducerBuilder<string, byte[]>(config).Build();
         await serdes.PrepareAsync(topics, cancellationToken);
@@ -32,7 +37,11 @@ public sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes s
         Exception? failure = null;
         void OnDelivery(DeliveryReport<string, byte[]> report)
         {
-            if (report.Error.IsError)
+            if (report.Error.Code is ErrorCode.Local_UnknownTopic or ErrorCode.UnknownTopicOrPart)
+            {
+                failure ??= new InvalidOperationException($"topic '{report.Topic}' does not exist; create the worker's topics first (the topics command).");
+            }
+            else if (report.Error.IsError)
             {
                 failure ??= new ProduceException<string, byte[]>(report.Error, report);
             }

@@ -48,6 +48,12 @@ internal sealed class ModelScorer
         _duration = metrics.Histogram(PersonalizationMetricNames.ScoreDuration, model);
     }
 
+    /// <summary>
+    /// Creates the prediction engine of the serving version and runs it on the probe set, so that the first records of
+    /// a new task are not the ones that pay for loading and compiling it (and fall back to the heuristic on budget).
+    /// </summary>
+    public void Warm() => CurrentEngine(out _);
+
     public ScoreResult Score(UserFeatures features, long nowMs)
     {
         _oneRow[0] = features;
@@ -127,6 +133,14 @@ internal sealed class ModelScorer
             _engine?.Dispose();
             _engine = serving.CreateEngine();
             _engineModel = serving;
+
+            // The first predictions of an engine are many times slower than the rest; they must not count against
+            // the latency budget of the rows that happen to come first.
+            foreach (var probe in ProbeSet.Vectors)
+            {
+                probe.CopyTo(_input.Features, 0);
+                _engine.Predict(_input, ref _output);
+            }
         }
 
         version = serving.Version;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Configuration;
 using Personalization.Worker.Hosting;
 using Streams.Engine.Runtime;
@@ -62,60 +61,63 @@ internal static class TopicsCommand
         var clientConfig = client.Append(new KeyValuePair<string, string>("bootstrap.servers", servers)).ToList();
         using var admin = new KafkaTopicAdmin(clientConfig);
         var existing = await admin.PartitionCountsAsync(wanted.Select(t => t.Name), cancellationToken);
-        var problems = 0;
-        foreach (var (name, count, _) in wanted.Where(t => existing.ContainsKey(t.Name)))
+        var missing = verifyOnly ? [] : wanted.Where(t => !existing.ContainsKey(t.Name)).ToList();
+        if (missing.Count > 0)
         {
-            var actual = existing[name];
-            Console.WriteLine(actual == count ? $"ok       {name} ({actual} partitions)" : $"DIFFERS  {name}: {actual} partitions, configured {count}");
-            problems += actual == count ? 0 : 1;
-        }
-
-        problems += await VerifyCompactionAsync(clientConfig, wanted.Where(t => t.Compacted && existing.ContainsKey(t.Name)).Select(t => t.Name).ToList());
-        var missing = wanted.Where(t => !existing.ContainsKey(t.Name)).ToList();
-        foreach (var (name, count, compacted) in missing)
-        {
-            Console.WriteLine($"{(verifyOnly ? "MISSING " : "create  ")} {name} ({count} partitions{(compacted ? ", compacted" : "")})");
-        }
-
-        if (verifyOnly)
-        {
-            return problems + missing.Count == 0 ? 0 : 1;
-        }
-
-        await admin.CreateTopicsAsync(
-            missing.Select(t => new TopicSpec(t.Name, t.Partitions, replication, t.Compacted ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" } : null)),
-            cancellationToken);
-        return problems == 0 ? 0 : 1;
-    }
-
-    private static async Task<int> VerifyCompactionAsync(List<KeyValuePair<string, string>> clientConfig, List<string> topics)
-    {
-        if (topics.Count == 0)
-        {
-            return 0;
-        }
-
-        using var admin = new AdminClientBuilder(clientConfig).Build();
-        try
-        {
-            var results = await admin.DescribeConfigsAsync(topics.Select(t => new ConfigResource { Type = ResourceType.Topic, Name = t }));
-            var problems = 0;
-            foreach (var result in results)
+            foreach (var (name, count, compacted) in missing)
             {
-                var policy = result.Entries.TryGetValue("cleanup.policy", out var entry) ? entry.Value : "delete";
-                if (!policy.Contains("compact", StringComparison.Ordinal))
-                {
-                    Console.WriteLine($"DIFFERS  {result.ConfigResource.Name}: cleanup.policy={policy}, should be compact");
-                    problems++;
-                }
+                Console.WriteLine($"create   {name} ({count} partitions{(compacted ? ", compacted" : "")})");
             }
 
-            return problems;
+            // Returns once the cluster shows every created topic with its partitions.
+            await admin.CreateTopicsAsync(
+                missing.Select(t => new TopicSpec(t.Name, t.Partitions, replication, t.Compacted ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" } : null)),
+                cancellationToken);
+        }
+
+        // What is reported is what the cluster has now, created topics included.
+        return await VerifyAsync(admin, wanted, cancellationToken) == 0 ? 0 : 1;
+    }
+
+    /// <summary>Prints each topic's state as the cluster reports it; returns the number that differ from the configuration.</summary>
+    private static async Task<int> VerifyAsync(KafkaTopicAdmin admin, List<(string Name, int Partitions, bool Compacted)> topics, CancellationToken cancellationToken)
+    {
+        var counts = await admin.PartitionCountsAsync(topics.Select(t => t.Name), cancellationToken);
+        IReadOnlyDictionary<string, string> policies;
+        try
+        {
+            policies = await admin.CleanupPoliciesAsync(topics.Where(t => counts.ContainsKey(t.Name)).Select(t => t.Name), cancellationToken);
         }
         catch (KafkaException e)
         {
-            Console.WriteLine($"warning  could not read topic configs ({e.Error.Reason}); compaction not verified");
-            return 0;
+            Console.WriteLine($"warning  could not read topic configs ({e.Error.Reason}); cleanup policies not verified");
+            policies = new Dictionary<string, string>();
         }
+
+        var problems = 0;
+        foreach (var (name, wanted, compacted) in topics)
+        {
+            if (!counts.TryGetValue(name, out var actual))
+            {
+                Console.WriteLine($"MISSING  {name}");
+                problems++;
+                continue;
+            }
+
+            var policy = policies.GetValueOrDefault(name);
+            var policyDiffers = policy is not null && policy.Contains("compact", StringComparison.Ordinal) != compacted;
+            var shown = $"{actual} partitions{(policy is null ? "" : $", cleanup.policy={policy}")}";
+            if (actual != wanted || policyDiffers)
+            {
+                Console.WriteLine($"DIFFERS  {name}: {shown}; configured {wanted} partitions, cleanup.policy={(compacted ? "compact" : "delete")}");
+                problems++;
+            }
+            else
+            {
+                Console.WriteLine($"ok       {name} ({shown})");
+            }
+        }
+
+        return problems;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,7 +32,7 @@ public static class WorkerHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (Environment.GetEnvironmentVariable("SECRETS_DIR") is { Length: > 0 } secrets)
         {
-            builder.Configuration.AddKeyPerFile(secrets, optional: true);
+            AddBelowCommandLine(builder.Configuration, new ConfigurationBuilder().AddKeyPerFile(secrets, optional: true).Sources[0]);
         }
 
         if (overrides is not null)
@@ -75,6 +76,24 @@ public static class WorkerHost
         var app = builder.Build();
         MapEndpoints(app);
         return app;
+    }
+
+    /// <summary>
+    /// The documented order is appsettings.json, environment variables, <c>SECRETS_DIR</c>, then the command line:
+    /// the builder has already added the command line, so the secrets go in just before it.
+    /// </summary>
+    private static void AddBelowCommandLine(ConfigurationManager configuration, IConfigurationSource source)
+    {
+        var sources = configuration.Sources;
+        var commandLine = sources.Select((s, index) => (s, index)).FirstOrDefault(entry => entry.s is CommandLineConfigurationSource);
+        if (commandLine.s is null)
+        {
+            sources.Add(source);
+        }
+        else
+        {
+            sources.Insert(commandLine.index, source);
+        }
     }
 
     private static void MapEndpoints(WebApplication app)

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Personalization.Attributes;
 using Personalization.Bandit;
@@ -124,7 +125,7 @@ public sealed class WorkerSettings
         {
             Kafka = Bind<KafkaOptions>(configuration, "Kafka"),
             Streams = Bind<StreamsOptions>(configuration, "Streams"),
-            Topics = Bind<TopicOptions>(configuration, "Topics"),
+            Topics = Bind<TopicOptions>(configuration, "Topics", "Partitions"),
             Partitions = Bind(configuration, "Topics:Partitions", 4),
             Models = Bind<ModelOptions>(configuration, "Models"),
             Personalization = new PersonalizationOptions
@@ -245,12 +246,14 @@ public sealed class WorkerSettings
         }
     }
 
-    private static T Bind<T>(IConfiguration configuration, string section) where T : new()
+    private static T Bind<T>(IConfiguration configuration, string section, params string[] alsoKnown) where T : new()
     {
         var options = new T();
+        var sectionConfiguration = configuration.GetSection(section);
+        RejectUnknownKeys(sectionConfiguration, typeof(T), alsoKnown);
         try
         {
-            configuration.GetSection(section).Bind(options, binder => binder.ErrorOnUnknownConfiguration = false);
+            sectionConfiguration.Bind(options);
         }
         catch (InvalidOperationException e)
         {
@@ -259,6 +262,38 @@ public sealed class WorkerSettings
 
         return options;
     }
+
+    /// <summary>
+    /// A key under one of the worker's sections that no setting has is a typo (<c>Streams__NumThread</c>) that would
+    /// otherwise be ignored without a word: it stops start-up, naming the key and the keys the section has.
+    /// </summary>
+    private static void RejectUnknownKeys(IConfigurationSection section, Type type, IReadOnlyCollection<string> alsoKnown)
+    {
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToList();
+        foreach (var child in section.GetChildren())
+        {
+            if (alsoKnown.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var property = properties.FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (property is null)
+            {
+                var known = string.Join(", ", properties.Select(p => p.Name).Concat(alsoKnown).Order(StringComparer.Ordinal));
+                throw new WorkerConfigurationException(child.Path, $"is not a setting of the worker; '{section.Path}' has {known}.");
+            }
+
+            if (IsOptionsClass(property.PropertyType))
+            {
+                RejectUnknownKeys(child, property.PropertyType, []);
+            }
+        }
+    }
+
+    /// <summary>A nested settings object, as opposed to a value, a collection or a map of free keys (Kafka:Client).</summary>
+    private static bool IsOptionsClass(Type type) =>
+        type.IsClass && type != typeof(string) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(type);
 
     private static T Bind<T>(IConfiguration configuration, string key, T fallback)
     {

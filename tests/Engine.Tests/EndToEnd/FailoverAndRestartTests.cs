@@ -114,4 +114,88 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         Assert.All(Latest(ReadUntilAllKeysCount(outputTopic, 6)).Values, count => Assert.Equal(6, count));
         Assert.Equal(2 * Keys, back.Metrics.CounterTotal(MetricNames.RestoredRecords));
     }
+
+    [Fact]
+    public async Task Local_state_whose_checkpoint_is_past_the_end_of_its_changelog_is_wiped_and_rebuilt_not_served()
+    {
+        // Yesterday's state directory meets a changelog that does not hold it (a new cluster, a recreated changelog):
+        // the local counts must not be served as today's.
+        var application = Name("stale-app");
+        var oldInput = Name("old-clicks");
+        var oldOutput = Name("old-counts");
+        await Kafka.CreateTopicAsync(oldInput, 2);
+        await Kafka.CreateTopicAsync(oldOutput, 2);
+        var previous = Name("previous-app");
+        await using (var yesterday = new KafkaStreams(CountPerKey(oldInput, oldOutput), Kafka.StreamsConfig(previous, StateDir("disk")), Kafka.TopicAdmin))
+        {
+            await yesterday.StartAsync();
+            Produce(oldInput, 3);
+            ReadUntilAllKeysCount(oldOutput, 3);
+            Assert.True(await yesterday.CloseAsync());
+        }
+
+        CopyDirectory(Path.Combine(StateDir("disk"), previous), Path.Combine(StateDir("disk"), application));
+        var input = Name("clicks");
+        var outputTopic = Name("click-counts");
+        await Kafka.CreateTopicAsync(input, 2);
+        await Kafka.CreateTopicAsync(outputTopic, 2);
+        await using var today = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk")), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "today"));
+        await today.StartAsync();
+        await WaitForRunningAsync(today);
+        Produce(input, 1);
+
+        var latest = Latest(ReadUntilAllKeysCount(outputTopic, 1));
+        Assert.All(latest.Values, count => Assert.Equal(1, count));
+        Assert.Equal(2, today.Metrics.CounterTotal(MetricNames.StoresWiped));   // one store in each of two tasks
+    }
+
+    [RealBrokerFact]
+    public async Task After_an_application_reset_a_restart_on_the_same_disk_starts_from_empty_state()
+    {
+        var input = Name("clicks");
+        var outputTopic = Name("click-counts");
+        await Kafka.CreateTopicAsync(input, 2);
+        await Kafka.CreateTopicAsync(outputTopic, 2);
+        var application = Name("reset-app");
+        await using (var before = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk")), Kafka.TopicAdmin))
+        {
+            await before.StartAsync();
+            Produce(input, 3);
+            ReadUntilAllKeysCount(outputTopic, 3);
+            Assert.True(await before.CloseAsync());
+        }
+
+        // The reset: internal topics and the group's offsets deleted; the input is processed again from its start.
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Kafka.BootstrapServers }).Build())
+        {
+            await admin.DeleteTopicsAsync([$"{application}-counts-changelog", $"{application}-dlq"]);
+            await admin.DeleteGroupsAsync([application]);
+            await WaitForAsync(() => !Kafka.ClusterTopics().Contains($"{application}-counts-changelog"), TimeSpan.FromSeconds(30), "the changelog to be deleted");
+        }
+
+        await using var after = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk")), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "after"));
+        await after.StartAsync();
+        await WaitForRunningAsync(after);
+
+        // Reprocessing the same input from empty state counts 1, 2, 3 again; state trusted across the reset would go on
+        // to 4, 5, 6.
+        var updates = Kafka.ReadUntil(outputTopic, Deserializers.Utf8, Serdes.Int64, records => records.Count >= 6 * Keys, TimeSpan.FromSeconds(90));
+        Assert.Equal(6 * Keys, updates.Count);
+        Assert.All(Latest(updates).Values, count => Assert.Equal(3, count));
+        Assert.True(after.Metrics.CounterTotal(MetricNames.StoresWiped) > 0, "the stale stores were counted as wiped");
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, directory)));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+        }
+    }
 }

@@ -1,0 +1,157 @@
+using System.Text;
+using Confluent.Kafka;
+using Personalization.Generation;
+using Personalization.Records;
+using Personalization.Scoring;
+using Streams.Engine;
+using Streams.Engine.Runtime;
+using Xunit.Abstractions;
+
+namespace Personalization.Tests.EndToEnd;
+
+/// <summary>
+/// Forgetting a user must survive a restore: every deletion reaches the changelogs, so state rebuilt from them (a
+/// restart without local state, a failover) holds nothing of the user.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class ForgetEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+{
+    private const int Partitions = 4;
+
+    [Fact]
+    public async Task A_forgotten_user_is_absent_from_every_changelog_and_from_state_rebuilt_from_them()
+    {
+        var topics = new TopicOptions
+        {
+            Clickstream = Name("events.clickstream"),
+            Decisions = Name("bandit.decisions"),
+            Rewards = Name("bandit.rewards"),
+            Features = Name("features.user"),
+            FraudScores = Name("scores.fraud"),
+            PropensityScores = Name("scores.propensity"),
+            Training = Name("bandit.training"),
+            Attributes = Name("users.attributes"),
+            Forget = Name("users.forget"),
+            DeadLetters = Name("events.dlq"),
+        };
+        foreach (var (topic, _) in topics.All())
+        {
+            await Kafka.CreateTopicAsync(topic, Partitions);
+        }
+
+        var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 100, Seed = 11, Start = DateTimeOffset.UtcNow.AddMinutes(-30) }).Take(3000).ToList();
+        var decisions = generated.Select(r => r.Decision).OfType<Decision>().ToList();
+        var clickers = generated.Select(r => r.Event?.UserId).OfType<string>().ToHashSet();
+        var victim = decisions.GroupBy(d => d.UserId).Where(g => clickers.Contains(g.Key)).MaxBy(g => g.Count())!.Key;
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        await new ClickstreamPublisher(Kafka.BootstrapServers, serdes, topics).PublishAsync(generated, ratePerSecond: 0, generated.Count, duration: null, CancellationToken.None);
+
+        var options = new PersonalizationOptions { Topics = topics };
+        options.RewardJoin.DefaultRewardWait = TimeSpan.FromSeconds(3);
+        using var models = new ModelDirectory(new ModelOptions { Directory = ScoringHarness.ShippedModels });
+        models.Start();
+        var guardrail = new FraudGuardrail(options.Scoring);
+        var application = Name("forget-app");
+        var topology = new PersonalizationTopology(options, serdes, models, guardrail).Build();
+        StreamsConfig Config(string disk)
+        {
+            var config = Kafka.StreamsConfig(application, StateDir(disk));
+            config.DeadLetterTopic = topics.DeadLetters;
+            return config;
+        }
+
+        await using (var streams = new KafkaStreams(topology, Config("first"), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "first")))
+        {
+            await streams.StartAsync();
+            Kafka.ReadUntil(topics.Training, Deserializers.Utf8, Deserializers.ByteArray, r => r.Count >= decisions.Count, TimeSpan.FromSeconds(90));
+            var before = LatestChangelogValues(application, topology);
+            output.WriteLine($"victim {victim}: {Describe(before, victim)} before the forget request");
+            Assert.Contains(before[$"{application}-feature-tiles-changelog"].Keys, key => key.Contains(victim, StringComparison.Ordinal));
+            Assert.Contains(before[$"{application}-closed-decisions-changelog"].Keys, key => key.Contains(victim, StringComparison.Ordinal));
+
+            // The request comes from any Kafka client that partitions as Java clients do (murmur2 of the key).
+            using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.ByteArray))
+            {
+                producer.Produce(topics.Forget, new Message<string, byte[]> { Key = victim, Value = [] });
+                producer.Flush(TimeSpan.FromSeconds(30));
+            }
+
+            Kafka.ReadUntil(topics.Attributes, Deserializers.Utf8, Deserializers.ByteArray,
+                r => r.Any(x => x.Message.Key == victim && x.Message.Value is null), TimeSpan.FromSeconds(60));
+            Assert.True(await streams.CloseAsync());
+        }
+
+        var after = LatestChangelogValues(application, topology);
+        output.WriteLine($"victim {victim}: {Describe(after, victim)} after it");
+        foreach (var (changelog, latest) in after)
+        {
+            Assert.All(latest.Where(kv => kv.Key.Contains(victim, StringComparison.Ordinal)), kv => Assert.True(kv.Value is null, $"{changelog} still holds {kv.Key}"));
+        }
+
+        // Rebuilt on a new disk from the changelogs alone, the user's next click is their first.
+        await using var rebuilt = new KafkaStreams(topology, Config("second"), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
+        await rebuilt.StartAsync();
+        var click = new ClickEvent { EventId = Name("after-forget"), UserId = victim, SessionId = Name("session"), Type = EventType.PageView, Timestamp = DateTimeOffset.UtcNow };
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.ByteArray))
+        {
+            producer.Produce(topics.Clickstream, new Message<string, byte[]>
+            {
+                Key = victim,
+                Value = serdes.ClickEvent.Serialize(click, new SerializationContext(MessageComponentType.Value, topics.Clickstream)),
+                Timestamp = new Timestamp(click.Timestamp),
+            });
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+
+        var features = Kafka.ReadUntil(topics.Features, Deserializers.Utf8, Deserializers.ByteArray,
+            r => r.Any(x => x.Message.Key == victim && x.Message.Value is not null && x.Message.Timestamp.UnixTimestampMs == click.Timestamp.ToUnixTimeMilliseconds()),
+            TimeSpan.FromSeconds(60));
+        var latestFeatures = features.Last(x => x.Message.Key == victim && x.Message.Value is not null);
+        var value = serdes.UserFeatures.Deserialize(latestFeatures.Message.Value, isNull: false, new SerializationContext(MessageComponentType.Value, topics.Features));
+        Assert.Equal(1, value.Last24h.Events);
+        Assert.Null(value.SecondsSincePreviousEvent);
+    }
+
+    private static string Describe(Dictionary<string, Dictionary<string, byte[]?>> changelogs, string user) =>
+        string.Join(", ", changelogs.Select(c => $"{c.Key}: {c.Value.Count(kv => kv.Key.Contains(user, StringComparison.Ordinal) && kv.Value is not null)} live keys"));
+
+    /// <summary>The latest value of every key of every changelog of the topology: what a restore rebuilds.</summary>
+    private Dictionary<string, Dictionary<string, byte[]?>> LatestChangelogValues(string application, Streams.Engine.Graph.Topology topology)
+    {
+        var changelogs = topology.Describe().Stores.Where(store => store.Changelog is not null).Select(store => store.Changelog!.Replace("<application.id>", application, StringComparison.Ordinal)).ToList();
+        var result = changelogs.ToDictionary(topic => topic, _ => new Dictionary<string, byte[]?>());
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = Kafka.BootstrapServers,
+            GroupId = "changelog-reader-" + Guid.NewGuid().ToString("N"),
+            EnablePartitionEof = true,
+            EnableAutoCommit = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+        };
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        var partitions = changelogs.SelectMany(topic => Enumerable.Range(0, Partitions).Select(p => new TopicPartition(topic, p))).ToList();
+        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        var atEnd = new HashSet<TopicPartition>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (atEnd.Count < partitions.Count && DateTime.UtcNow < deadline)
+        {
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (record is null)
+            {
+                continue;
+            }
+
+            if (record.IsPartitionEOF)
+            {
+                atEnd.Add(record.TopicPartition);
+                continue;
+            }
+
+            // Store keys hold the user id as UTF-8 (alone, or next to times and sequence numbers).
+            result[record.Topic][Encoding.Latin1.GetString(record.Message.Key)] = record.Message.Value;
+        }
+
+        Assert.Equal(partitions.Count, atEnd.Count);
+        return result;
+    }
+}
