@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
@@ -71,10 +70,15 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
                 "streams_e2e_latency_seconds_bucket{topic=\"scores.fraud\"", "streams_commit_duration_seconds_count", "streams_model_info{model=\"fraud\",version=\"v1\"} 1",
                 "streams_score_duration_seconds_count{model=\"fraud\"}", "streams_guardrail_active{model=\"fraud\"}", "process_cpu_seconds_total", "dotnet_collection_count_total",
                 "streams_dead_letters_total{topic=\"events.clickstream\"}", "streams_late_records_dropped_total{store=\"feature-tiles\"}", "streams_rebalances_total",
-                "streams_restore_remaining_records{store=\"feature-tiles\"}",
             })
             {
                 Assert.Contains(series, metrics, StringComparison.Ordinal);
+            }
+
+            // Restoration is reported per store and task: the four tasks' restorations of one store do not share a series.
+            for (var partition = 0; partition < 4; partition++)
+            {
+                Assert.Contains($"streams_restore_remaining_records{{store=\"feature-tiles\",task=\"0_{partition}\"}}", metrics, StringComparison.Ordinal);
             }
         }
         finally
@@ -105,65 +109,56 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         output.WriteLine(error.Message);
     }
 
+    [Theory]
+    [InlineData("Streams:NumThread", "4")]
+    [InlineData("Kafka:BootstrapServer", "broker:9092")]
+    [InlineData("Scoring:LatencyBudgetMs", "20")]
+    [InlineData("Topics:Clickstreams", "clicks")]
+    public void An_unknown_key_in_a_section_of_the_worker_stops_start_up_naming_it(string key, string value)
+    {
+        var error = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Build([], new Dictionary<string, string?> { [key] = value }));
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains("is not a setting of the worker", error.Message, StringComparison.Ordinal);
+        output.WriteLine(error.Message);
+    }
+
+    [Fact]
+    public async Task Configuration_sources_apply_in_order_environment_then_secret_files_then_the_command_line()
+    {
+        // Each source sets an invalid thread count of its own, so the value start-up rejects tells which source won.
+        var secrets = Path.Combine(_stateDir, "secrets");
+        Directory.CreateDirectory(secrets);
+        await File.WriteAllTextAsync(Path.Combine(secrets, "Streams__NumThreads"), "200");
+        var environment = new Dictionary<string, string> { ["Streams__NumThreads"] = "100", ["SECRETS_DIR"] = secrets };
+
+        var (exitWithFlag, _, withFlag) = await WorkerProcess.RunAsync(output, environment, "run", "--Streams:NumThreads=300");
+        var (exitWithoutFlag, _, withoutFlag) = await WorkerProcess.RunAsync(output, environment, "run");
+
+        Assert.Equal(2, exitWithFlag);
+        Assert.Contains("'Streams:NumThreads': must be between 1 and 64 but is 300", withFlag, StringComparison.Ordinal);
+        Assert.Equal(2, exitWithoutFlag);
+        Assert.Contains("'Streams:NumThreads': must be between 1 and 64 but is 200", withoutFlag, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_process_exits_2_naming_the_key_on_bad_configuration_and_exits_0_on_SIGTERM_after_closing_cleanly()
     {
-        var (badExit, _, badErrors) = await RunWorkerAsync(new() { ["Streams__ProcessingGuarantee"] = "exactly_once_v1" }, stopAfterReady: false);
+        var (badExit, _, badErrors) = await WorkerProcess.RunAsync(output, new Dictionary<string, string> { ["Streams__ProcessingGuarantee"] = "exactly_once_v1" }, "run");
         Assert.Equal(2, badExit);
         Assert.Contains("Streams:ProcessingGuarantee", badErrors, StringComparison.Ordinal);
 
         var port = Ports.Free();
-        var (exit, logs, _) = await RunWorkerAsync(new()
+        using var worker = WorkerProcess.Start(output, new Dictionary<string, string>
         {
             ["Http__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Streams__StateDir"] = _stateDir,
             ["Generator__Rate"] = "100",
-        }, stopAfterReady: true, port);
+        }, "run");
+        await worker.WaitUntilReadyAsync(port, TimeSpan.FromSeconds(60));
+        var (exit, logs, _) = await worker.TerminateAsync(TimeSpan.FromSeconds(45));
         Assert.Equal(0, exit);
         Assert.Contains("Stream runtime committed and closed", logs, StringComparison.Ordinal);
-    }
-
-    /// <summary>Runs the worker binary as a child process; with <paramref name="stopAfterReady"/>, sends SIGTERM once it is ready.</summary>
-    private async Task<(int Exit, string Output, string Errors)> RunWorkerAsync(Dictionary<string, string> environment, bool stopAfterReady, int port = 0)
-    {
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Personalization.Worker.dll"), "run"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stopAfterReady)
-        {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitForAsync(async () =>
-            {
-                try
-                {
-                    return (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    return false;
-                }
-            }, TimeSpan.FromSeconds(60), "the worker process to be ready");
-            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-            await kill.WaitForExitAsync();
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
-        await process.WaitForExitAsync(timeout.Token);
-        var (outText, errText) = (await stdout, await stderr);
-        output.WriteLine(outText.Length > 4000 ? outText[^4000..] : outText);
-        output.WriteLine(errText);
-        return (process.ExitCode, outText, errText);
     }
 
     private static List<T> Read<T>(string bootstrapServers, string topic, IDeserializer<T> values, int atLeast)

@@ -22,6 +22,7 @@ public sealed class KafkaStreams : IAsyncDisposable
     private readonly object _gate = new();
     private List<StreamThread> _threads = [];
     private StreamsState _state = StreamsState.Created;
+    private int _disposed;
 
     /// <param name="topicAdmin">Creates internal topics: <see cref="Embedded.EmbeddedKafkaCluster.TopicAdmin"/> on the
     /// embedded cluster; by default the Kafka Admin API on <see cref="StreamsConfig.BootstrapServers"/>. One passed in
@@ -147,9 +148,14 @@ public sealed class KafkaStreams : IAsyncDisposable
         return stopped;
     }
 
-    /// <inheritdoc />
+    /// <summary>Closes the instance (see <see cref="CloseAsync"/>) and releases what it made; later calls do nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await CloseAsync().ConfigureAwait(false);
         if (_ownsTopicAdmin)
         {

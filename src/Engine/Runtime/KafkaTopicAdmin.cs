@@ -15,6 +15,7 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
     private readonly IAdminClient _admin;
     private readonly TimeSpan _visibilityTimeout;
+    private int _disposed;
 
     /// <param name="clientConfig">bootstrap.servers plus any security settings, as librdkafka keys.</param>
     /// <param name="visibilityTimeout">How long created topics may take to appear in the cluster's metadata (default 30 s).</param>
@@ -89,7 +90,14 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
             result => result.Entries.TryGetValue("cleanup.policy", out var entry) ? entry.Value : "delete");
     }
 
-    public void Dispose() => _admin.Dispose();
+    /// <summary>Releases the admin client; later calls do nothing (Confluent's client throws on a second dispose).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _admin.Dispose();
+        }
+    }
 
     /// <summary>
     /// After CreateTopics a broker's metadata can lag: the topic missing, or partitions without a leader yet. Clients

@@ -35,7 +35,7 @@ internal static class RunCommand
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await Console.Error.WriteLineAsync($"The worker failed: {e.Message}");
+            await Console.Error.WriteLineAsync($"The worker failed: {e}");
             return 1;
         }
 

@@ -85,6 +85,10 @@ public sealed partial class StreamsService(
         }
     }
 
+    /// <summary>
+    /// Called twice by the container, which tracks this instance both as itself and as the hosted service that
+    /// resolves it; the runtime's disposal is idempotent.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_streams is not null)

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text.Json;
+using Personalization.Records;
+using Personalization.Scoring;
+using Streams.TestSupport;
+using Xunit.Abstractions;
+
+namespace Personalization.Worker.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class KafkaCollection : ICollectionFixture<KafkaClusterFixture>
+{
+    public const string Name = "Kafka";
+}
+
+/// <summary>
+/// The worker and its <c>topics</c> command against a configured cluster (KAFKA_BOOTSTRAP_SERVERS, Kafka in Docker, or
+/// the embedded cluster standing in for one), as a platform team meets them: topics created as configured and verified,
+/// a task per input partition, and SIGTERM that commits, closes and exits 0.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class WorkerOnClusterTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+{
+    private const int Partitions = 3;
+
+    private Dictionary<string, string> Environment(int port = 8080)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Kafka__BootstrapServers"] = Kafka.BootstrapServers,
+            ["Streams__ApplicationId"] = Name("worker"),
+            ["Streams__StateDir"] = StateDir("worker"),
+            ["Topics__Partitions"] = Partitions.ToString(CultureInfo.InvariantCulture),
+            ["Http__Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Kafka__Client__session.timeout.ms"] = "6000",
+        };
+        foreach (var (key, topic) in TopicKeys)
+        {
+            environment[$"Topics__{key}"] = Name(topic);
+        }
+
+        return environment;
+    }
+
+    private static readonly (string Key, string Topic)[] TopicKeys =
+    [
+        ("Clickstream", "events.clickstream"), ("Decisions", "bandit.decisions"), ("Rewards", "bandit.rewards"), ("Forget", "users.forget"),
+        ("Features", "features.user"), ("FraudScores", "scores.fraud"), ("PropensityScores", "scores.propensity"),
+        ("Training", "bandit.training"), ("Attributes", "users.attributes"), ("DeadLetters", "events.dlq"),
+    ];
+
+    [Fact]
+    public async Task Topics_verify_only_reports_every_missing_topic_exits_1_and_creates_nothing()
+    {
+        var (exit, text, _) = await WorkerProcess.RunAsync(output, Environment(), "topics", "--verify-only");
+
+        Assert.Equal(1, exit);
+        Assert.All(TopicKeys, topic => Assert.Contains($"MISSING  {Name(topic.Topic)}", text, StringComparison.Ordinal));
+        var cluster = Kafka.ClusterTopics();
+        Assert.All(TopicKeys, topic => Assert.DoesNotContain(Name(topic.Topic), cluster));
+    }
+
+    [Fact]
+    public async Task On_a_configured_cluster_the_worker_runs_a_task_per_input_partition_and_exits_0_on_SIGTERM()
+    {
+        if (Kafka.Kind == BrokerKind.Embedded)
+        {
+            // The mock has no CreateTopics, so neither the topics command nor the worker's Admin API can create topics
+            // there: the fixture creates them, the changelogs included.
+            foreach (var (_, topic) in TopicKeys)
+            {
+                await Kafka.CreateTopicAsync(Name(topic), Partitions);
+            }
+
+            foreach (var store in LoggedStores())
+            {
+                await Kafka.CreateTopicAsync($"{Name("worker")}-{store}-changelog", Partitions);
+            }
+        }
+        else
+        {
+            var (created, createdText, _) = await WorkerProcess.RunAsync(output, Environment(), "topics");
+            Assert.Equal(0, created);
+            Assert.Contains($"create   {Name("users.attributes")} ({Partitions} partitions, compacted)", createdText, StringComparison.Ordinal);
+            var (verified, verifiedText, _) = await WorkerProcess.RunAsync(output, Environment(), "topics", "--verify-only");
+            Assert.Equal(0, verified);
+            Assert.All(TopicKeys, topic => Assert.Contains($"ok       {Name(topic.Topic)} ({Partitions} partitions, cleanup.policy=", verifiedText, StringComparison.Ordinal));
+            Assert.Contains($"ok       {Name("features.user")} ({Partitions} partitions, cleanup.policy=compact)", verifiedText, StringComparison.Ordinal);
+            Assert.Contains($"ok       {Name("users.attributes")} ({Partitions} partitions, cleanup.policy=compact)", verifiedText, StringComparison.Ordinal);
+        }
+
+        var port = Ports.Free();
+        using var worker = WorkerProcess.Start(output, Environment(port), "run");
+        var ready = await worker.WaitUntilReadyAsync(port, TimeSpan.FromSeconds(90));
+        var (exit, logs, errors) = await worker.TerminateAsync(TimeSpan.FromSeconds(45));
+
+        using var health = JsonDocument.Parse(ready);
+        Assert.Equal(Partitions, health.RootElement.GetProperty("details").GetProperty("tasks").GetInt32());
+        Assert.Equal(0, exit);
+        Assert.Contains("Stream runtime committed and closed", logs, StringComparison.Ordinal);
+        Assert.DoesNotContain("failed", errors, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static List<string> LoggedStores()
+    {
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        using var models = new ModelDirectory(new ModelOptions { Directory = Path.GetTempPath() });
+        var options = new PersonalizationOptions();
+        var description = new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe();
+        return description.Stores.Where(store => store.Changelog is not null).Select(store => store.Name).ToList();
+    }
+}
