@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Personalization.Records;
 using Personalization.Worker.Hosting;
+using Streams.Engine.Metrics;
 using Streams.TestSupport;
 using Streams.Engine.Runtime;
 using Xunit.Abstractions;
@@ -90,6 +91,50 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(StreamsState.NotRunning, streams.State);
         Assert.Null(streams.Error);
         await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_second_run_on_the_embedded_default_starts_from_empty_state_not_from_the_previous_clusters()
+    {
+        // Each run of the embedded default is a new cluster, while the state directory stays where it was.
+        var stores = new[] { "feature-tiles", "user-profiles", "user-attributes" };
+        async Task<(string Metrics, IReadOnlyList<MetricSample> Engine)> RunOnceAsync()
+        {
+            var port = Ports.Free();
+            var app = WorkerHost.Build([], new Dictionary<string, string?>
+            {
+                ["Http:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Streams:StateDir"] = _stateDir,
+                ["Streams:CommitIntervalMs"] = "300",
+                ["Generator:Rate"] = "400",
+                ["Generator:Users"] = "200",
+            });
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await app.StartAsync();
+            try
+            {
+                await WaitForAsync(async () => (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "/healthz/ready");
+                var streams = app.Services.GetRequiredService<StreamsService>().Streams!;
+                await WaitForAsync(() => Task.FromResult(streams.Metrics.CounterTotal(MetricNames.RecordsConsumed) > 1000), TimeSpan.FromSeconds(60), "1,000 records processed");
+                return (await http.GetStringAsync("/metrics"), streams.Metrics.Snapshot());
+            }
+            finally
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+
+        var (firstMetrics, _) = await RunOnceAsync();
+        var (secondMetrics, second) = await RunOnceAsync();
+
+        Assert.DoesNotContain("streams_stores_wiped_total{", firstMetrics, StringComparison.Ordinal);
+        foreach (var store in stores)
+        {
+            var wiped = second.Where(m => m.Name == MetricNames.StoresWiped && m.Label.StartsWith(store + ",", StringComparison.Ordinal)).Sum(m => m.Value);
+            Assert.True(wiped > 0, $"{store} was not wiped on the second run");
+            Assert.Contains($"streams_stores_wiped_total{{store=\"{store}\",task=\"0_", secondMetrics, StringComparison.Ordinal);
+        }
     }
 
     [Theory]

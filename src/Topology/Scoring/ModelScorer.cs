@@ -12,7 +12,8 @@ public readonly record struct ScoreResult(double Value, string Version, bool Heu
 /// Scores users with the serving version of one model, for one task (prediction engines are not thread-safe). A new
 /// version is picked up on the next call. Guardrails: no model, a model error or an invalid output gives the
 /// documented heuristic for that row; once a call has spent its latency budget the remaining rows get the heuristic,
-/// and a single row over budget bypasses the model for the cooldown. Every fallback is counted by reason.
+/// and a run of rows over budget (the breaker threshold) bypasses the model for the cooldown. Every fallback is
+/// counted by reason.
 /// </summary>
 internal sealed class ModelScorer
 {
@@ -21,6 +22,7 @@ internal sealed class ModelScorer
     private readonly Func<UserFeatures, double> _heuristic;
     private readonly long _budgetTicks;
     private readonly long _cooldownMs;
+    private readonly int _breakerThreshold;
     private readonly ModelInput _input = new();
     private readonly UserFeatures[] _oneRow = new UserFeatures[1];
     private readonly ScoreResult[] _oneResult = new ScoreResult[1];
@@ -33,6 +35,7 @@ internal sealed class ModelScorer
     private PredictionEngine<ModelInput, ModelOutput>? _engine;
     private ModelOutput _output = new();
     private long _bypassUntilMs;
+    private int _rowsOverBudget;
 
     public ModelScorer(string model, ModelDirectory models, Func<UserFeatures, double> heuristic, ScoringOptions options, StreamsMetrics metrics)
     {
@@ -41,6 +44,7 @@ internal sealed class ModelScorer
         _heuristic = heuristic;
         _budgetTicks = (long)(options.LatencyBudget.TotalSeconds * Stopwatch.Frequency);
         _cooldownMs = (long)options.BreakerCooldown.TotalMilliseconds;
+        _breakerThreshold = options.BreakerThreshold;
         _scored = metrics.Counter(PersonalizationMetricNames.Scores, model);
         _noModel = metrics.Counter(PersonalizationMetricNames.HeuristicScores, $"{model},{HeuristicReasons.NoModel}");
         _modelError = metrics.Counter(PersonalizationMetricNames.HeuristicScores, $"{model},{HeuristicReasons.ModelError}");
@@ -104,8 +108,13 @@ internal sealed class ModelScorer
                 results[i] = Fallback(rows[i], _modelError);
             }
 
-            if (Stopwatch.GetTimestamp() - rowStart > _budgetTicks)
+            if (Stopwatch.GetTimestamp() - rowStart <= _budgetTicks)
             {
+                _rowsOverBudget = 0;
+            }
+            else if (++_rowsOverBudget >= _breakerThreshold)
+            {
+                _rowsOverBudget = 0;
                 _bypassUntilMs = nowMs + _cooldownMs;
             }
         }

@@ -14,12 +14,19 @@ public sealed class ScoringOptions
 
     /// <summary>
     /// The time one scoring call (one event, or one punctuated batch) may spend in a model. Rows left when it is spent
-    /// get the heuristic, and a single row over budget also bypasses the model for <see cref="BreakerCooldown"/>.
+    /// get the heuristic, and <see cref="BreakerThreshold"/> rows in a row over budget also bypass the model for
+    /// <see cref="BreakerCooldown"/>.
     /// </summary>
     public TimeSpan LatencyBudget { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How long a model that blew its budget is bypassed before it is tried again.</summary>
     public TimeSpan BreakerCooldown { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many consecutive rows over budget open the breaker. One slow row is usually the thread's, not the model's (a
+    /// garbage collection, a busy core): it keeps its model score, and the next rows still try the model.
+    /// </summary>
+    public int BreakerThreshold { get; set; } = 3;
 
     /// <summary>A fraud score at or above this is high risk.</summary>
     public double FraudHighRiskThreshold { get; set; } = 0.8;
@@ -44,6 +51,11 @@ public sealed class ScoringOptions
         Positive(PropensityInterval, nameof(PropensityInterval));
         Positive(FlushInterval, nameof(FlushInterval));
         Positive(BreakerCooldown, nameof(BreakerCooldown));
+        if (BreakerThreshold < 1)
+        {
+            throw new ArgumentException($"{nameof(BreakerThreshold)} must be at least 1 but is {BreakerThreshold}.");
+        }
+
         Positive(FraudGuardrailWindow, nameof(FraudGuardrailWindow));
         if (LatencyBudget < TimeSpan.Zero)
         {
