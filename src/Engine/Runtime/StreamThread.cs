@@ -401,7 +401,8 @@ internal sealed class StreamThread
             if (checkpoint.TryGetValue(store.Name, out var offset) && _restorer!.CheckpointMismatch(changelog, offset) is { } mismatch)
             {
                 reason = mismatch;
-                wiped = checkpoint.Remove(store.Name);
+                checkpoint.Remove(store.Name);
+                wiped = true;
                 _metrics.Counter(MetricNames.StoresWiped, $"{store.Name},{task.Id}").Increment();
             }
 

@@ -14,26 +14,14 @@ namespace Personalization.Tests.EndToEnd;
 /// restart without local state, a failover) holds nothing of the user.
 /// </summary>
 [Collection(KafkaCollection.Name)]
-public sealed class ForgetEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+public sealed class ForgetEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : PersonalizationEndToEndTest(kafka)
 {
     private const int Partitions = 4;
 
     [Fact]
     public async Task A_forgotten_user_is_absent_from_every_changelog_and_from_state_rebuilt_from_them()
     {
-        var topics = new TopicOptions
-        {
-            Clickstream = Name("events.clickstream"),
-            Decisions = Name("bandit.decisions"),
-            Rewards = Name("bandit.rewards"),
-            Features = Name("features.user"),
-            FraudScores = Name("scores.fraud"),
-            PropensityScores = Name("scores.propensity"),
-            Training = Name("bandit.training"),
-            Attributes = Name("users.attributes"),
-            Forget = Name("users.forget"),
-            DeadLetters = Name("events.dlq"),
-        };
+        var topics = UniqueTopics();
         foreach (var (topic, _) in topics.All())
         {
             await Kafka.CreateTopicAsync(topic, Partitions);

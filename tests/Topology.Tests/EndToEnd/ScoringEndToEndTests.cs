@@ -9,24 +9,12 @@ using Xunit.Abstractions;
 namespace Personalization.Tests.EndToEnd;
 
 [Collection(KafkaCollection.Name)]
-public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : PersonalizationEndToEndTest(kafka)
 {
     [Fact]
     public async Task Generated_traffic_in_gives_scores_for_exactly_the_users_that_should_be_scored_and_one_training_record_per_decision()
     {
-        var topics = new TopicOptions
-        {
-            Clickstream = Name("events.clickstream"),
-            Decisions = Name("bandit.decisions"),
-            Rewards = Name("bandit.rewards"),
-            Features = Name("features.user"),
-            FraudScores = Name("scores.fraud"),
-            PropensityScores = Name("scores.propensity"),
-            Training = Name("bandit.training"),
-            Attributes = Name("users.attributes"),
-            Forget = Name("users.forget"),
-            DeadLetters = Name("events.dlq"),
-        };
+        var topics = UniqueTopics();
         foreach (var (topic, _) in topics.All())
         {
             await Kafka.CreateTopicAsync(topic, topic == topics.DeadLetters ? 1 : 4);
