@@ -1,3 +1,4 @@
+using Personalization.Worker.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Personalization.Records;

@@ -1,3 +1,4 @@
+using Personalization.Worker.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
