@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Personalization.Generation;
 using Personalization.Records;
+using Personalization.Worker.Hosting;
 
 namespace Personalization.Worker.Commands;
 
@@ -9,7 +10,7 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var bootstrap = new Option<string?>("--bootstrap-servers", "-b") { Description = "Produce to this Kafka cluster (host:port[,...])." };
+        var bootstrap = new Option<string?>("--bootstrap-servers", "-b") { Description = "Produce to this Kafka cluster (host:port[,...]); default: Kafka__BootstrapServers." };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "Write the clickstream events (with fraud labels) to this CSV file instead." };
         var count = new Option<long>("--count", "-n") { Description = "Stop after this many records.", DefaultValueFactory = _ => 1_000_000 };
         var rate = new Option<double>("--rate") { Description = "Records per second when producing; 0 for as fast as possible.", DefaultValueFactory = _ => 1_000 };
@@ -18,7 +19,7 @@ internal static class GenerateCommand
         var seed = new Option<int>("--seed") { Description = "The same seed gives the same stream.", DefaultValueFactory = _ => 42 };
         var sessions = new Option<double>("--sessions-per-second") { Description = "Sessions starting per second of event time (sets how much event time the records span).", DefaultValueFactory = _ => 20 };
         var start = new Option<DateTimeOffset?>("--start") { Description = "Event time of the first session (default: now when producing, 2026-01-01 for files)." };
-        var registry = new Option<string?>("--schema-registry") { Description = "Schema Registry URL (default: the local registry from schemas/)." };
+        var registry = new Option<string?>("--schema-registry") { Description = "Schema Registry URL (default: Kafka__SchemaRegistryUrl, else the local registry from schemas/)." };
 
         var command = new Command("generate", "Generate a synthetic clickstream (events, bandit decisions, rewards) to Kafka or a file.")
         {
@@ -26,9 +27,16 @@ internal static class GenerateCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.GetValue(bootstrap) is null == parse.GetValue(file) is null)
+            // Topic names, client security and the registry come from the worker's configuration (environment, SECRETS_DIR).
+            if (WorkerConfiguration.LoadFor("generate") is not { } settings)
             {
-                Console.Error.WriteLine("generate: give either --bootstrap-servers or --file.");
+                return 2;
+            }
+
+            var servers = parse.GetValue(bootstrap) ?? (settings.Kafka.IsEmbedded || parse.GetValue(file) is not null ? null : settings.Kafka.BootstrapServers);
+            if (servers is null == parse.GetValue(file) is null)
+            {
+                Console.Error.WriteLine("generate: give either --bootstrap-servers (or Kafka__BootstrapServers) or --file.");
                 return 2;
             }
 
@@ -44,10 +52,14 @@ internal static class GenerateCommand
             }
 
             options.Start = parse.GetValue(start) ?? DateTimeOffset.UtcNow;
-            using var serdes = RecordSerdes.Create(new SchemaRegistrySettings { Url = parse.GetValue(registry) });
-            var publisher = new ClickstreamPublisher(parse.GetValue(bootstrap)!, serdes, new TopicOptions());
+            using var serdes = RecordSerdes.Create(new SchemaRegistrySettings
+            {
+                Url = parse.GetValue(registry) ?? settings.Kafka.SchemaRegistryUrl,
+                BasicAuthUserInfo = settings.Kafka.SchemaRegistryBasicAuthUserInfo,
+            });
+            var publisher = new ClickstreamPublisher(servers!, serdes, settings.Topics, settings.Kafka.Client);
             var sent = await publisher.PublishAsync(new ClickstreamGenerator(options), parse.GetValue(rate), limit, parse.GetValue(duration), cancellationToken);
-            Console.WriteLine($"generate: produced {sent:N0} records to {parse.GetValue(bootstrap)}");
+            Console.WriteLine($"generate: produced {sent:N0} records to {servers}");
             return 0;
         });
         return command;

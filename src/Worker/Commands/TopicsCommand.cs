@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Confluent.Kafka;
-using Microsoft.Extensions.Configuration;
 using Personalization.Worker.Hosting;
 using Streams.Engine.Runtime;
 
@@ -24,19 +23,9 @@ internal static class TopicsCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var configuration = new ConfigurationBuilder()
-                .SetBasePath(AppContext.BaseDirectory)
-                .AddJsonFile("appsettings.json", optional: true)
-                .AddEnvironmentVariables()
-                .Build();
-            WorkerSettings settings;
-            try
+            // The worker's own configuration (environment, SECRETS_DIR): the same topic names, partitions and client security.
+            if (WorkerConfiguration.LoadFor("topics") is not { } settings)
             {
-                settings = WorkerSettings.Load(configuration, AppContext.BaseDirectory);
-            }
-            catch (WorkerConfigurationException e)
-            {
-                Console.Error.WriteLine($"topics: {e.Message}");
                 return 2;
             }
 

@@ -31,7 +31,7 @@ public static class WorkerHost
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        if (Environment.GetEnvironmentVariable("SECRETS_DIR") is { Length: > 0 } secrets)
+        if (WorkerConfiguration.SecretsDirectory is { } secrets)
         {
             AddBelowCommandLine(builder.Configuration, new ConfigurationBuilder().AddKeyPerFile(secrets, optional: true).Sources[0]);
         }
