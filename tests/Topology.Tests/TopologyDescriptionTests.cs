@@ -26,7 +26,7 @@ public sealed class TopologyDescriptionTests
         Assert.Equal(
             ["closed-decisions", "early-rewards", "feature-tiles", "pending-decisions", "propensity-pending", "recent-reward-clicks", "user-attributes", "user-profiles"],
             description.Stores.Select(s => s.Name).Order());
-        // Every store is logged except the recent clicks, a short in-memory bridge (see README, "The reward join").
+        // Every store is logged except the recent clicks, a short in-memory bridge (see docs/topology.md, "The reward join").
         Assert.All(description.Stores.Where(s => s.Name != "recent-reward-clicks"), store => Assert.NotNull(store.Changelog));
         Assert.Null(description.Stores.Single(s => s.Name == "recent-reward-clicks").Changelog);
         foreach (var processor in new[] { "user-scoring", "user-attributes", "reward-join" })

@@ -4,8 +4,8 @@ namespace Streams.Engine.Embedded;
 
 /// <summary>
 /// The part of librdkafka's C API the embedded cluster needs: a client handle to host the mock cluster, and the
-/// rd_kafka_mock_* functions. Loaded from the native library that ships with librdkafka.redist; the centos8 build is
-/// preferred because it does not need libsasl2.
+/// rd_kafka_mock_* functions. Loaded from the native library that ships with librdkafka.redist for the running
+/// platform; on Linux the centos8 build is preferred because it does not need libsasl2.
 /// </summary>
 internal static unsafe class MockClusterNative
 {
@@ -43,12 +43,24 @@ internal static unsafe class MockClusterNative
             yield return configured;
         }
 
-        var rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+        // The package's own layout (runtimes/<rid>/native) in a build output, or flattened next to the application by a
+        // runtime-specific publish. Every platform build of librdkafka.redist exports the mock API.
+        var architecture = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.Arm64 => "arm64",
+            Architecture.X86 => "x86",
+            _ => "x64",
+        };
+        var (rid, files) =
+            OperatingSystem.IsWindows() ? ($"win-{architecture}", new[] { "librdkafka.dll" })
+            : OperatingSystem.IsMacOS() ? ($"osx-{architecture}", new[] { "librdkafka.dylib" })
+            : ($"linux-{architecture}", new[] { "centos8-librdkafka.so", "librdkafka.so", "alpine-librdkafka.so" });
         foreach (var directory in new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native"), AppContext.BaseDirectory })
         {
-            yield return Path.Combine(directory, "centos8-librdkafka.so");
-            yield return Path.Combine(directory, "librdkafka.so");
-            yield return Path.Combine(directory, "librdkafka.dylib");
+            foreach (var file in files)
+            {
+                yield return Path.Combine(directory, file);
+            }
         }
     }
 

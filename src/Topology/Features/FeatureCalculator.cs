@@ -5,7 +5,7 @@ namespace Personalization.Features;
 /// <summary>
 /// The feature definitions, shared by the topology and the trainer. A user's features are as of their latest event
 /// time (<c>as_of</c>); a horizon of N minutes covers the N one-minute tiles ending with the tile of <c>as_of</c>
-/// (so "last hour" is the current minute and the 59 before it). See README "Features" for every definition.
+/// (so "last hour" is the current minute and the 59 before it). See docs/topology.md, "Features", for every definition.
 /// </summary>
 public static class FeatureCalculator
 {
