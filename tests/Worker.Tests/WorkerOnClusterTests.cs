@@ -61,6 +61,32 @@ public sealed class WorkerOnClusterTests(KafkaClusterFixture kafka, ITestOutputH
     }
 
     [Fact]
+    public async Task Topics_and_generate_read_the_workers_configuration_from_secret_files_and_topic_names()
+    {
+        // The cluster address only in a secret file, the topic names only in the environment, as in the topics Job.
+        var secrets = StateDir("secrets");
+        Directory.CreateDirectory(secrets);
+        await File.WriteAllTextAsync(Path.Combine(secrets, "Kafka__BootstrapServers"), Kafka.BootstrapServers);
+        var environment = Environment();
+        environment.Remove("Kafka__BootstrapServers");
+        environment["SECRETS_DIR"] = secrets;
+        foreach (var (_, topic) in TopicKeys)
+        {
+            await Kafka.CreateTopicAsync(Name(topic), Partitions);
+        }
+
+        var (verified, verifiedText, _) = await WorkerProcess.RunAsync(output, environment, "topics", "--verify-only");
+        var (generated, generatedText, _) = await WorkerProcess.RunAsync(output, environment, "generate", "-n", "200", "--rate", "0");
+
+        Assert.Contains($"ok       {Name("events.clickstream")} ({Partitions} partitions", verifiedText, StringComparison.Ordinal);
+        Assert.Equal(0, generated);
+        Assert.Contains("produced 200 records", generatedText, StringComparison.Ordinal);
+        var clicks = Kafka.ReadUntil(Name("events.clickstream"), Confluent.Kafka.Deserializers.Utf8, Confluent.Kafka.Deserializers.ByteArray, r => r.Count >= 150, TimeSpan.FromSeconds(30));
+        Assert.True(clicks.Count >= 150, $"only {clicks.Count} of the generated records reached the configured clickstream topic");
+        output.WriteLine($"topics --verify-only exited {verified} (compaction cannot be verified on the embedded cluster)");
+    }
+
+    [Fact]
     public async Task On_a_configured_cluster_the_worker_runs_a_task_per_input_partition_and_exits_0_on_SIGTERM()
     {
         if (Kafka.Kind == BrokerKind.Embedded)

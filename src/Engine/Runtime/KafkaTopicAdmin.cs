@@ -83,7 +83,8 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
             return new Dictionary<string, string>();
         }
 
-        var results = await _admin.DescribeConfigsAsync(resources, new DescribeConfigsOptions { RequestTimeout = RequestTimeout })
+        // A cluster answers in milliseconds; one without a controller (librdkafka's mock) never does.
+        var results = await _admin.DescribeConfigsAsync(resources, new DescribeConfigsOptions { RequestTimeout = TimeSpan.FromSeconds(10) })
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         return results.ToDictionary(
             result => result.ConfigResource.Name,
