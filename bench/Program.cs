@@ -52,6 +52,7 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
         : [IsolatedScenario.Run(["memory", "--memory-minutes", memoryMinutes.ToString(CultureInfo.InvariantCulture), "--memory-users", Option("--memory-users", 1_000_000).ToString(CultureInfo.InvariantCulture), "--isolated"])],
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
     ["features"] = () => TopologyDriverScenario.Run(events: 200_000),
+    ["tracing"] = () => TopologyDriverScenario.RunTracing(events: 200_000),
     ["scoring"] = () => ScoringBatchScenario.Run(rows: 20_000),
 };
 

@@ -4,6 +4,7 @@ using Personalization.Records;
 using Personalization.Scoring;
 using Streams.Engine;
 using Streams.Engine.State;
+using OpenTelemetry.Trace;
 using Streams.Engine.Testing;
 
 namespace Personalization.Bench.Scenarios;
@@ -21,7 +22,32 @@ internal static class TopologyDriverScenario
         return [Measure(generated, StoreType.RocksDb), Measure(generated, StoreType.InMemory)];
     }
 
-    private static ScenarioResult Measure(ClickEvent[] events, StoreType storeType)
+    /// <summary>
+    /// The cost of tracing: the same run with no tracer provider (the default), with one sampling 1 % of the records
+    /// (the default ratio), and with every record traced; spans go through the SDK's batch processor to an exporter
+    /// that drops them, so what is measured is the worker's side, not a collector's.
+    /// </summary>
+    public static IReadOnlyList<ScenarioResult> RunTracing(int events)
+    {
+        var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 20_000, Seed = 3 })
+            .Select(r => r.Event).OfType<ClickEvent>().Take(events).ToArray();
+        // A first pass compiles and warms everything, so the variants differ by tracing alone.
+        Measure(generated, StoreType.InMemory, "warm-up");
+        var results = new List<ScenarioResult> { Measure(generated, StoreType.InMemory, "tracing-off") };
+        foreach (var (ratio, variant) in new[] { (0.01, "tracing-1-percent"), (1.0, "tracing-every-record") })
+        {
+            using var provider = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+                .AddSource(Streams.Engine.Tracing.StreamsTracing.SourceName, PersonalizationTracing.SourceName)
+                .SetSampler(new OpenTelemetry.Trace.TraceIdRatioBasedSampler(ratio))
+                .AddProcessor(new OpenTelemetry.BatchActivityExportProcessor(new DiscardingExporter()))
+                .Build();
+            results.Add(Measure(generated, StoreType.InMemory, variant));
+        }
+
+        return results;
+    }
+
+    private static ScenarioResult Measure(ClickEvent[] events, StoreType storeType, string? variant = null)
     {
         var options = new PersonalizationOptions { StoreType = storeType };
         using var models = new ModelDirectory(new ModelOptions { Directory = Path.Combine(AppContext.BaseDirectory, "models") });
@@ -31,6 +57,7 @@ internal static class TopologyDriverScenario
         using var driver = new TopologyTestDriver(topology, new StreamsConfig { ApplicationId = "bench" });
         var input = driver.CreateInputTopic(options.Topics.Clickstream, Streams.Engine.Serialization.Serdes.String, serdes.ClickEvent);
 
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < events.Length; i++)
         {
@@ -43,13 +70,20 @@ internal static class TopologyDriverScenario
         }
 
         stopwatch.Stop();
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         return new ScenarioResult
         {
-            Scenario = "features",
-            Variant = storeType == StoreType.RocksDb ? "driver-rocksdb" : "driver-in-memory",
+            Scenario = variant is null ? "features" : "tracing",
+            Variant = variant ?? (storeType == StoreType.RocksDb ? "driver-rocksdb" : "driver-in-memory"),
             Events = events.Length,
             Seconds = stopwatch.Elapsed.TotalSeconds,
             PeakWorkingSetMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
+            Notes = $"{cpuSeconds / events.Length * 1e6:0.0} CPU s per million events",
         };
+    }
+
+    private sealed class DiscardingExporter : OpenTelemetry.BaseExporter<Activity>
+    {
+        public override OpenTelemetry.ExportResult Export(in OpenTelemetry.Batch<Activity> batch) => OpenTelemetry.ExportResult.Success;
     }
 }

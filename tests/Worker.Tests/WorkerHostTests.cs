@@ -145,6 +145,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     [InlineData("Scoring:LatencyBudget", "-00:00:01")]
     [InlineData("Topics:Clickstream", "events clickstream")]
     [InlineData("Kafka:SchemaRegistryUrl", "registry:8081")]
+    [InlineData("Tracing:SampleRatio", "1.5")]
     public void A_bad_configuration_value_stops_start_up_with_its_key_named(string key, string value)
     {
         var error = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Build([], new Dictionary<string, string?> { [key] = value }));
@@ -152,6 +153,17 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(key, error.Key);
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
         output.WriteLine(error.Message);
+    }
+
+    [Fact]
+    public void Tracing_is_off_by_default_and_on_exports_the_engines_and_the_topologys_spans()
+    {
+        using var off = WorkerHost.Build([], new Dictionary<string, string?> { ["Http:Port"] = "18090" });
+        using var on = WorkerHost.Build([], new Dictionary<string, string?> { ["Http:Port"] = "18091", ["Tracing:Enabled"] = "true" });
+
+        Assert.Null(off.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.NotNull(on.Services.GetRequiredService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.True(Streams.Engine.Tracing.StreamsTracing.IsEnabled, "the engine's spans have a listener once tracing is on");
     }
 
     [Theory]

@@ -4,6 +4,7 @@ using Streams.Engine.Processor;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
+using Streams.Engine.Tracing;
 
 namespace Streams.Engine.Graph;
 
@@ -130,7 +131,9 @@ internal sealed class SinkNode<TKey, TValue>(string name, TopicName topic, ISerd
             throw new ProcessorException(Name, new SerializationException($"Cannot serialize a record for topic '{_topic}': {e.Message}", e));
         }
 
-        _task!.Collector.Send(_topic, key, value, record.Headers, record.Timestamp, partition: null);
+        // Under a span (tracing on), the output carries the span's trace context instead of the one it came with.
+        var headers = System.Diagnostics.Activity.Current is { } span ? StreamsTracing.Inject(span, record.Headers) : record.Headers;
+        _task!.Collector.Send(_topic, key, value, headers, record.Timestamp, partition: null);
         _produced!.Increment();
         _latency!.Observe(Math.Max(0, _task.WallClockMs - record.Timestamp) / 1000.0);
     }

@@ -7,6 +7,7 @@ using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
+using Streams.Engine.Tracing;
 
 namespace Streams.Engine.Runtime;
 
@@ -24,6 +25,8 @@ internal sealed class StreamTask : IDisposable
     private readonly string _deadLetterTopic;
     private bool _processorsInitialized;
 
+    private readonly string _taskName;
+
     public StreamTask(
         TaskId id,
         Topology topology,
@@ -34,6 +37,7 @@ internal sealed class StreamTask : IDisposable
         ILogger logger)
     {
         Id = id;
+        _taskName = id.ToString();
         _config = config;
         _logger = logger;
         _graph = topology.Instantiate(id.Subtopology);
@@ -116,6 +120,7 @@ internal sealed class StreamTask : IDisposable
         var message = raw.Message;
         _context.CurrentRecord = new RecordMetadata(raw.Topic, raw.Partition.Value, raw.Offset.Value, message.Timestamp.UnixTimestampMs, message.Headers);
         _context.CurrentTimestamp = message.Timestamp.UnixTimestampMs;
+        using var span = StreamsTracing.StartProcessing(raw, _taskName);
         try
         {
             source.Node.Process(raw);
@@ -126,6 +131,7 @@ internal sealed class StreamTask : IDisposable
         }
         catch (Exception e) when (!IsFatal(e))
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
             var processor = e is ProcessorException failed ? failed.Processor : source.Node.Name;
             HandleFailure(_config.ProcessingErrorPolicy, "processing", raw, RootCause(e), processor);
         }

@@ -8,6 +8,36 @@ namespace Personalization.Bandit;
 /// <summary>One reward observed for a decision.</summary>
 public readonly record struct RewardObservation(double Value, bool Explicit, long Timestamp);
 
+/// <summary>The trace contexts (W3C <c>traceparent</c>) of the records behind a training record, kept while tracing is on.</summary>
+internal static class TraceContextCodec
+{
+    public static void Write(AvroWriter writer, string? decision, List<string> rewards)
+    {
+        writer.WriteOptionalString(decision);
+        writer.WriteBlockStart(rewards.Count);
+        foreach (var reward in rewards)
+        {
+            writer.WriteString(reward);
+        }
+
+        writer.WriteBlocksEnd();
+    }
+
+    public static string? Read(ref AvroReader reader, List<string> rewards)
+    {
+        var decision = reader.ReadOptionalString();
+        for (var count = reader.ReadBlockCount(); count > 0; count = reader.ReadBlockCount())
+        {
+            for (var i = 0; i < count; i++)
+            {
+                rewards.Add(reader.ReadString());
+            }
+        }
+
+        return decision;
+    }
+}
+
 /// <summary>A decision waiting for its reward window to close, with what has been observed so far.</summary>
 public sealed class PendingDecision
 {
@@ -21,10 +51,19 @@ public sealed class PendingDecision
 
     public List<RewardObservation> Observations { get; } = [];
 
-    /// <summary>The store format: a version byte, the decision's Avro encoding, the window end and the observations.</summary>
+    /// <summary>The decision's trace context, when tracing was on as it arrived.</summary>
+    public string? DecisionTrace { get; set; }
+
+    /// <summary>The trace contexts of the explicit rewards joined so far.</summary>
+    public List<string> RewardTraces { get; } = [];
+
+    /// <summary>
+    /// The store format: a version byte, the decision's Avro encoding, the window end and the observations; version 2
+    /// adds the trace contexts (version 1 is still read).
+    /// </summary>
     internal sealed class Serde : ISerde<PendingDecision>
     {
-        private const byte Version = 1;
+        private const byte Version = 2;
 
         public byte[] Serialize(PendingDecision data, SerializationContext context)
         {
@@ -39,6 +78,7 @@ public sealed class PendingDecision
             writer.WriteLong(data.WindowEnd);
             writer.WriteLong(data.ArrivedAt);
             ObservationCodec.Write(writer, data.Observations);
+            TraceContextCodec.Write(writer, data.DecisionTrace, data.RewardTraces);
             return writer.ToArray();
         }
 
@@ -49,10 +89,15 @@ public sealed class PendingDecision
                 return null!;
             }
 
-            StoreFormat.Open(data, Version, Version, "pending decision", out var body);
+            var version = StoreFormat.Open(data, 1, Version, "pending decision", out var body);
             var reader = new AvroReader(body);
             var pending = new PendingDecision { Decision = Decision.ReadFrom(ref reader), WindowEnd = reader.ReadLong(), ArrivedAt = reader.ReadLong() };
             ObservationCodec.Read(ref reader, pending.Observations);
+            if (version >= 2)
+            {
+                pending.DecisionTrace = TraceContextCodec.Read(ref reader, pending.RewardTraces);
+            }
+
             return pending;
         }
     }
@@ -65,6 +110,13 @@ public sealed class EarlyRewards
 
     public List<RewardObservation> Observations { get; } = [];
 
+    /// <summary>The rewards' trace contexts, when tracing was on as they arrived.</summary>
+    public List<string> Traces { get; } = [];
+
+    /// <summary>
+    /// The first-seen time and the observations, then the trace contexts, which an older release (that stops reading
+    /// after the observations) ignores and which this one finds absent in what an older release wrote.
+    /// </summary>
     internal sealed class Serde : ISerde<EarlyRewards>
     {
         public byte[] Serialize(EarlyRewards data, SerializationContext context)
@@ -77,6 +129,11 @@ public sealed class EarlyRewards
             var writer = new AvroWriter(64);
             writer.WriteLong(data.FirstSeen);
             ObservationCodec.Write(writer, data.Observations);
+            if (data.Traces.Count > 0)
+            {
+                TraceContextCodec.Write(writer, decision: null, data.Traces);
+            }
+
             return writer.ToArray();
         }
 
@@ -90,6 +147,11 @@ public sealed class EarlyRewards
             var reader = new AvroReader(data);
             var early = new EarlyRewards { FirstSeen = reader.ReadLong() };
             ObservationCodec.Read(ref reader, early.Observations);
+            if (reader.Remaining > 0)
+            {
+                TraceContextCodec.Read(ref reader, early.Traces);
+            }
+
             return early;
         }
     }

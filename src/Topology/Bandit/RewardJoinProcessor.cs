@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Personalization.Records;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.State;
+using Streams.Engine.Tracing;
 
 namespace Personalization.Bandit;
 
@@ -79,11 +81,11 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
         }
         else if (input.Decision is { } decision)
         {
-            OnDecision(decision);
+            OnDecision(decision, Trace(record));
         }
         else if (input.Reward is { } reward)
         {
-            OnReward(reward);
+            OnReward(reward, Trace(record));
         }
         else if (input.Click is { } click)
         {
@@ -98,7 +100,11 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
     /// <summary>The store key of a decision: user first, so one user's decisions are one key range.</summary>
     public static string Key(string user, string decisionId) => user + '\0' + decisionId;
 
-    private void OnDecision(Decision decision)
+    /// <summary>The record's trace context while tracing is on (to link the training record to it), else nothing.</summary>
+    private static string? Trace(Record<string, UserInput> record) =>
+        StreamsTracing.IsEnabled ? StreamsTracing.CurrentTraceParent(record.Headers) : null;
+
+    private void OnDecision(Decision decision, string? trace)
     {
         var key = Key(decision.UserId, decision.EventId);
         if (_pending.TryGet(key, out _) || _closed.TryGet(key, out _))
@@ -108,10 +114,17 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
         }
 
         var start = decision.Timestamp.ToUnixTimeMilliseconds();
-        var pending = new PendingDecision { Decision = decision, WindowEnd = start + (decision.RewardWaitMs ?? _defaultWaitMs), ArrivedAt = _context.CurrentSystemTimeMs };
+        var pending = new PendingDecision
+        {
+            Decision = decision,
+            WindowEnd = start + (decision.RewardWaitMs ?? _defaultWaitMs),
+            ArrivedAt = _context.CurrentSystemTimeMs,
+            DecisionTrace = trace,
+        };
         if (_early.TryGet(key, out var early))
         {
             pending.Observations.AddRange(early.Observations);
+            pending.RewardTraces.AddRange(early.Traces);
             _early.Delete(key);
         }
 
@@ -129,13 +142,18 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
         _pending.Put(key, pending);
     }
 
-    private void OnReward(Reward reward)
+    private void OnReward(Reward reward, string? trace)
     {
         var key = Key(reward.UserId, reward.EventId);
         var observation = new RewardObservation(reward.Value, Explicit: true, reward.Timestamp.ToUnixTimeMilliseconds());
         if (_pending.TryGet(key, out var pending))
         {
             pending.Observations.Add(observation);
+            if (trace is not null)
+            {
+                pending.RewardTraces.Add(trace);
+            }
+
             _pending.Put(key, pending);
         }
         else if (_closed.TryGet(key, out _))
@@ -146,6 +164,11 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
         {
             var early = _early.TryGet(key, out var existing) ? existing : new EarlyRewards { FirstSeen = _context.CurrentSystemTimeMs };
             early.Observations.Add(observation);
+            if (trace is not null)
+            {
+                early.Traces.Add(trace);
+            }
+
             _early.Put(key, early);
         }
     }
@@ -204,7 +227,10 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
                 _defaults.Increment();
             }
 
-            _context.Forward(new Record<string, TrainingRecord>(record.UserId, record, pending.WindowEnd));
+            using (var span = StartJoinSpan(pending))
+            {
+                _context.Forward(new Record<string, TrainingRecord>(record.UserId, record, pending.WindowEnd));
+            }
         }
 
         SweepRecentClicks(streamTime);
@@ -216,6 +242,34 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
             Evict(_closed, closedAt => closedAt + _closedRetentionMs <= now, counter: null);
             Evict(_early, early => early.FirstSeen + _earlyRetentionMs <= now, _evicted);
         }
+    }
+
+    /// <summary>
+    /// The span a training record is written under (its output then carries this span's context): a child of the
+    /// decision's trace, linked to the decision and to each explicit reward, so a trace leads from a training record to
+    /// what made it. Null while tracing is off or when the decision arrived untraced.
+    /// </summary>
+    private static Activity? StartJoinSpan(PendingDecision pending)
+    {
+        if (pending.DecisionTrace is null || !PersonalizationTracing.Source.HasListeners()
+            || !ActivityContext.TryParse(pending.DecisionTrace, null, out var decision))
+        {
+            return null;
+        }
+
+        var links = new List<ActivityLink> { new(decision, new ActivityTagsCollection { ["streams.link"] = "decision" }) };
+        foreach (var reward in pending.RewardTraces)
+        {
+            if (ActivityContext.TryParse(reward, null, out var context))
+            {
+                links.Add(new ActivityLink(context, new ActivityTagsCollection { ["streams.link"] = "reward" }));
+            }
+        }
+
+        var span = PersonalizationTracing.Source.StartActivity("reward-join", ActivityKind.Producer, decision, links: links);
+        span?.SetTag("bandit.decision_id", pending.Decision.EventId);
+        span?.SetTag("bandit.rewards_linked", links.Count - 1);
+        return span;
     }
 
     /// <summary>

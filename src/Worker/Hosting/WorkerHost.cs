@@ -8,11 +8,15 @@ using Microsoft.Extensions.Configuration.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Personalization;
 using Personalization.Records;
 using Personalization.Scoring;
 using Prometheus;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
+using Streams.Engine.Tracing;
 
 namespace Personalization.Worker.Hosting;
 
@@ -48,6 +52,11 @@ public static class WorkerHost
 
         var services = builder.Services;
         services.AddSingleton(settings);
+        if (settings.Tracing.Enabled)
+        {
+            AddTracing(services, settings.Tracing);
+        }
+
         services.AddSingleton<KafkaConnection>();
         services.AddSingleton(_ => RecordSerdes.Create(new SchemaRegistrySettings
         {
@@ -77,6 +86,27 @@ public static class WorkerHost
         var app = builder.Build();
         MapEndpoints(app);
         return app;
+    }
+
+    /// <summary>
+    /// Spans of the engine (one per processed record, continuing the record's W3C trace context) and of the topology
+    /// (the reward join's, linked to decisions and rewards), exported over OTLP as the standard OTEL_* variables say.
+    /// Records whose producer made a sampling decision follow it; others are sampled at the configured ratio.
+    /// </summary>
+    private static void AddTracing(IServiceCollection services, TracingOptions options)
+    {
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource =>
+            {
+                if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME")))
+                {
+                    resource.AddService("personalization-worker");
+                }
+            })
+            .WithTracing(tracing => tracing
+                .AddSource(StreamsTracing.SourceName, PersonalizationTracing.SourceName)
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SampleRatio)))
+                .AddOtlpExporter());
     }
 
     /// <summary>

@@ -89,6 +89,22 @@ public sealed class DemoGeneratorOptions
     public int Seed { get; set; } = 42;
 }
 
+/// <summary>
+/// Section "Tracing": OpenTelemetry traces over OTLP, off by default. The exporter reads the standard variables
+/// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>, <c>OTEL_EXPORTER_OTLP_HEADERS</c>,
+/// <c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>).
+/// </summary>
+public sealed class TracingOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>
+    /// The share of records without an upstream trace decision that start a sampled trace; a record whose producer
+    /// sampled it (the <c>traceparent</c> flag) is always followed.
+    /// </summary>
+    public double SampleRatio { get; set; } = 0.01;
+}
+
 /// <summary>Section "Shutdown".</summary>
 public sealed class ShutdownOptions
 {
@@ -118,6 +134,8 @@ public sealed class WorkerSettings
 
     public required ShutdownOptions Shutdown { get; init; }
 
+    public required TracingOptions Tracing { get; init; }
+
     /// <summary>Binds every section; a value that does not convert or validate fails with its key named.</summary>
     public static WorkerSettings Load(IConfiguration configuration, string contentRoot)
     {
@@ -137,6 +155,7 @@ public sealed class WorkerSettings
             Http = Bind<HttpOptions>(configuration, "Http"),
             Generator = Bind<DemoGeneratorOptions>(configuration, "Generator"),
             Shutdown = Bind<ShutdownOptions>(configuration, "Shutdown"),
+            Tracing = Bind<TracingOptions>(configuration, "Tracing"),
         };
         settings.Personalization.Topics = settings.Topics;
         settings.Models.Directory = Path.GetFullPath(settings.Models.Directory, contentRoot);
@@ -183,6 +202,7 @@ public sealed class WorkerSettings
         Check("Generator:Rate", Generator.Rate >= 0, $"must not be negative but is {Generator.Rate}.");
         Check("Generator:Users", Generator.Users >= 1, $"must be at least 1 but is {Generator.Users}.");
         Check("Shutdown:GracePeriod", Shutdown.GracePeriod > TimeSpan.Zero, $"must be positive but is {Shutdown.GracePeriod}.");
+        Check("Tracing:SampleRatio", Tracing.SampleRatio is >= 0 and <= 1, $"must be between 0 and 1 but is {Tracing.SampleRatio}.");
         Check("Kafka:SchemaRegistryUrl",
             string.IsNullOrWhiteSpace(Kafka.SchemaRegistryUrl) || Kafka.SchemaRegistryUrl.Split(',', StringSplitOptions.TrimEntries).All(IsHttpUrl),
             $"must be absolute http(s) URLs, comma-separated, but is '{Kafka.SchemaRegistryUrl}'.");
