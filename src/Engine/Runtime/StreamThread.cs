@@ -12,8 +12,9 @@ namespace Streams.Engine.Runtime;
 /// One stream thread: a consumer in the application's group, a producer (transactional under exactly-once), and the
 /// tasks of the partitions the group gave it. The loop polls, restores newly assigned tasks before they process,
 /// processes records, runs wall-clock punctuators and commits on the commit interval. The commit path is
-/// <see cref="Commit"/>: at-least-once flushes the producer, flushes stores, commits offsets and writes checkpoints;
-/// exactly-once sends the offsets to the transaction and commits it.
+/// <see cref="ICommitter"/>: <see cref="AtLeastOnceCommitter"/> flushes the producer, flushes stores, commits offsets
+/// and writes checkpoints; <see cref="ExactlyOnceCommitter"/> sends the offsets to the transaction and commits it.
+/// Client settings are in <see cref="StreamsClientSettings"/>.
 /// </summary>
 internal sealed class StreamThread
 {
@@ -48,6 +49,7 @@ internal sealed class StreamThread
     private IConsumer<byte[], byte[]>? _restoreConsumer;
     private KafkaRecordCollector? _collector;
     private ChangelogRestorer? _restorer;
+    private ICommitter? _committer;
     private long _lastCommitTicks;
     private long _lastLagTicks;
     private long _lastLoopTicks = Stopwatch.GetTimestamp();
@@ -163,27 +165,7 @@ internal sealed class StreamThread
 
     private void CreateClients()
     {
-        var consumerConfig = new ConsumerConfig(new Dictionary<string, string>(_config.ClientConfig))
-        {
-            BootstrapServers = _config.BootstrapServers,
-            ClientId = $"{_name}-consumer",
-            GroupId = _config.ApplicationId,
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
-            AllowAutoCreateTopics = false,
-            IsolationLevel = _exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
-            // A fetch that waits for more data delays the records already there; results should follow events within
-            // milliseconds, so the wait is short unless configured otherwise.
-            FetchWaitMaxMs = _config.ClientConfig.ContainsKey("fetch.wait.max.ms") ? null : 20,
-        };
-        if (_config.GroupInstanceId is { } instance)
-        {
-            consumerConfig.GroupInstanceId = $"{instance}-{Index}";
-        }
-
-        _consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig)
+        _consumer = new ConsumerBuilder<byte[], byte[]>(StreamsClientSettings.MainConsumer(_config, _name, Index))
             .SetPartitionsAssignedHandler(OnPartitionsAssigned)
             .SetPartitionsRevokedHandler(OnPartitionsRevoked)
             .SetPartitionsLostHandler(OnPartitionsLost)
@@ -191,46 +173,9 @@ internal sealed class StreamThread
             .SetLogHandler((_, message) => LogClientMessage(message))
             .Build();
 
-        var restoreConfig = new ConsumerConfig(new Dictionary<string, string>(_config.ClientConfig))
-        {
-            BootstrapServers = _config.BootstrapServers,
-            ClientId = $"{_name}-restore-consumer",
-            GroupId = $"{_config.ApplicationId}-restore",
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            IsolationLevel = _exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
-            // Restoration reads a known range as fast as it can: large fetches, and no waiting for more at the end.
-            FetchWaitMaxMs = 10,
-            MaxPartitionFetchBytes = 8 * 1024 * 1024,
-            QueuedMaxMessagesKbytes = 64 * 1024,
-        };
-        _restoreConsumer = new ConsumerBuilder<byte[], byte[]>(restoreConfig).SetLogHandler((_, message) => LogClientMessage(message)).Build();
+        _restoreConsumer = new ConsumerBuilder<byte[], byte[]>(StreamsClientSettings.RestoreConsumer(_config, _name)).SetLogHandler((_, message) => LogClientMessage(message)).Build();
 
-        var producerConfig = new ProducerConfig(new Dictionary<string, string>(_config.ClientConfig))
-        {
-            BootstrapServers = _config.BootstrapServers,
-            ClientId = $"{_name}-producer",
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            // Every topic it writes was checked or created at start-up; a metadata request must never create one.
-            AllowAutoCreateTopics = false,
-            Partitioner = Partitioner.Murmur2Random,
-            // Under exactly-once nothing is visible to read-committed consumers before the commit, and committing sends
-            // at once whatever lingers, so lingering up to the commit interval costs no latency and turns many small
-            // requests per partition into one batch per transaction. At-least-once output is visible when written, so
-            // it lingers only a little.
-            LingerMs = _config.ClientConfig.ContainsKey("linger.ms") ? null
-                : _exactlyOnce ? Math.Min(100, _config.EffectiveCommitInterval.TotalMilliseconds) : 5,
-        };
-        if (_exactlyOnce)
-        {
-            producerConfig.TransactionalId = $"{_config.ApplicationId}-{_processId}-{Index}";
-            producerConfig.TransactionTimeoutMs = 60_000;
-            producerConfig.MessageTimeoutMs = 60_000;
-        }
-
-        _producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
+        _producer = new ProducerBuilder<byte[], byte[]>(StreamsClientSettings.Producer(_config, _name, _processId, Index))
             .SetErrorHandler((_, error) => _logger.LogWarning("Producer of {Thread}: {Error}", _name, error.Reason))
             .SetLogHandler((_, message) => LogClientMessage(message))
             .Build();
@@ -242,6 +187,9 @@ internal sealed class StreamThread
 
         _collector = new KafkaRecordCollector(_producer, _plan.ChangelogTopics);
         _restorer = new ChangelogRestorer(_restoreConsumer, _metrics, _logger);
+        _committer = _exactlyOnce
+            ? new ExactlyOnceCommitter(_producer, _consumer, _collector, KafkaTimeout)
+            : new AtLeastOnceCommitter(_producer, _consumer, _collector, FlushRunningStores, WriteRunningCheckpoints, KafkaTimeout);
     }
 
     /// <summary>
@@ -515,43 +463,7 @@ internal sealed class StreamThread
     private void CommitOrThrow()
     {
         var started = Stopwatch.GetTimestamp();
-        var offsets = _nextOffsets.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)).ToList();
-        if (_exactlyOnce)
-        {
-            if (offsets.Count > 0)
-            {
-                _producer!.SendOffsetsToTransaction(offsets, _consumer!.ConsumerGroupMetadata, KafkaTimeout);
-            }
-
-            _producer!.CommitTransaction(KafkaTimeout);
-            _producer.BeginTransaction();
-            _collector!.ThrowIfFailed();
-        }
-        else
-        {
-            var unsent = _producer!.Flush(KafkaTimeout);
-            if (unsent > 0)
-            {
-                throw new StreamsException($"{unsent} records were still unacknowledged after {KafkaTimeout.TotalSeconds} s; not committing.");
-            }
-
-            _collector!.ThrowIfFailed();
-            foreach (var active in _tasks.Values.Where(task => task.Running))
-            {
-                active.Task.Flush();
-            }
-
-            if (offsets.Count > 0)
-            {
-                _consumer!.Commit(offsets);
-            }
-
-            foreach (var active in _tasks.Values.Where(task => task.Running))
-            {
-                WriteCheckpoint(active);
-            }
-        }
-
+        _committer!.Commit(_nextOffsets.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)).ToList());
         foreach (var active in _tasks.Values)
         {
             active.Task.CommitRequested = false;
@@ -559,6 +471,22 @@ internal sealed class StreamThread
 
         _lastCommitTicks = Stopwatch.GetTimestamp();
         _commitLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    private void FlushRunningStores()
+    {
+        foreach (var active in _tasks.Values.Where(task => task.Running))
+        {
+            active.Task.Flush();
+        }
+    }
+
+    private void WriteRunningCheckpoints()
+    {
+        foreach (var active in _tasks.Values.Where(task => task.Running))
+        {
+            WriteCheckpoint(active);
+        }
     }
 
     private void WriteCheckpoint(ActiveTask active)

@@ -1,0 +1,93 @@
+using Confluent.Kafka;
+
+namespace Streams.Engine.Runtime;
+
+/// <summary>
+/// Every setting the runtime gives its clients, in one place: the main consumer (the group member that reads input),
+/// the restore consumer (reads changelogs, no group) and the producer (outputs and changelogs; transactional under
+/// exactly-once). The user's librdkafka settings (<see cref="StreamsConfig.ClientConfig"/>) are the base; a setting
+/// below overrides them where the runtime depends on its value, and only fills it in where the text says the user's
+/// value wins.
+/// </summary>
+internal static class StreamsClientSettings
+{
+    /// <summary>The main consumer of stream thread <paramref name="threadIndex"/>.</summary>
+    public static ConsumerConfig MainConsumer(StreamsConfig config, string threadName, int threadIndex)
+    {
+        var exactlyOnce = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2;
+        var consumer = new ConsumerConfig(new Dictionary<string, string>(config.ClientConfig))
+        {
+            BootstrapServers = config.BootstrapServers,
+            ClientId = $"{threadName}-consumer",
+            GroupId = config.ApplicationId,
+            // Offsets are committed by the commit path, after the results they stand for are durable.
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            AllowAutoCreateTopics = false,
+            IsolationLevel = exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+            // A fetch that waits for more data delays the records already there; results should follow events within
+            // milliseconds, so the wait is short unless the user set one.
+            FetchWaitMaxMs = config.ClientConfig.ContainsKey("fetch.wait.max.ms") ? null : 20,
+        };
+        if (config.GroupInstanceId is { } instance)
+        {
+            // Static membership: one member per thread, stable across restarts of the same instance.
+            consumer.GroupInstanceId = $"{instance}-{threadIndex}";
+        }
+
+        return consumer;
+    }
+
+    /// <summary>The consumer a stream thread restores stores with: assigned changelog partitions, no group membership.</summary>
+    public static ConsumerConfig RestoreConsumer(StreamsConfig config, string threadName) =>
+        new(new Dictionary<string, string>(config.ClientConfig))
+        {
+            BootstrapServers = config.BootstrapServers,
+            ClientId = $"{threadName}-restore-consumer",
+            GroupId = $"{config.ApplicationId}-restore",
+            EnableAutoCommit = false,
+            EnablePartitionEof = true,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            AllowAutoCreateTopics = false,
+            // Under exactly-once a changelog holds aborted writes, which a restore must skip.
+            IsolationLevel = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2 ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+            // Restoration reads a known range as fast as it can: large fetches, and no waiting for more at the end.
+            FetchWaitMaxMs = 10,
+            MaxPartitionFetchBytes = 8 * 1024 * 1024,
+            QueuedMaxMessagesKbytes = 64 * 1024,
+        };
+
+    /// <summary>The producer of stream thread <paramref name="threadIndex"/> of instance <paramref name="processId"/>.</summary>
+    public static ProducerConfig Producer(StreamsConfig config, string threadName, string processId, int threadIndex)
+    {
+        var exactlyOnce = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2;
+        var producer = new ProducerConfig(new Dictionary<string, string>(config.ClientConfig))
+        {
+            BootstrapServers = config.BootstrapServers,
+            ClientId = $"{threadName}-producer",
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            // Every topic it writes was checked or created at start-up; a metadata request must never create one.
+            AllowAutoCreateTopics = false,
+            // As Java clients and Kafka Streams partition, so that keys land where other producers put them.
+            Partitioner = Partitioner.Murmur2Random,
+            // Under exactly-once nothing is visible to read-committed consumers before the commit, and committing sends
+            // at once whatever lingers, so lingering up to the commit interval costs no latency and turns many small
+            // requests per partition into one batch per transaction. At-least-once output is visible when written, so
+            // it lingers only a little. The user's linger.ms wins.
+            LingerMs = config.ClientConfig.ContainsKey("linger.ms") ? null
+                : exactlyOnce ? Math.Min(100, config.EffectiveCommitInterval.TotalMilliseconds) : 5,
+        };
+        if (exactlyOnce)
+        {
+            // One transactional producer per thread, its id stable for the instance so a restart fences the old one.
+            producer.TransactionalId = $"{config.ApplicationId}-{processId}-{threadIndex}";
+            producer.TransactionTimeoutMs = 60_000;
+            producer.MessageTimeoutMs = 60_000;
+        }
+
+        return producer;
+    }
+}

@@ -1,0 +1,169 @@
+using Confluent.Kafka;
+
+namespace Streams.Engine.Tests.Runtime;
+
+/// <summary>
+/// Client doubles for unit tests of the runtime's own bookkeeping: they record the calls the commit path makes, in
+/// order, into a shared journal. Everything a user sees is tested end to end against a broker instead.
+/// </summary>
+internal sealed class ClientJournal
+{
+    public List<string> Calls { get; } = [];
+}
+
+internal sealed class RecordingProducer(ClientJournal journal) : IProducer<byte[], byte[]>
+{
+    public int UnsentAfterFlush { get; set; }
+
+    public Exception? FailCommit { get; set; }
+
+    public List<TopicPartitionOffset> OffsetsSentToTransaction { get; } = [];
+
+    public Handle Handle => throw new NotSupportedException();
+
+    public string Name => "recording-producer";
+
+    public int Flush(TimeSpan timeout)
+    {
+        journal.Calls.Add("producer.Flush");
+        return UnsentAfterFlush;
+    }
+
+    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout)
+    {
+        journal.Calls.Add("producer.SendOffsetsToTransaction");
+        OffsetsSentToTransaction.AddRange(offsets);
+    }
+
+    public void CommitTransaction(TimeSpan timeout)
+    {
+        journal.Calls.Add("producer.CommitTransaction");
+        if (FailCommit is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    public void BeginTransaction() => journal.Calls.Add("producer.BeginTransaction");
+
+    public void CommitTransaction() => CommitTransaction(TimeSpan.Zero);
+
+    public void AbortTransaction(TimeSpan timeout) => journal.Calls.Add("producer.AbortTransaction");
+
+    public void AbortTransaction() => AbortTransaction(TimeSpan.Zero);
+
+    public void InitTransactions(TimeSpan timeout) => journal.Calls.Add("producer.InitTransactions");
+
+    public void Flush(CancellationToken cancellationToken = default) => Flush(TimeSpan.Zero);
+
+    public int Poll(TimeSpan timeout) => 0;
+
+    public int AddBrokers(string brokers) => throw new NotSupportedException();
+
+    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
+
+    public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(string topic, Message<byte[], byte[]> message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(TopicPartition topicPartition, Message<byte[], byte[]> message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public void Produce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) => throw new NotSupportedException();
+
+    public void Produce(TopicPartition topicPartition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) => throw new NotSupportedException();
+
+    public void Dispose()
+    {
+    }
+}
+
+internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[], byte[]>
+{
+    public List<TopicPartitionOffset> CommittedOffsets { get; } = [];
+
+    public IConsumerGroupMetadata ConsumerGroupMetadata => new GroupMetadata();
+
+    public void Commit(IEnumerable<TopicPartitionOffset> offsets)
+    {
+        journal.Calls.Add("consumer.Commit");
+        CommittedOffsets.AddRange(offsets);
+    }
+
+    public Handle Handle => throw new NotSupportedException();
+
+    public string Name => "recording-consumer";
+
+    public string MemberId => "member";
+
+    public List<TopicPartition> Assignment => [];
+
+    public List<string> Subscription => [];
+
+    public string? ConsumerGroupId => "group";
+
+    public int AddBrokers(string brokers) => throw new NotSupportedException();
+
+    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
+
+    public ConsumeResult<byte[], byte[]> Consume(int millisecondsTimeout) => throw new NotSupportedException();
+
+    public ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout) => throw new NotSupportedException();
+
+    public void Subscribe(IEnumerable<string> topics) => throw new NotSupportedException();
+
+    public void Subscribe(string topic) => throw new NotSupportedException();
+
+    public void Unsubscribe() => throw new NotSupportedException();
+
+    public void Assign(TopicPartition partition) => throw new NotSupportedException();
+
+    public void Assign(TopicPartitionOffset partition) => throw new NotSupportedException();
+
+    public void Assign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException();
+
+    public void Assign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+
+    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException();
+
+    public void IncrementalAssign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+
+    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+
+    public void Unassign() => throw new NotSupportedException();
+
+    public void StoreOffset(ConsumeResult<byte[], byte[]> result) => throw new NotSupportedException();
+
+    public void StoreOffset(TopicPartitionOffset offset) => throw new NotSupportedException();
+
+    public List<TopicPartitionOffset> Commit() => throw new NotSupportedException();
+
+    public void Commit(ConsumeResult<byte[], byte[]> result) => throw new NotSupportedException();
+
+    public void Seek(TopicPartitionOffset tpo) => throw new NotSupportedException();
+
+    public void Pause(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+
+    public void Resume(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+
+    public List<TopicPartitionOffset> Committed(TimeSpan timeout) => throw new NotSupportedException();
+
+    public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) => throw new NotSupportedException();
+
+    public Offset Position(TopicPartition partition) => throw new NotSupportedException();
+
+    public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) => throw new NotSupportedException();
+
+    public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) => throw new NotSupportedException();
+
+    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => throw new NotSupportedException();
+
+    public void Close()
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class GroupMetadata : IConsumerGroupMetadata;
+}
