@@ -32,13 +32,6 @@ internal sealed class StreamThread
     private readonly ILogger _logger;
     private readonly Action _stateChanged;
     private readonly bool _exactlyOnce;
-    private readonly Dictionary<TaskId, ActiveTask> _tasks = [];
-    private readonly Dictionary<TopicPartition, ActiveTask> _taskByPartition = [];
-    private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
-    private readonly Dictionary<TopicPartition, long> _lastTimestamps = [];
-    private readonly List<ActiveTask> _pendingRestore = [];
-    private readonly List<TopicPartitionOffset> _pendingAssign = [];
-    private readonly List<TopicPartition> _pendingUnassign = [];
     private readonly Counter _rebalances;
     private readonly Counter _partitionsRevoked;
     private readonly Histogram _commitLatency;
@@ -50,6 +43,7 @@ internal sealed class StreamThread
     private KafkaRecordCollector? _collector;
     private ChangelogRestorer? _restorer;
     private ICommitter? _committer;
+    private TaskManager? _taskManager;
     private long _lastCommitTicks;
     private long _lastLagTicks;
     private long _lastLoopTicks = Stopwatch.GetTimestamp();
@@ -187,9 +181,14 @@ internal sealed class StreamThread
 
         _collector = new KafkaRecordCollector(_producer, _plan.ChangelogTopics);
         _restorer = new ChangelogRestorer(_restoreConsumer, _metrics, _logger);
+        var collector = _collector;
+        _taskManager = new TaskManager(
+            _config, _plan, id => new StreamTask(id, _topology, _config, collector, _time, _metrics, _logger), _restorer,
+            collector.ChangelogOffset, _metrics, _logger, _name);
+        var tasks = _taskManager;
         _committer = _exactlyOnce
             ? new ExactlyOnceCommitter(_producer, _consumer, _collector, KafkaTimeout)
-            : new AtLeastOnceCommitter(_producer, _consumer, _collector, FlushRunningStores, WriteRunningCheckpoints, KafkaTimeout);
+            : new AtLeastOnceCommitter(_producer, _consumer, _collector, tasks.FlushRunningStores, tasks.WriteRunningCheckpoints, KafkaTimeout);
     }
 
     /// <summary>
@@ -216,28 +215,9 @@ internal sealed class StreamThread
         }
 
         _rebalances.Increment();
-        foreach (var anchor in anchors)
-        {
-            var subtopology = _plan.SubtopologyOfTopic[anchor.Topic];
-            var id = new TaskId(subtopology, anchor.Partition.Value);
-            var partitions = _plan.SourceTopics[subtopology].Select(topic => new TopicPartition(topic, anchor.Partition)).ToList();
-            var task = new StreamTask(id, _topology, _config, _collector!, _time, _metrics, _logger);
-            var active = new ActiveTask(task, partitions);
-            _tasks[id] = active;
-            foreach (var partition in partitions)
-            {
-                _taskByPartition[partition] = active;
-                if (partition != anchor)
-                {
-                    _pendingAssign.Add(new TopicPartitionOffset(partition, Offset.Unset));
-                }
-            }
-
-            _pendingRestore.Add(active);
-        }
-
+        _taskManager!.HandleAssigned(anchors);
         _logger.LogInformation("{Thread} assigned {Partitions}", _name, string.Join(", ", anchors));
-        SetState(_pendingRestore.Count > 0 ? ThreadState.Restoring : ThreadState.Running);
+        SetState(_taskManager.HasPendingRestoration ? ThreadState.Restoring : ThreadState.Running);
         PublishTasks();
         return anchors.Select(tp => new TopicPartitionOffset(tp, Offset.Unset));
     }
@@ -250,14 +230,14 @@ internal sealed class StreamThread
         }
 
         _partitionsRevoked.Increment(anchors.Count);
-        var revoked = anchors.Select(tp => _taskByPartition.GetValueOrDefault(tp.TopicPartition)).OfType<ActiveTask>().Distinct().ToList();
+        var revoked = _taskManager!.TasksOf(anchors.Select(a => a.TopicPartition));
         _logger.LogInformation("{Thread} revoked {Partitions}", _name, string.Join(", ", anchors.Select(a => a.TopicPartition)));
         if (revoked.Count > 0)
         {
             Commit();
             foreach (var task in revoked)
             {
-                CloseTask(task, clean: true);
+                _taskManager.Close(task, clean: true);
             }
         }
 
@@ -279,16 +259,16 @@ internal sealed class StreamThread
             // The open transaction holds output of every task of this thread; all of it is reprocessed by the new owners.
             _producer!.AbortTransaction(KafkaTimeout);
             _producer.BeginTransaction();
-            foreach (var task in _tasks.Values.ToList())
+            foreach (var task in _taskManager!.All())
             {
-                CloseTask(task, clean: false);
+                _taskManager.Close(task, clean: false);
             }
         }
         else
         {
-            foreach (var task in anchors.Select(tp => _taskByPartition.GetValueOrDefault(tp.TopicPartition)).OfType<ActiveTask>().Distinct().ToList())
+            foreach (var task in _taskManager!.TasksOf(anchors.Select(a => a.TopicPartition)))
             {
-                CloseTask(task, clean: false);
+                _taskManager.Close(task, clean: false);
             }
         }
 
@@ -302,116 +282,22 @@ internal sealed class StreamThread
     /// </summary>
     private void ApplyAssignmentChanges()
     {
-        if (_pendingUnassign.Count > 0)
+        _taskManager!.ApplyAssignmentChanges(_consumer!);
+        if (_taskManager.RestorePending(_stopping.Token))
         {
-            var owned = new HashSet<TopicPartition>(_consumer!.Assignment);
-            var toDrop = _pendingUnassign.Where(owned.Contains).ToList();
-            if (toDrop.Count > 0)
-            {
-                _consumer.IncrementalUnassign(toDrop);
-            }
-
-            _pendingUnassign.Clear();
+            SetState(ThreadState.Running);
+            PublishTasks();
         }
-
-        if (_pendingAssign.Count > 0)
-        {
-            _consumer!.IncrementalAssign(_pendingAssign);
-            _pendingAssign.Clear();
-        }
-
-        if (_pendingRestore.Count == 0)
-        {
-            return;
-        }
-
-        foreach (var task in _pendingRestore.ToList())
-        {
-            RestoreAndStart(task);
-            _pendingRestore.Remove(task);
-        }
-
-        SetState(ThreadState.Running);
-        PublishTasks();
-    }
-
-    private void RestoreAndStart(ActiveTask active)
-    {
-        var task = active.Task;
-        var checkpoint = TaskCheckpoint.Read(task.StateDirectory);
-        var wiped = false;
-        foreach (var store in task.Stores.Values.Where(store => store.IsPersistent && store.IsLogged))
-        {
-            var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
-            // Local data of a logged store is only trusted up to a checkpoint that its changelog can continue from;
-            // otherwise it is rebuilt from scratch.
-            string? reason = null;
-            if (checkpoint.TryGetValue(store.Name, out var offset) && _restorer!.CheckpointMismatch(changelog, offset) is { } mismatch)
-            {
-                reason = mismatch;
-                checkpoint.Remove(store.Name);
-                wiped = true;
-                _metrics.Counter(MetricNames.StoresWiped, $"{store.Name},{task.Id}").Increment();
-            }
-
-            var directory = StateStoreBase.DirectoryFor(task.StateDirectory, store.Name);
-            if (!checkpoint.ContainsKey(store.Name) && Directory.Exists(directory))
-            {
-                if (reason is not null)
-                {
-                    _logger.LogWarning(
-                        "{Thread} wipes store {Store} of task {Task} and rebuilds it from its changelog: {Reason}", _name, store.Name, task.Id, reason);
-                }
-
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-
-        if (wiped)
-        {
-            // A crash before the next checkpoint must not find the wiped stores' old offsets.
-            TaskCheckpoint.Write(task.StateDirectory, checkpoint);
-        }
-
-        task.InitializeStores();
-        foreach (var store in task.Stores.Values.Where(store => store.IsLogged))
-        {
-            var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
-            long? start = store.IsPersistent && checkpoint.TryGetValue(store.Name, out var offset) ? offset + 1 : null;
-            if (_restorer!.Restore(store, task.Id, changelog, start, _stopping.Token) is { } restored)
-            {
-                active.ChangelogOffsets[store.Name] = restored;
-            }
-        }
-
-        if (_exactlyOnce)
-        {
-            // Under exactly-once a checkpoint is only valid after a clean close: a crash must find none and rebuild.
-            TaskCheckpoint.Delete(task.StateDirectory);
-        }
-
-        task.InitializeProcessors();
-        active.Running = true;
-        _logger.LogInformation("{Thread} started task {Task}", _name, task.Id);
     }
 
     private void Process(ConsumeResult<byte[], byte[]> record)
     {
-        if (record.IsPartitionEOF)
+        // A record of a partition being dropped after a revocation is not processed: its new owner reads it from the
+        // committed offset.
+        if (!record.IsPartitionEOF)
         {
-            return;
+            _taskManager!.Process(record);
         }
-
-        var partition = record.TopicPartition;
-        if (!_taskByPartition.TryGetValue(partition, out var active) || !active.Running)
-        {
-            // A partition being dropped after a revocation: its new owner reads it from the committed offset.
-            return;
-        }
-
-        active.Task.Process(record);
-        _nextOffsets[partition] = record.Offset.Value + 1;
-        _lastTimestamps[partition] = record.Message.Timestamp.UnixTimestampMs;
     }
 
     private void Maintain()
@@ -419,16 +305,7 @@ internal sealed class StreamThread
         var now = Stopwatch.GetTimestamp();
         Interlocked.Exchange(ref _lastLoopTicks, now);
         _collector!.ThrowIfFailed();
-        var commitRequested = false;
-        foreach (var active in _tasks.Values)
-        {
-            if (active.Running)
-            {
-                active.Task.PunctuateWallClock();
-                commitRequested |= active.Task.CommitRequested;
-            }
-        }
-
+        var commitRequested = _taskManager!.PunctuateWallClock();
         if (commitRequested || Stopwatch.GetElapsedTime(_lastCommitTicks) >= _config.EffectiveCommitInterval)
         {
             Commit();
@@ -463,80 +340,11 @@ internal sealed class StreamThread
     private void CommitOrThrow()
     {
         var started = Stopwatch.GetTimestamp();
-        _committer!.Commit(_nextOffsets.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)).ToList());
-        foreach (var active in _tasks.Values)
-        {
-            active.Task.CommitRequested = false;
-        }
+        _committer!.Commit(_taskManager!.ConsumedOffsets());
+        _taskManager.ClearCommitRequests();
 
         _lastCommitTicks = Stopwatch.GetTimestamp();
         _commitLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-    }
-
-    private void FlushRunningStores()
-    {
-        foreach (var active in _tasks.Values.Where(task => task.Running))
-        {
-            active.Task.Flush();
-        }
-    }
-
-    private void WriteRunningCheckpoints()
-    {
-        foreach (var active in _tasks.Values.Where(task => task.Running))
-        {
-            WriteCheckpoint(active);
-        }
-    }
-
-    private void WriteCheckpoint(ActiveTask active)
-    {
-        var offsets = new Dictionary<string, long>();
-        foreach (var store in active.Task.Stores.Values.Where(store => store.IsLogged && store.IsPersistent))
-        {
-            var changelog = StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name);
-            if (_collector!.ChangelogOffset(changelog, active.Task.Id.Partition) is { } written)
-            {
-                active.ChangelogOffsets[store.Name] = Math.Max(written, active.ChangelogOffsets.GetValueOrDefault(store.Name, -1));
-            }
-
-            if (active.ChangelogOffsets.TryGetValue(store.Name, out var offset))
-            {
-                offsets[store.Name] = offset;
-            }
-            else
-            {
-                // Nothing written or restored yet: an empty store is in sync with an empty changelog.
-                offsets[store.Name] = -1;
-            }
-        }
-
-        if (offsets.Count > 0)
-        {
-            TaskCheckpoint.Write(active.Task.StateDirectory, offsets);
-        }
-    }
-
-    private void CloseTask(ActiveTask active, bool clean)
-    {
-        // Closing the stores flushes them; the checkpoint then describes what is on disk.
-        active.Task.Dispose();
-        if (clean && active.Running)
-        {
-            WriteCheckpoint(active);
-        }
-
-        _tasks.Remove(active.Task.Id);
-        _pendingRestore.Remove(active);
-        foreach (var partition in active.Partitions)
-        {
-            _taskByPartition.Remove(partition);
-            _nextOffsets.Remove(partition);
-            _lastTimestamps.Remove(partition);
-            _pendingUnassign.Add(partition);
-        }
-
-        _logger.LogInformation("{Thread} closed task {Task} ({Mode})", _name, active.Task.Id, clean ? "clean" : "dirty");
     }
 
     private void ShutDownCleanly()
@@ -544,14 +352,14 @@ internal sealed class StreamThread
         SetState(ThreadState.PendingShutdown);
         try
         {
-            if (_tasks.Count > 0)
+            if (_taskManager is { Count: > 0 })
             {
                 Commit();
             }
 
-            foreach (var task in _tasks.Values.ToList())
+            foreach (var task in _taskManager?.All() ?? [])
             {
-                CloseTask(task, clean: true);
+                _taskManager!.Close(task, clean: true);
             }
 
             _handlersEnabled = false;
@@ -585,11 +393,11 @@ internal sealed class StreamThread
             _logger.LogWarning(e, "Could not abort the transaction of {Thread}", _name);
         }
 
-        foreach (var task in _tasks.Values.ToList())
+        foreach (var task in _taskManager?.All() ?? [])
         {
             try
             {
-                CloseTask(task, clean: false);
+                _taskManager!.Close(task, clean: false);
             }
             catch (Exception e)
             {
@@ -623,27 +431,25 @@ internal sealed class StreamThread
     private void RefreshLags()
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var lags = new List<PartitionLag>(_taskByPartition.Count);
-        foreach (var (partition, active) in _taskByPartition)
+        var lags = new List<PartitionLag>(_taskManager!.Count);
+        foreach (var (partition, task, nextOffset, lastTimestamp) in _taskManager.Partitions())
         {
-            var watermarks = _consumer!.GetWatermarkOffsets(partition);
-            var end = watermarks.High.Value;
+            var end = _consumer!.GetWatermarkOffsets(partition).High.Value;
             if (end < 0)
             {
                 continue;
             }
 
-            var position = _nextOffsets.TryGetValue(partition, out var next) ? next : Math.Max(0, _consumer.Position(partition).Value);
+            var position = nextOffset ?? Math.Max(0, _consumer.Position(partition).Value);
             var records = Math.Max(0, end - position);
-            var seconds = records > 0 && _lastTimestamps.TryGetValue(partition, out var timestamp) ? Math.Max(0, now - timestamp) / 1000.0 : 0;
-            lags.Add(new PartitionLag(partition.Topic, partition.Partition.Value, records, seconds, position, end, active.Task.Id));
+            var seconds = records > 0 && lastTimestamp is { } timestamp ? Math.Max(0, now - timestamp) / 1000.0 : 0;
+            lags.Add(new PartitionLag(partition.Topic, partition.Partition.Value, records, seconds, position, end, task));
         }
 
         _lags = lags;
     }
 
-    private void PublishTasks() =>
-        _taskInfos = _tasks.Values.Select(task => new TaskInfo(task.Task.Id, task.Running, task.Partitions.Select(p => $"{p.Topic}-{p.Partition.Value}").ToList())).ToList();
+    private void PublishTasks() => _taskInfos = _taskManager?.Describe() ?? [];
 
     private void SetState(ThreadState state)
     {
@@ -654,18 +460,6 @@ internal sealed class StreamThread
 
         _state = state;
         _stateChanged();
-    }
-
-    private sealed class ActiveTask(StreamTask task, IReadOnlyList<TopicPartition> partitions)
-    {
-        public StreamTask Task { get; } = task;
-
-        public IReadOnlyList<TopicPartition> Partitions { get; } = partitions;
-
-        public bool Running { get; set; }
-
-        /// <summary>The changelog offset each logged store reflects (restored or acknowledged), for checkpoints.</summary>
-        public Dictionary<string, long> ChangelogOffsets { get; } = [];
     }
 }
 

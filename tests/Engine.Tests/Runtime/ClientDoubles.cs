@@ -93,7 +93,7 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public string MemberId => "member";
 
-    public List<TopicPartition> Assignment => [];
+    public List<TopicPartition> Assignment { get; } = [];
 
     public List<string> Subscription => [];
 
@@ -123,11 +123,21 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public void Assign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
 
-    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions) => throw new NotSupportedException();
+    public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions)
+    {
+        var added = partitions.Select(p => p.TopicPartition).ToList();
+        journal.Calls.Add($"consumer.IncrementalAssign({string.Join(", ", added)})");
+        Assignment.AddRange(added);
+    }
 
     public void IncrementalAssign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
 
-    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+    public void IncrementalUnassign(IEnumerable<TopicPartition> partitions)
+    {
+        var removed = partitions.ToList();
+        journal.Calls.Add($"consumer.IncrementalUnassign({string.Join(", ", removed)})");
+        Assignment.RemoveAll(removed.Contains);
+    }
 
     public void Unassign() => throw new NotSupportedException();
 

@@ -23,15 +23,15 @@ public sealed class RewardJoinTracingTests
     [Fact]
     public void A_training_record_continues_its_decisions_trace_and_links_to_the_decision_and_the_reward()
     {
+        var (decisionTrace, decisionSpan) = (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
+        var (rewardTrace, rewardSpan) = (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
         var exported = new List<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder()
             .AddSource(StreamsTracing.SourceName, PersonalizationTracing.SourceName)
-            .SetSampler(new AlwaysOnSampler())
+            .SetSampler(new OnlyTheseTraces(decisionTrace, rewardTrace))
             .AddInMemoryExporter(exported)
             .Build();
         using var harness = new ScoringHarness();
-        var (decisionTrace, decisionSpan) = (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
-        var (rewardTrace, rewardSpan) = (ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
         var decision = new Decision
         {
             EventId = "traced-decision", UserId = "u-traced", Timestamp = T0, Context = new Dictionary<string, double> { ["hour"] = 9 },
@@ -76,5 +76,15 @@ public sealed class RewardJoinTracingTests
 
         var training = Assert.Single(harness.Training.ReadRecordsToList());
         Assert.False(StreamsTracing.TryExtract(training.Headers, out _), "no trace context is invented for an untraced decision");
+    }
+
+    /// <summary>
+    /// Samples only this test's traces: the listener is process-wide, and tests running in parallel would otherwise
+    /// export their spans into this test's list while it reads it.
+    /// </summary>
+    private sealed class OnlyTheseTraces(params ActivityTraceId[] traces) : Sampler
+    {
+        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
+            new(traces.Contains(samplingParameters.TraceId) ? SamplingDecision.RecordAndSample : SamplingDecision.Drop);
     }
 }

@@ -1,0 +1,326 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Streams.Engine.Metrics;
+using Streams.Engine.Processor;
+using Streams.Engine.State;
+
+namespace Streams.Engine.Runtime;
+
+/// <summary>
+/// The tasks of one stream thread: which exist, which input partitions each reads, what each has consumed, and their
+/// life cycle. On assignment it creates a task per anchor partition and queues the sub-topology's other (co-partitioned)
+/// partitions for the consumer; before a task processes, its stores are restored from their changelogs (local state is
+/// trusted only up to a checkpoint its changelog can continue from); on revocation or loss it closes tasks, clean
+/// (flushed and checkpointed) or dirty. The thread owns the consumer; this class only asks it to change the assignment.
+/// </summary>
+internal sealed class TaskManager
+{
+    private readonly StreamsConfig _config;
+    private readonly TopicPlan _plan;
+    private readonly Func<TaskId, StreamTask> _createTask;
+    private readonly ChangelogRestorer _restorer;
+    private readonly Func<string, int, long?> _acknowledgedChangelogOffset;
+    private readonly StreamsMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly string _threadName;
+    private readonly Dictionary<TaskId, ActiveTask> _tasks = [];
+    private readonly Dictionary<TopicPartition, ActiveTask> _taskByPartition = [];
+    private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
+    private readonly Dictionary<TopicPartition, long> _lastTimestamps = [];
+    private readonly List<ActiveTask> _pendingRestore = [];
+    private readonly List<TopicPartitionOffset> _pendingAssign = [];
+    private readonly List<TopicPartition> _pendingUnassign = [];
+
+    /// <param name="acknowledgedChangelogOffset">The last offset the producer had acknowledged on a changelog partition.</param>
+    public TaskManager(
+        StreamsConfig config,
+        TopicPlan plan,
+        Func<TaskId, StreamTask> createTask,
+        ChangelogRestorer restorer,
+        Func<string, int, long?> acknowledgedChangelogOffset,
+        StreamsMetrics metrics,
+        ILogger logger,
+        string threadName)
+    {
+        _config = config;
+        _plan = plan;
+        _createTask = createTask;
+        _restorer = restorer;
+        _acknowledgedChangelogOffset = acknowledgedChangelogOffset;
+        _metrics = metrics;
+        _logger = logger;
+        _threadName = threadName;
+    }
+
+    public int Count => _tasks.Count;
+
+    /// <summary>True while a newly assigned task waits for its stores to be restored.</summary>
+    public bool HasPendingRestoration => _pendingRestore.Count > 0;
+
+    /// <summary>The tasks, as the host sees them.</summary>
+    public IReadOnlyList<TaskInfo> Describe() =>
+        _tasks.Values.Select(task => new TaskInfo(task.Task.Id, task.Running, task.Partitions.Select(p => $"{p.Topic}-{p.Partition.Value}").ToList())).ToList();
+
+    /// <summary>Creates a task for each anchor partition; its other partitions and its restoration are queued.</summary>
+    public void HandleAssigned(IEnumerable<TopicPartition> anchors)
+    {
+        foreach (var anchor in anchors)
+        {
+            var subtopology = _plan.SubtopologyOfTopic[anchor.Topic];
+            var id = new TaskId(subtopology, anchor.Partition.Value);
+            var partitions = _plan.SourceTopics[subtopology].Select(topic => new TopicPartition(topic, anchor.Partition)).ToList();
+            var active = new ActiveTask(_createTask(id), partitions);
+            _tasks[id] = active;
+            foreach (var partition in partitions)
+            {
+                _taskByPartition[partition] = active;
+                if (partition != anchor)
+                {
+                    _pendingAssign.Add(new TopicPartitionOffset(partition, Offset.Unset));
+                }
+            }
+
+            _pendingRestore.Add(active);
+        }
+    }
+
+    /// <summary>The tasks that own any of <paramref name="anchors"/>.</summary>
+    public IReadOnlyList<ActiveTask> TasksOf(IEnumerable<TopicPartition> anchors) =>
+        anchors.Select(anchor => _taskByPartition.GetValueOrDefault(anchor)).OfType<ActiveTask>().Distinct().ToList();
+
+    /// <summary>Every task.</summary>
+    public IReadOnlyList<ActiveTask> All() => _tasks.Values.ToList();
+
+    /// <summary>
+    /// Reads the secondary partitions of new tasks and drops those of closed ones (librdkafka forbids changing the
+    /// assignment inside rebalance handlers, so the thread calls this after each poll).
+    /// </summary>
+    public void ApplyAssignmentChanges(IConsumer<byte[], byte[]> consumer)
+    {
+        if (_pendingUnassign.Count > 0)
+        {
+            var owned = new HashSet<TopicPartition>(consumer.Assignment);
+            var toDrop = _pendingUnassign.Where(owned.Contains).ToList();
+            if (toDrop.Count > 0)
+            {
+                consumer.IncrementalUnassign(toDrop);
+            }
+
+            _pendingUnassign.Clear();
+        }
+
+        if (_pendingAssign.Count > 0)
+        {
+            consumer.IncrementalAssign(_pendingAssign);
+            _pendingAssign.Clear();
+        }
+    }
+
+    /// <summary>Restores the stores of every task waiting for it and starts the task; returns whether any did.</summary>
+    public bool RestorePending(CancellationToken cancellationToken)
+    {
+        if (_pendingRestore.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var task in _pendingRestore.ToList())
+        {
+            RestoreAndStart(task, cancellationToken);
+            _pendingRestore.Remove(task);
+        }
+
+        return true;
+    }
+
+    /// <summary>Processes a record of a running task and records its offset; false when no running task owns it.</summary>
+    public bool Process(ConsumeResult<byte[], byte[]> record)
+    {
+        var partition = record.TopicPartition;
+        if (!_taskByPartition.TryGetValue(partition, out var active) || !active.Running)
+        {
+            return false;
+        }
+
+        active.Task.Process(record);
+        _nextOffsets[partition] = record.Offset.Value + 1;
+        _lastTimestamps[partition] = record.Message.Timestamp.UnixTimestampMs;
+        return true;
+    }
+
+    /// <summary>Runs due wall-clock punctuators; returns whether any task asked for a commit.</summary>
+    public bool PunctuateWallClock()
+    {
+        var commitRequested = false;
+        foreach (var active in _tasks.Values)
+        {
+            if (active.Running)
+            {
+                active.Task.PunctuateWallClock();
+                commitRequested |= active.Task.CommitRequested;
+            }
+        }
+
+        return commitRequested;
+    }
+
+    /// <summary>The next offset to read of each partition processed, for the commit.</summary>
+    public IReadOnlyList<TopicPartitionOffset> ConsumedOffsets() =>
+        _nextOffsets.Select(kv => new TopicPartitionOffset(kv.Key, kv.Value)).ToList();
+
+    public void ClearCommitRequests()
+    {
+        foreach (var active in _tasks.Values)
+        {
+            active.Task.CommitRequested = false;
+        }
+    }
+
+    public void FlushRunningStores()
+    {
+        foreach (var active in _tasks.Values.Where(task => task.Running))
+        {
+            active.Task.Flush();
+        }
+    }
+
+    public void WriteRunningCheckpoints()
+    {
+        foreach (var active in _tasks.Values.Where(task => task.Running))
+        {
+            WriteCheckpoint(active);
+        }
+    }
+
+    /// <summary>
+    /// Closes a task: clean writes its checkpoint after the stores are flushed; dirty (lost, or a failure) leaves no
+    /// checkpoint to trust. Its partitions are queued to leave the consumer's assignment.
+    /// </summary>
+    public void Close(ActiveTask active, bool clean)
+    {
+        // Closing the stores flushes them; the checkpoint then describes what is on disk.
+        active.Task.Dispose();
+        if (clean && active.Running)
+        {
+            WriteCheckpoint(active);
+        }
+
+        _tasks.Remove(active.Task.Id);
+        _pendingRestore.Remove(active);
+        foreach (var partition in active.Partitions)
+        {
+            _taskByPartition.Remove(partition);
+            _nextOffsets.Remove(partition);
+            _lastTimestamps.Remove(partition);
+            _pendingUnassign.Add(partition);
+        }
+
+        _logger.LogInformation("{Thread} closed task {Task} ({Mode})", _threadName, active.Task.Id, clean ? "clean" : "dirty");
+    }
+
+    /// <summary>Each input partition with its task, next offset to read and last record timestamp, for lag.</summary>
+    public IEnumerable<(TopicPartition Partition, TaskId Task, long? NextOffset, long? LastTimestamp)> Partitions()
+    {
+        foreach (var (partition, active) in _taskByPartition)
+        {
+            yield return (partition, active.Task.Id,
+                _nextOffsets.TryGetValue(partition, out var next) ? next : null,
+                _lastTimestamps.TryGetValue(partition, out var timestamp) ? timestamp : null);
+        }
+    }
+
+    private void RestoreAndStart(ActiveTask active, CancellationToken cancellationToken)
+    {
+        var task = active.Task;
+        var checkpoint = TaskCheckpoint.Read(task.StateDirectory);
+        var wiped = false;
+        foreach (var store in task.Stores.Values.Where(store => store.IsPersistent && store.IsLogged))
+        {
+            var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
+            // Local data of a logged store is only trusted up to a checkpoint that its changelog can continue from;
+            // otherwise it is rebuilt from scratch.
+            string? reason = null;
+            if (checkpoint.TryGetValue(store.Name, out var offset) && _restorer.CheckpointMismatch(changelog, offset) is { } mismatch)
+            {
+                reason = mismatch;
+                checkpoint.Remove(store.Name);
+                wiped = true;
+                _metrics.Counter(MetricNames.StoresWiped, $"{store.Name},{task.Id}").Increment();
+            }
+
+            var directory = StateStoreBase.DirectoryFor(task.StateDirectory, store.Name);
+            if (!checkpoint.ContainsKey(store.Name) && Directory.Exists(directory))
+            {
+                if (reason is not null)
+                {
+                    _logger.LogWarning(
+                        "{Thread} wipes store {Store} of task {Task} and rebuilds it from its changelog: {Reason}", _threadName, store.Name, task.Id, reason);
+                }
+
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+
+        if (wiped)
+        {
+            // A crash before the next checkpoint must not find the wiped stores' old offsets.
+            TaskCheckpoint.Write(task.StateDirectory, checkpoint);
+        }
+
+        task.InitializeStores();
+        foreach (var store in task.Stores.Values.Where(store => store.IsLogged))
+        {
+            var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
+            long? start = store.IsPersistent && checkpoint.TryGetValue(store.Name, out var offset) ? offset + 1 : null;
+            if (_restorer.Restore(store, task.Id, changelog, start, cancellationToken) is { } restored)
+            {
+                active.ChangelogOffsets[store.Name] = restored;
+            }
+        }
+
+        if (_config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2)
+        {
+            // Under exactly-once a checkpoint is only valid after a clean close: a crash must find none and rebuild.
+            TaskCheckpoint.Delete(task.StateDirectory);
+        }
+
+        task.InitializeProcessors();
+        active.Running = true;
+        _logger.LogInformation("{Thread} started task {Task}", _threadName, task.Id);
+    }
+
+    private void WriteCheckpoint(ActiveTask active)
+    {
+        var offsets = new Dictionary<string, long>();
+        foreach (var store in active.Task.Stores.Values.Where(store => store.IsLogged && store.IsPersistent))
+        {
+            var changelog = StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name);
+            if (_acknowledgedChangelogOffset(changelog, active.Task.Id.Partition) is { } written)
+            {
+                active.ChangelogOffsets[store.Name] = Math.Max(written, active.ChangelogOffsets.GetValueOrDefault(store.Name, -1));
+            }
+
+            // Nothing written or restored yet: an empty store is in sync with an empty changelog.
+            offsets[store.Name] = active.ChangelogOffsets.TryGetValue(store.Name, out var offset) ? offset : -1;
+        }
+
+        if (offsets.Count > 0)
+        {
+            TaskCheckpoint.Write(active.Task.StateDirectory, offsets);
+        }
+    }
+
+    /// <summary>A task of this thread with the input partitions it reads.</summary>
+    internal sealed class ActiveTask(StreamTask task, IReadOnlyList<TopicPartition> partitions)
+    {
+        public StreamTask Task { get; } = task;
+
+        public IReadOnlyList<TopicPartition> Partitions { get; } = partitions;
+
+        /// <summary>Restored and processing.</summary>
+        public bool Running { get; set; }
+
+        /// <summary>The changelog offset each logged store reflects (restored or acknowledged), for checkpoints.</summary>
+        public Dictionary<string, long> ChangelogOffsets { get; } = [];
+    }
+}

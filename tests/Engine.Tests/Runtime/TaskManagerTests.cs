@@ -1,0 +1,127 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Streams.Engine.Dsl;
+using Streams.Engine.Metrics;
+using Streams.Engine.Processor;
+using Streams.Engine.Runtime;
+using Streams.Engine.Serialization;
+
+namespace Streams.Engine.Tests.Runtime;
+
+/// <summary>
+/// The task manager's bookkeeping on client doubles: tasks per anchor partition with their co-partitioned partitions,
+/// no processing before restoration, offsets per partition, and closing. Rebalances on a broker are tested end to end.
+/// </summary>
+public sealed class TaskManagerTests : IDisposable
+{
+    private readonly ClientJournal _journal = new();
+    private readonly RecordingConsumer _consumer;
+    private readonly TaskManager _tasks;
+    private readonly string _stateDir = Path.Combine(Path.GetTempPath(), "task-manager-" + Guid.NewGuid().ToString("N"));
+
+    public TaskManagerTests()
+    {
+        _consumer = new RecordingConsumer(_journal);
+        var builder = new StreamsBuilder();
+        builder.Stream("clicks", Serdes.String, Serdes.String).Merge(builder.Stream("orders", Serdes.String, Serdes.String)).To("out", Serdes.String, Serdes.String);
+        var topology = builder.Build();
+        var config = new StreamsConfig { ApplicationId = "tm", BootstrapServers = "unused:9092", StateDir = _stateDir };
+        var plan = TopicPlan.PrepareAsync(topology, config, new CountingAdmin(4), CancellationToken.None).GetAwaiter().GetResult();
+        var metrics = new StreamsMetrics();
+        var collector = new DiscardingCollector();
+        _tasks = new TaskManager(
+            config, plan, id => new StreamTask(id, topology, config, collector, TimeProvider.System, metrics, NullLogger.Instance),
+            new ChangelogRestorer(_consumer, metrics, NullLogger.Instance), (_, _) => null, metrics, NullLogger.Instance, "thread-0");
+    }
+
+    public void Dispose()
+    {
+        foreach (var task in _tasks.All())
+        {
+            _tasks.Close(task, clean: false);
+        }
+
+        if (Directory.Exists(_stateDir))
+        {
+            Directory.Delete(_stateDir, recursive: true);
+        }
+    }
+
+    private static ConsumeResult<byte[], byte[]> Record(string topic, int partition, long offset) => new()
+    {
+        TopicPartitionOffset = new TopicPartitionOffset(topic, partition, offset),
+        Message = new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes("k"), Value = Encoding.UTF8.GetBytes("v"), Timestamp = new Timestamp(1_000, TimestampType.CreateTime) },
+    };
+
+    [Fact]
+    public void An_assignment_makes_a_task_per_anchor_partition_and_adds_the_co_partitioned_partitions_to_the_consumer()
+    {
+        _tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 2)]);
+        _tasks.ApplyAssignmentChanges(_consumer);
+
+        var tasks = _tasks.Describe().OrderBy(t => t.Id).ToList();
+        Assert.Equal([new TaskId(0, 0), new TaskId(0, 2)], tasks.Select(t => t.Id));
+        Assert.Equal(["clicks-0", "orders-0"], tasks[0].Partitions);
+        Assert.All(tasks, task => Assert.False(task.Running));
+        Assert.Equal(["consumer.IncrementalAssign(orders [[0]], orders [[2]])"], _journal.Calls);
+        Assert.True(_tasks.HasPendingRestoration);
+    }
+
+    [Fact]
+    public void Records_are_processed_only_once_their_task_is_restored_and_each_partition_remembers_its_next_offset()
+    {
+        _tasks.HandleAssigned([new TopicPartition("clicks", 1)]);
+
+        Assert.False(_tasks.Process(Record("clicks", 1, 5)));
+        Assert.Empty(_tasks.ConsumedOffsets());
+
+        Assert.True(_tasks.RestorePending(CancellationToken.None));
+        Assert.True(_tasks.Process(Record("clicks", 1, 5)));
+        Assert.True(_tasks.Process(Record("orders", 1, 9)));
+        Assert.False(_tasks.Process(Record("clicks", 3, 0)), "no task of this thread owns clicks-3");
+
+        Assert.Equal(
+            [new TopicPartitionOffset("clicks", 1, 6), new TopicPartitionOffset("orders", 1, 10)],
+            _tasks.ConsumedOffsets().OrderBy(o => o.Topic));
+        Assert.All(_tasks.Describe(), task => Assert.True(task.Running));
+        Assert.False(_tasks.HasPendingRestoration);
+    }
+
+    [Fact]
+    public void Closing_a_task_forgets_its_offsets_and_takes_its_partitions_out_of_the_consumers_assignment()
+    {
+        _tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 1)]);
+        _tasks.ApplyAssignmentChanges(_consumer);
+        _tasks.RestorePending(CancellationToken.None);
+        _tasks.Process(Record("clicks", 0, 3));
+        _tasks.Process(Record("clicks", 1, 4));
+        _journal.Calls.Clear();
+
+        var revoked = Assert.Single(_tasks.TasksOf([new TopicPartition("clicks", 0)]));
+        _tasks.Close(revoked, clean: true);
+        _tasks.ApplyAssignmentChanges(_consumer);
+
+        Assert.Equal([new TaskId(0, 1)], _tasks.Describe().Select(t => t.Id));
+        Assert.Equal([new TopicPartitionOffset("clicks", 1, 5)], _tasks.ConsumedOffsets());
+        // clicks-0 itself leaves through the rebalance; the thread drops only the partitions it added.
+        Assert.Equal(["consumer.IncrementalUnassign(orders [[0]])"], _journal.Calls);
+        Assert.DoesNotContain(new TopicPartition("orders", 0), _consumer.Assignment);
+    }
+
+    /// <summary>Reports every topic with the same partition count; creating changes nothing.</summary>
+    private sealed class CountingAdmin(int partitions) : ITopicAdmin
+    {
+        public Task<IReadOnlyDictionary<string, int>> PartitionCountsAsync(IEnumerable<string> topics, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyDictionary<string, int>>(topics.ToDictionary(topic => topic, _ => partitions));
+
+        public Task CreateTopicsAsync(IEnumerable<TopicSpec> topics, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class DiscardingCollector : IRecordCollector
+    {
+        public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int? partition)
+        {
+        }
+    }
+}
