@@ -7,15 +7,17 @@ using Streams.Engine.State;
 namespace Streams.Engine.Runtime;
 
 /// <summary>
-/// Rebuilds a store from its changelog partition: reads from a start offset to the end with a consumer of its own (no
-/// group), writing batches under the store's logging layer, and reports progress per store and task as a gauge of
-/// records remaining. Before local state is reused, <see cref="CheckpointMismatch"/> tells whether it can continue from
+/// Rebuilds stores from their changelog partitions: reads each from a start offset to the end it had when restoration
+/// began, with a consumer of its own (no group), writing batches under the store's logging layer, a bounded slice per
+/// call, and reports progress per store and task as a gauge of records remaining. Before local state is reused, <see cref="CheckpointMismatch"/> tells whether it can continue from
 /// the changelog at all.
 /// </summary>
 internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, StreamsMetrics metrics, ILogger logger)
 {
     private const int BatchSize = 2000;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FirstWait = TimeSpan.FromMilliseconds(10);
+    private readonly Dictionary<TopicPartition, Restoration> _active = [];
 
     /// <summary>
     /// Why local state that reflects the changelog up to <paramref name="checkpoint"/> cannot be continued from it, or
@@ -39,90 +41,159 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
         return null;
     }
 
-    /// <summary>Restores <paramref name="store"/> of <paramref name="task"/>; returns the last changelog offset applied, or null when none was.</summary>
-    public long? Restore(IManagedStateStore store, TaskId task, TopicPartition changelog, long? startOffset, CancellationToken cancellationToken)
+    /// <summary>True while no store is being restored.</summary>
+    public bool IsIdle => _active.Count == 0;
+
+    /// <summary>
+    /// Starts restoring <paramref name="store"/> of <paramref name="task"/> from <paramref name="startOffset"/> (null:
+    /// from the beginning) to the changelog's end as it is now. <paramref name="completed"/> is called with the last
+    /// changelog offset the store reflects (null when none) once it is restored: at once when there is nothing to read,
+    /// else from <see cref="Advance"/>.
+    /// </summary>
+    public void Begin(IManagedStateStore store, TaskId task, TopicPartition changelog, long? startOffset, Action<long?> completed)
     {
+        // Every store and task has its progress series, at 0 when there is nothing to restore.
         var label = $"{store.Name},{task}";
         var remaining = metrics.Gauge(MetricNames.RestoreRemaining, label);
         var restored = metrics.Counter(MetricNames.RestoredRecords, label);
+
         // Without new records the store stays at its checkpoint: the offset before the start.
         var unchanged = startOffset - 1;
         var watermarks = consumer.QueryWatermarkOffsets(changelog, Timeout);
         var start = Math.Max(startOffset ?? 0, watermarks.Low.Value);
         if (start >= watermarks.High.Value)
         {
-            return unchanged;
-        }
-
-        remaining.Set(watermarks.High.Value - start);
-        logger.LogInformation("Restoring store {Store} from {Changelog} offsets {Start}..{End}", store.Name, changelog, start, watermarks.High.Value);
-        consumer.Assign(new TopicPartitionOffset(changelog, start));
-        var batch = new List<KeyValuePair<byte[], byte[]?>>(BatchSize);
-        long? last = null;
-        var lastProgress = DateTime.UtcNow;
-        try
-        {
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
-                if (record is null)
-                {
-                    // The end may be a transaction marker, which is never returned as a record but moves the position.
-                    if (consumer.Position(changelog).Value >= watermarks.High.Value)
-                    {
-                        break;
-                    }
-
-                    if (DateTime.UtcNow - lastProgress > Timeout)
-                    {
-                        throw new StreamsException($"Restoring store '{store.Name}' from {changelog} made no progress for {Timeout.TotalSeconds} s.");
-                    }
-
-                    continue;
-                }
-
-                lastProgress = DateTime.UtcNow;
-                if (record.IsPartitionEOF)
-                {
-                    break;
-                }
-
-                batch.Add(new KeyValuePair<byte[], byte[]?>(record.Message.Key, record.Message.Value));
-                last = record.Offset.Value;
-                if (batch.Count == BatchSize)
-                {
-                    Apply(store, batch, restored);
-                    remaining.Set(Math.Max(0, watermarks.High.Value - last.Value - 1));
-                }
-
-                // Stop at the end offset known at the start rather than waiting for an end-of-partition event.
-                if (last >= watermarks.High.Value - 1)
-                {
-                    break;
-                }
-            }
-
-            Apply(store, batch, restored);
-        }
-        finally
-        {
-            consumer.Unassign();
             remaining.Set(0);
+            completed(unchanged);
+            return;
         }
 
-        return last ?? unchanged;
+        var restoration = new Restoration(store, task, changelog, watermarks.High.Value, unchanged, completed, remaining, restored);
+        restoration.Remaining.Set(watermarks.High.Value - start);
+        logger.LogInformation("Restoring store {Store} of task {Task} from {Changelog} offsets {Start}..{End}", store.Name, task, changelog, start, watermarks.High.Value);
+        _active[changelog] = restoration;
+        consumer.IncrementalAssign([new TopicPartitionOffset(changelog, start)]);
     }
 
-    private static void Apply(IManagedStateStore store, List<KeyValuePair<byte[], byte[]?>> batch, Counter restored)
+    /// <summary>
+    /// Applies up to <paramref name="maxRecords"/> changelog records across the stores being restored and completes
+    /// those that reached their end, so a large restoration proceeds a slice per loop of the thread while its other
+    /// tasks keep processing.
+    /// </summary>
+    public void Advance(int maxRecords, CancellationToken cancellationToken)
     {
-        if (batch.Count == 0)
+        if (_active.Count == 0)
         {
             return;
         }
 
-        store.Restore(batch);
-        restored.Increment(batch.Count);
-        batch.Clear();
+        for (var applied = 0; applied < maxRecords; applied++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var record = consumer.Consume(applied == 0 ? FirstWait : TimeSpan.Zero);
+            if (record is null)
+            {
+                break;
+            }
+
+            if (!_active.TryGetValue(record.TopicPartition, out var restoration))
+            {
+                continue;
+            }
+
+            if (record.IsPartitionEOF)
+            {
+                Complete(restoration);
+                continue;
+            }
+
+            restoration.Batch.Add(new KeyValuePair<byte[], byte[]?>(record.Message.Key, record.Message.Value));
+            restoration.Last = record.Offset.Value;
+            restoration.LastProgress = DateTime.UtcNow;
+            if (restoration.Batch.Count == BatchSize)
+            {
+                Apply(restoration);
+            }
+
+            // Stop at the end offset known at the start rather than waiting for an end-of-partition event.
+            if (restoration.Last >= restoration.End - 1)
+            {
+                Complete(restoration);
+            }
+        }
+
+        foreach (var restoration in _active.Values.ToList())
+        {
+            // The end may be a transaction marker, which is never returned as a record but moves the position.
+            if (consumer.Position(restoration.Changelog).Value >= restoration.End)
+            {
+                Complete(restoration);
+            }
+            else if (DateTime.UtcNow - restoration.LastProgress > Timeout)
+            {
+                throw new StreamsException($"Restoring store '{restoration.Store.Name}' from {restoration.Changelog} made no progress for {Timeout.TotalSeconds} s.");
+            }
+        }
+    }
+
+    /// <summary>Stops restoring the stores of <paramref name="task"/> (revoked or lost before it finished).</summary>
+    public void Cancel(TaskId task)
+    {
+        foreach (var restoration in _active.Values.Where(r => r.Task == task).ToList())
+        {
+            _active.Remove(restoration.Changelog);
+            consumer.IncrementalUnassign([restoration.Changelog]);
+            restoration.Remaining.Set(0);
+        }
+    }
+
+    private void Complete(Restoration restoration)
+    {
+        Apply(restoration);
+        _active.Remove(restoration.Changelog);
+        consumer.IncrementalUnassign([restoration.Changelog]);
+        restoration.Remaining.Set(0);
+        restoration.Completed(restoration.Last ?? restoration.Unchanged);
+    }
+
+    private static void Apply(Restoration restoration)
+    {
+        if (restoration.Batch.Count == 0)
+        {
+            return;
+        }
+
+        restoration.Store.Restore(restoration.Batch);
+        restoration.Restored.Increment(restoration.Batch.Count);
+        restoration.Batch.Clear();
+        restoration.Remaining.Set(Math.Max(0, restoration.End - restoration.Last!.Value - 1));
+    }
+
+    /// <summary>One store being restored.</summary>
+    private sealed class Restoration(
+        IManagedStateStore store, TaskId task, TopicPartition changelog, long end, long? unchanged, Action<long?> completed, Gauge remaining, Counter restored)
+    {
+        public IManagedStateStore Store { get; } = store;
+
+        public TaskId Task { get; } = task;
+
+        public TopicPartition Changelog { get; } = changelog;
+
+        /// <summary>The changelog's end offset when restoration began.</summary>
+        public long End { get; } = end;
+
+        public long? Unchanged { get; } = unchanged;
+
+        public Action<long?> Completed { get; } = completed;
+
+        public Gauge Remaining { get; } = remaining;
+
+        public Counter Restored { get; } = restored;
+
+        public List<KeyValuePair<byte[], byte[]?>> Batch { get; } = new(BatchSize);
+
+        public long? Last { get; set; }
+
+        public DateTime LastProgress { get; set; } = DateTime.UtcNow;
     }
 }

@@ -19,6 +19,10 @@ namespace Streams.Engine.Runtime;
 internal sealed class StreamThread
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+
+    // Changelog records restored per loop: enough to restore quickly, few enough that the thread's running tasks,
+    // punctuators and commits keep their pace (about tens of milliseconds of work).
+    private const int RestoreRecordsPerLoop = 20_000;
     private static readonly TimeSpan KafkaTimeout = TimeSpan.FromSeconds(30);
     private static readonly long LagRefreshTicks = Stopwatch.Frequency;
 
@@ -111,7 +115,8 @@ internal sealed class StreamThread
             {
                 // Block briefly for the first record, then drain what is buffered without blocking, up to a bound so that
                 // punctuation and commits still run under load.
-                var record = _consumer.Consume(PollTimeout);
+                // While stores restore, the poll must not block: the loop returns at once to the next slice.
+                var record = _consumer.Consume(_taskManager!.HasPendingRestoration ? TimeSpan.Zero : PollTimeout);
                 ApplyAssignmentChanges();
                 for (var burst = 0; record is not null; burst++)
                 {
@@ -125,6 +130,7 @@ internal sealed class StreamThread
                     ApplyAssignmentChanges();
                 }
 
+                Restore();
                 Maintain();
             }
         }
@@ -283,10 +289,29 @@ internal sealed class StreamThread
     private void ApplyAssignmentChanges()
     {
         _taskManager!.ApplyAssignmentChanges(_consumer!);
-        if (_taskManager.RestorePending(_stopping.Token))
+        _taskManager.BeginRestoration();
+        UpdateRestorationState(started: false);
+    }
+
+    /// <summary>A slice of restoration: the thread's running tasks keep processing between slices.</summary>
+    private void Restore()
+    {
+        if (_taskManager!.HasPendingRestoration)
+        {
+            UpdateRestorationState(_taskManager.AdvanceRestoration(RestoreRecordsPerLoop, _stopping.Token));
+        }
+    }
+
+    private void UpdateRestorationState(bool started)
+    {
+        if (started || (_state == ThreadState.Restoring && !_taskManager!.HasPendingRestoration))
+        {
+            PublishTasks();
+        }
+
+        if (_state == ThreadState.Restoring && !_taskManager!.HasPendingRestoration)
         {
             SetState(ThreadState.Running);
-            PublishTasks();
         }
     }
 
@@ -296,7 +321,7 @@ internal sealed class StreamThread
         // committed offset.
         if (!record.IsPartitionEOF)
         {
-            _taskManager!.Process(record);
+            _taskManager!.Process(record, _consumer!);
         }
     }
 

@@ -30,6 +30,10 @@ internal sealed class TaskManager
     private readonly List<ActiveTask> _pendingRestore = [];
     private readonly List<TopicPartitionOffset> _pendingAssign = [];
     private readonly List<TopicPartition> _pendingUnassign = [];
+    private readonly Dictionary<TaskId, int> _storesRestoring = [];
+    private readonly HashSet<TopicPartition> _paused = [];
+    private readonly List<TopicPartition> _pendingResume = [];
+    private bool _startedSinceLastCheck;
 
     /// <param name="acknowledgedChangelogOffset">The last offset the producer had acknowledged on a changelog partition.</param>
     public TaskManager(
@@ -55,7 +59,7 @@ internal sealed class TaskManager
     public int Count => _tasks.Count;
 
     /// <summary>True while a newly assigned task waits for its stores to be restored.</summary>
-    public bool HasPendingRestoration => _pendingRestore.Count > 0;
+    public bool HasPendingRestoration => _pendingRestore.Count > 0 || _storesRestoring.Count > 0;
 
     /// <summary>The tasks, as the host sees them.</summary>
     public IReadOnlyList<TaskInfo> Describe() =>
@@ -114,31 +118,67 @@ internal sealed class TaskManager
             consumer.IncrementalAssign(_pendingAssign);
             _pendingAssign.Clear();
         }
+
+        // A task's input waits, paused, until its stores are restored; the consumer then reads on from where it was.
+        var assignment = consumer.Assignment;
+        var toPause = _taskByPartition.Where(kv => !kv.Value.Running && !_paused.Contains(kv.Key) && assignment.Contains(kv.Key)).Select(kv => kv.Key).ToList();
+        if (toPause.Count > 0)
+        {
+            consumer.Pause(toPause);
+            _paused.UnionWith(toPause);
+        }
+
+        var toResume = _pendingResume.Where(assignment.Contains).ToList();
+        _pendingResume.Clear();
+        if (toResume.Count > 0)
+        {
+            consumer.Resume(toResume);
+        }
     }
 
-    /// <summary>Restores the stores of every task waiting for it and starts the task; returns whether any did.</summary>
-    public bool RestorePending(CancellationToken cancellationToken)
+    /// <summary>Starts restoring the stores of newly assigned tasks; tasks with nothing to restore start at once.</summary>
+    public void BeginRestoration()
     {
-        if (_pendingRestore.Count == 0)
+        foreach (var task in _pendingRestore.ToList())
+        {
+            _pendingRestore.Remove(task);
+            BeginRestoration(task);
+        }
+    }
+
+    /// <summary>
+    /// Restores up to <paramref name="maxRecords"/> changelog records and starts the tasks whose stores are then all
+    /// restored; returns whether a task started since the last call.
+    /// </summary>
+    public bool AdvanceRestoration(int maxRecords, CancellationToken cancellationToken)
+    {
+        _restorer.Advance(maxRecords, cancellationToken);
+        var started = _startedSinceLastCheck;
+        _startedSinceLastCheck = false;
+        return started;
+    }
+
+    /// <summary>
+    /// Processes a record of a running task and records its offset; false when no running task owns it. A record of a
+    /// task still restoring (fetched before its partition was paused) is put back: the partition is paused and rewound
+    /// to it, so it is processed once the task runs.
+    /// </summary>
+    public bool Process(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer)
+    {
+        var partition = record.TopicPartition;
+        if (!_taskByPartition.TryGetValue(partition, out var active))
         {
             return false;
         }
 
-        foreach (var task in _pendingRestore.ToList())
+        if (!active.Running)
         {
-            RestoreAndStart(task, cancellationToken);
-            _pendingRestore.Remove(task);
-        }
+            if (_paused.Add(partition))
+            {
+                consumer.Pause([partition]);
+            }
 
-        return true;
-    }
-
-    /// <summary>Processes a record of a running task and records its offset; false when no running task owns it.</summary>
-    public bool Process(ConsumeResult<byte[], byte[]> record)
-    {
-        var partition = record.TopicPartition;
-        if (!_taskByPartition.TryGetValue(partition, out var active) || !active.Running)
-        {
+            consumer.Seek(record.TopicPartitionOffset);
             return false;
         }
 
@@ -207,8 +247,15 @@ internal sealed class TaskManager
 
         _tasks.Remove(active.Task.Id);
         _pendingRestore.Remove(active);
+        if (_storesRestoring.Remove(active.Task.Id))
+        {
+            _restorer.Cancel(active.Task.Id);
+        }
+
         foreach (var partition in active.Partitions)
         {
+            _paused.Remove(partition);
+            _pendingResume.Remove(partition);
             _taskByPartition.Remove(partition);
             _nextOffsets.Remove(partition);
             _lastTimestamps.Remove(partition);
@@ -229,7 +276,7 @@ internal sealed class TaskManager
         }
     }
 
-    private void RestoreAndStart(ActiveTask active, CancellationToken cancellationToken)
+    private void BeginRestoration(ActiveTask active)
     {
         var task = active.Task;
         var checkpoint = TaskCheckpoint.Read(task.StateDirectory);
@@ -268,16 +315,41 @@ internal sealed class TaskManager
         }
 
         task.InitializeStores();
-        foreach (var store in task.Stores.Values.Where(store => store.IsLogged))
+        var logged = task.Stores.Values.Where(store => store.IsLogged).ToList();
+        if (logged.Count == 0)
+        {
+            Start(active);
+            return;
+        }
+
+        _storesRestoring[task.Id] = logged.Count;
+        foreach (var store in logged)
         {
             var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
             long? start = store.IsPersistent && checkpoint.TryGetValue(store.Name, out var offset) ? offset + 1 : null;
-            if (_restorer.Restore(store, task.Id, changelog, start, cancellationToken) is { } restored)
+            _restorer.Begin(store, task.Id, changelog, start, restored =>
             {
-                active.ChangelogOffsets[store.Name] = restored;
-            }
-        }
+                if (restored is { } last)
+                {
+                    active.ChangelogOffsets[store.Name] = last;
+                }
 
+                if (_storesRestoring.TryGetValue(task.Id, out var left) && left > 1)
+                {
+                    _storesRestoring[task.Id] = left - 1;
+                }
+                else if (_storesRestoring.Remove(task.Id))
+                {
+                    Start(active);
+                }
+            });
+        }
+    }
+
+    /// <summary>A task whose stores are restored: its processors start, and its input resumes.</summary>
+    private void Start(ActiveTask active)
+    {
+        var task = active.Task;
         if (_config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2)
         {
             // Under exactly-once a checkpoint is only valid after a clean close: a crash must find none and rebuild.
@@ -286,6 +358,12 @@ internal sealed class TaskManager
 
         task.InitializeProcessors();
         active.Running = true;
+        foreach (var partition in active.Partitions.Where(_paused.Remove))
+        {
+            _pendingResume.Add(partition);
+        }
+
+        _startedSinceLastCheck = true;
         _logger.LogInformation("{Thread} started task {Task}", _threadName, task.Id);
     }
 

@@ -149,11 +149,11 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public void Commit(ConsumeResult<byte[], byte[]> result) => throw new NotSupportedException();
 
-    public void Seek(TopicPartitionOffset tpo) => throw new NotSupportedException();
+    public void Seek(TopicPartitionOffset tpo) => journal.Calls.Add($"consumer.Seek({tpo})");
 
-    public void Pause(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+    public void Pause(IEnumerable<TopicPartition> partitions) => journal.Calls.Add($"consumer.Pause({string.Join(", ", partitions)})");
 
-    public void Resume(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+    public void Resume(IEnumerable<TopicPartition> partitions) => journal.Calls.Add($"consumer.Resume({string.Join(", ", partitions)})");
 
     public List<TopicPartitionOffset> Committed(TimeSpan timeout) => throw new NotSupportedException();
 

@@ -64,22 +64,28 @@ public sealed class TaskManagerTests : IDisposable
         Assert.Equal([new TaskId(0, 0), new TaskId(0, 2)], tasks.Select(t => t.Id));
         Assert.Equal(["clicks-0", "orders-0"], tasks[0].Partitions);
         Assert.All(tasks, task => Assert.False(task.Running));
-        Assert.Equal(["consumer.IncrementalAssign(orders [[0]], orders [[2]])"], _journal.Calls);
+        Assert.Equal(["consumer.IncrementalAssign(orders [[0]], orders [[2]])", "consumer.Pause(orders [[0]], orders [[2]])"], _journal.Calls);
         Assert.True(_tasks.HasPendingRestoration);
     }
 
     [Fact]
-    public void Records_are_processed_only_once_their_task_is_restored_and_each_partition_remembers_its_next_offset()
+    public void A_record_of_a_restoring_task_is_put_back_and_processed_once_the_task_runs_and_each_partition_remembers_its_next_offset()
     {
+        _consumer.Assignment.Add(new TopicPartition("clicks", 1));   // what the rebalance itself assigned
         _tasks.HandleAssigned([new TopicPartition("clicks", 1)]);
 
-        Assert.False(_tasks.Process(Record("clicks", 1, 5)));
+        // Fetched before the partition was paused: not processed, the partition paused and rewound to it.
+        Assert.False(_tasks.Process(Record("clicks", 1, 5), _consumer));
         Assert.Empty(_tasks.ConsumedOffsets());
+        Assert.Equal(["consumer.Pause(clicks [[1]])", "consumer.Seek(clicks [[1]] @5)"], _journal.Calls);
 
-        Assert.True(_tasks.RestorePending(CancellationToken.None));
-        Assert.True(_tasks.Process(Record("clicks", 1, 5)));
-        Assert.True(_tasks.Process(Record("orders", 1, 9)));
-        Assert.False(_tasks.Process(Record("clicks", 3, 0)), "no task of this thread owns clicks-3");
+        _journal.Calls.Clear();
+        _tasks.BeginRestoration();
+        _tasks.ApplyAssignmentChanges(_consumer);
+        Assert.Contains("consumer.Resume(clicks [[1]])", _journal.Calls);
+        Assert.True(_tasks.Process(Record("clicks", 1, 5), _consumer));
+        Assert.True(_tasks.Process(Record("orders", 1, 9), _consumer));
+        Assert.False(_tasks.Process(Record("clicks", 3, 0), _consumer), "no task of this thread owns clicks-3");
 
         Assert.Equal(
             [new TopicPartitionOffset("clicks", 1, 6), new TopicPartitionOffset("orders", 1, 10)],
@@ -93,9 +99,10 @@ public sealed class TaskManagerTests : IDisposable
     {
         _tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 1)]);
         _tasks.ApplyAssignmentChanges(_consumer);
-        _tasks.RestorePending(CancellationToken.None);
-        _tasks.Process(Record("clicks", 0, 3));
-        _tasks.Process(Record("clicks", 1, 4));
+        _tasks.BeginRestoration();
+        _tasks.ApplyAssignmentChanges(_consumer);
+        _tasks.Process(Record("clicks", 0, 3), _consumer);
+        _tasks.Process(Record("clicks", 1, 4), _consumer);
         _journal.Calls.Clear();
 
         var revoked = Assert.Single(_tasks.TasksOf([new TopicPartition("clicks", 0)]));
