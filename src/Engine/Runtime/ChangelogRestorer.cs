@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Streams.Engine.Metrics;
@@ -16,8 +17,9 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
 {
     private const int BatchSize = 2000;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan FirstWait = TimeSpan.FromMilliseconds(10);
+    private static readonly long SliceTicks = Stopwatch.Frequency / 20;
     private readonly Dictionary<TopicPartition, Restoration> _active = [];
+    private readonly Queue<Restoration> _waiting = new();
 
     /// <summary>
     /// Why local state that reflects the changelog up to <paramref name="checkpoint"/> cannot be continued from it, or
@@ -42,7 +44,7 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
     }
 
     /// <summary>True while no store is being restored.</summary>
-    public bool IsIdle => _active.Count == 0;
+    public bool IsIdle => _active.Count == 0 && _waiting.Count == 0;
 
     /// <summary>
     /// Starts restoring <paramref name="store"/> of <paramref name="task"/> from <paramref name="startOffset"/> (null:
@@ -68,11 +70,27 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
             return;
         }
 
-        var restoration = new Restoration(store, task, changelog, watermarks.High.Value, unchanged, completed, remaining, restored);
+        var restoration = new Restoration(store, task, changelog, start, watermarks.High.Value, unchanged, completed, remaining, restored);
         restoration.Remaining.Set(watermarks.High.Value - start);
-        logger.LogInformation("Restoring store {Store} of task {Task} from {Changelog} offsets {Start}..{End}", store.Name, task, changelog, start, watermarks.High.Value);
-        _active[changelog] = restoration;
-        consumer.IncrementalAssign([new TopicPartitionOffset(changelog, start)]);
+        _waiting.Enqueue(restoration);
+        StartNext();
+    }
+
+    /// <summary>
+    /// Reads one changelog partition at a time, as long sequential fetches (measured faster than reading them all
+    /// interleaved: each store then takes its writes in large batches).
+    /// </summary>
+    private void StartNext()
+    {
+        if (_active.Count > 0 || !_waiting.TryDequeue(out var next))
+        {
+            return;
+        }
+
+        logger.LogInformation("Restoring store {Store} of task {Task} from {Changelog} offsets {Start}..{End}", next.Store.Name, next.Task, next.Changelog, next.Start, next.End);
+        next.LastProgress = DateTime.UtcNow;
+        _active[next.Changelog] = next;
+        consumer.IncrementalAssign([new TopicPartitionOffset(next.Changelog, next.Start)]);
     }
 
     /// <summary>
@@ -82,15 +100,20 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
     /// </summary>
     public void Advance(int maxRecords, CancellationToken cancellationToken)
     {
+        StartNext();
         if (_active.Count == 0)
         {
             return;
         }
 
+        // The slice waits for fetches up to its time budget, so the restore consumer stays busy as it would reading in
+        // one go, and the thread still comes back to its other tasks every few tens of milliseconds.
+        var deadline = Stopwatch.GetTimestamp() + SliceTicks;
         for (var applied = 0; applied < maxRecords; applied++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var record = consumer.Consume(applied == 0 ? FirstWait : TimeSpan.Zero);
+            var left = deadline - Stopwatch.GetTimestamp();
+            var record = consumer.Consume(left > 0 ? TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / Stopwatch.Frequency) : TimeSpan.Zero);
             if (record is null)
             {
                 break;
@@ -139,6 +162,18 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
     /// <summary>Stops restoring the stores of <paramref name="task"/> (revoked or lost before it finished).</summary>
     public void Cancel(TaskId task)
     {
+        var keep = _waiting.Where(r => r.Task != task).ToList();
+        foreach (var dropped in _waiting.Where(r => r.Task == task))
+        {
+            dropped.Remaining.Set(0);
+        }
+
+        _waiting.Clear();
+        foreach (var restoration in keep)
+        {
+            _waiting.Enqueue(restoration);
+        }
+
         foreach (var restoration in _active.Values.Where(r => r.Task == task).ToList())
         {
             _active.Remove(restoration.Changelog);
@@ -154,6 +189,7 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
         consumer.IncrementalUnassign([restoration.Changelog]);
         restoration.Remaining.Set(0);
         restoration.Completed(restoration.Last ?? restoration.Unchanged);
+        StartNext();
     }
 
     private static void Apply(Restoration restoration)
@@ -171,8 +207,11 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
 
     /// <summary>One store being restored.</summary>
     private sealed class Restoration(
-        IManagedStateStore store, TaskId task, TopicPartition changelog, long end, long? unchanged, Action<long?> completed, Gauge remaining, Counter restored)
+        IManagedStateStore store, TaskId task, TopicPartition changelog, long start, long end, long? unchanged, Action<long?> completed, Gauge remaining, Counter restored)
     {
+        /// <summary>The first changelog offset to read.</summary>
+        public long Start { get; } = start;
+
         public IManagedStateStore Store { get; } = store;
 
         public TaskId Task { get; } = task;

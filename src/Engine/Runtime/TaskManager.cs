@@ -34,6 +34,7 @@ internal sealed class TaskManager
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly List<TopicPartition> _pendingResume = [];
     private bool _startedSinceLastCheck;
+    private bool _pauseCheckDue;
 
     /// <param name="acknowledgedChangelogOffset">The last offset the producer had acknowledged on a changelog partition.</param>
     public TaskManager(
@@ -86,6 +87,8 @@ internal sealed class TaskManager
 
             _pendingRestore.Add(active);
         }
+
+        _pauseCheckDue = true;
     }
 
     /// <summary>The tasks that own any of <paramref name="anchors"/>.</summary>
@@ -120,6 +123,12 @@ internal sealed class TaskManager
         }
 
         // A task's input waits, paused, until its stores are restored; the consumer then reads on from where it was.
+        // Checked only after an assignment or a start, not on every loop.
+        if (!_pauseCheckDue && _pendingResume.Count == 0)
+        {
+            return;
+        }
+
         var assignment = consumer.Assignment;
         var toPause = _taskByPartition.Where(kv => !kv.Value.Running && !_paused.Contains(kv.Key) && assignment.Contains(kv.Key)).Select(kv => kv.Key).ToList();
         if (toPause.Count > 0)
@@ -128,6 +137,8 @@ internal sealed class TaskManager
             _paused.UnionWith(toPause);
         }
 
+        // Partitions the rebalance assigns after the handler returns are paused at the next check.
+        _pauseCheckDue = toPause.Count > 0 || _taskByPartition.Any(kv => !kv.Value.Running && !_paused.Contains(kv.Key));
         var toResume = _pendingResume.Where(assignment.Contains).ToList();
         _pendingResume.Clear();
         if (toResume.Count > 0)
