@@ -8,18 +8,18 @@ using Streams.Engine.State;
 namespace Streams.Engine.Runtime;
 
 /// <summary>
-/// Rebuilds stores from their changelog partitions: reads each from a start offset to the end it had when restoration
-/// began, with a consumer of its own (no group), writing batches under the store's logging layer, a bounded slice per
-/// call, and reports progress per store and task as a gauge of records remaining. Before local state is reused, <see cref="CheckpointMismatch"/> tells whether it can continue from
-/// the changelog at all.
+/// Rebuilds stores from their changelog partitions: reads each, one at a time, from a start offset to the end it had
+/// when restoration began, with a consumer of its own (no group), writing batches under the store's logging layer, a
+/// bounded slice per call, and reports progress per store and task as a gauge of records remaining. Before local state
+/// is reused, <see cref="CheckpointMismatch"/> tells whether it can continue from the changelog at all.
 /// </summary>
 internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, StreamsMetrics metrics, ILogger logger)
 {
     private const int BatchSize = 2000;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private static readonly long SliceTicks = Stopwatch.Frequency / 20;
-    private readonly Dictionary<TopicPartition, Restoration> _active = [];
     private readonly Queue<Restoration> _waiting = new();
+    private Restoration? _current;
 
     /// <summary>
     /// Why local state that reflects the changelog up to <paramref name="checkpoint"/> cannot be continued from it, or
@@ -42,9 +42,6 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
 
         return null;
     }
-
-    /// <summary>True while no store is being restored.</summary>
-    public bool IsIdle => _active.Count == 0 && _waiting.Count == 0;
 
     /// <summary>
     /// Starts restoring <paramref name="store"/> of <paramref name="task"/> from <paramref name="startOffset"/> (null:
@@ -82,26 +79,26 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
     /// </summary>
     private void StartNext()
     {
-        if (_active.Count > 0 || !_waiting.TryDequeue(out var next))
+        if (_current is not null || !_waiting.TryDequeue(out var next))
         {
             return;
         }
 
         logger.LogInformation("Restoring store {Store} of task {Task} from {Changelog} offsets {Start}..{End}", next.Store.Name, next.Task, next.Changelog, next.Start, next.End);
         next.LastProgress = DateTime.UtcNow;
-        _active[next.Changelog] = next;
+        _current = next;
         consumer.IncrementalAssign([new TopicPartitionOffset(next.Changelog, next.Start)]);
     }
 
     /// <summary>
-    /// Applies up to <paramref name="maxRecords"/> changelog records across the stores being restored and completes
-    /// those that reached their end, so a large restoration proceeds a slice per loop of the thread while its other
+    /// Applies up to <paramref name="maxRecords"/> changelog records to the stores being restored, completing each at its
+    /// end and going on with the next, so a large restoration proceeds a slice per loop of the thread while its other
     /// tasks keep processing.
     /// </summary>
     public void Advance(int maxRecords, CancellationToken cancellationToken)
     {
         StartNext();
-        if (_active.Count == 0)
+        if (_current is null)
         {
             return;
         }
@@ -119,7 +116,8 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
                 break;
             }
 
-            if (!_active.TryGetValue(record.TopicPartition, out var restoration))
+            // Records of a partition just completed or cancelled may still be buffered.
+            if (_current is not { } restoration || restoration.Changelog != record.TopicPartition)
             {
                 continue;
             }
@@ -145,16 +143,16 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
             }
         }
 
-        foreach (var restoration in _active.Values.ToList())
+        if (_current is { } active)
         {
             // The end may be a transaction marker, which is never returned as a record but moves the position.
-            if (consumer.Position(restoration.Changelog).Value >= restoration.End)
+            if (consumer.Position(active.Changelog).Value >= active.End)
             {
-                Complete(restoration);
+                Complete(active);
             }
-            else if (DateTime.UtcNow - restoration.LastProgress > Timeout)
+            else if (DateTime.UtcNow - active.LastProgress > Timeout)
             {
-                throw new StreamsException($"Restoring store '{restoration.Store.Name}' from {restoration.Changelog} made no progress for {Timeout.TotalSeconds} s.");
+                throw new StreamsException($"Restoring store '{active.Store.Name}' from {active.Changelog} made no progress for {Timeout.TotalSeconds} s.");
             }
         }
     }
@@ -174,18 +172,18 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
             _waiting.Enqueue(restoration);
         }
 
-        foreach (var restoration in _active.Values.Where(r => r.Task == task).ToList())
+        if (_current is { } active && active.Task == task)
         {
-            _active.Remove(restoration.Changelog);
-            consumer.IncrementalUnassign([restoration.Changelog]);
-            restoration.Remaining.Set(0);
+            _current = null;
+            consumer.IncrementalUnassign([active.Changelog]);
+            active.Remaining.Set(0);
         }
     }
 
     private void Complete(Restoration restoration)
     {
         Apply(restoration);
-        _active.Remove(restoration.Changelog);
+        _current = null;
         consumer.IncrementalUnassign([restoration.Changelog]);
         restoration.Remaining.Set(0);
         restoration.Completed(restoration.Last ?? restoration.Unchanged);

@@ -113,9 +113,8 @@ internal sealed class StreamThread
             _lastCommitTicks = Stopwatch.GetTimestamp();
             while (!_stopping.IsCancellationRequested)
             {
-                // Block briefly for the first record, then drain what is buffered without blocking, up to a bound so that
-                // punctuation and commits still run under load.
-                // While stores restore, the poll must not block: the loop returns at once to the next slice.
+                // Block briefly for the first record (not at all while stores restore: the next slice is due), then drain
+                // what is buffered without blocking, up to a bound so that punctuation and commits still run under load.
                 var record = _consumer.Consume(_taskManager!.HasPendingRestoration ? TimeSpan.Zero : PollTimeout);
                 ApplyAssignmentChanges();
                 for (var burst = 0; record is not null; burst++)

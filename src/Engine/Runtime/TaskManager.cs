@@ -138,7 +138,7 @@ internal sealed class TaskManager
         }
 
         // Partitions the rebalance assigns after the handler returns are paused at the next check.
-        _pauseCheckDue = toPause.Count > 0 || _taskByPartition.Any(kv => !kv.Value.Running && !_paused.Contains(kv.Key));
+        _pauseCheckDue = _taskByPartition.Any(kv => !kv.Value.Running && !_paused.Contains(kv.Key));
         var toResume = _pendingResume.Where(assignment.Contains).ToList();
         _pendingResume.Clear();
         if (toResume.Count > 0)

@@ -1,8 +1,8 @@
-using Personalization.Worker.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Personalization.Records;
 using Personalization.Scoring;
+using Personalization.Worker.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.State;
 

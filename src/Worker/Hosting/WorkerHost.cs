@@ -1,4 +1,3 @@
-using Personalization.Worker.Metrics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -13,6 +12,7 @@ using OpenTelemetry.Trace;
 using Personalization;
 using Personalization.Records;
 using Personalization.Scoring;
+using Personalization.Worker.Metrics;
 using Prometheus;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
