@@ -15,6 +15,7 @@ WORKDIR /src
 # Restore first, from the project files and lock files alone, so the layer is reused until a dependency changes.
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Engine/Engine.csproj src/Engine/packages.lock.json src/Engine/
+COPY src/Avro/Avro.csproj src/Avro/packages.lock.json src/Avro/
 COPY src/Topology/Topology.csproj src/Topology/packages.lock.json src/Topology/
 COPY src/Worker/Worker.csproj src/Worker/packages.lock.json src/Worker/
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \

@@ -4,7 +4,7 @@ using Avro.Generic;
 using Avro.IO;
 using Confluent.Kafka;
 using Personalization.Records;
-using Streams.Engine.Avro;
+using Streams.Avro;
 
 namespace Personalization.Bench.Scenarios;
 

@@ -146,6 +146,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     [InlineData("Topics:Clickstream", "events clickstream")]
     [InlineData("Kafka:SchemaRegistryUrl", "registry:8081")]
     [InlineData("Tracing:SampleRatio", "1.5")]
+    [InlineData("SchemaRegistry:Url", "http://registry:8081")]
     public void A_bad_configuration_value_stops_start_up_with_its_key_named(string key, string value)
     {
         var error = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Build([], new Dictionary<string, string?> { [key] = value }));
@@ -153,6 +154,20 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(key, error.Key);
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
         output.WriteLine(error.Message);
+    }
+
+    [Fact]
+    public void The_schema_registry_section_is_validated_with_the_registry_url_naming_the_key()
+    {
+        var error = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Build([], new Dictionary<string, string?>
+        {
+            ["Kafka:SchemaRegistryUrl"] = "https://registry:8081",
+            ["Kafka:SchemaRegistryBasicAuthUserInfo"] = "svc:secret",
+            ["SchemaRegistry:BearerAuthToken"] = "token",
+        }));
+
+        Assert.Equal("SchemaRegistry:BasicAuthUserInfo", error.Key);
+        Assert.Contains("BearerAuthToken", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -171,6 +186,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     [InlineData("Kafka:BootstrapServer", "broker:9092")]
     [InlineData("Scoring:LatencyBudgetMs", "20")]
     [InlineData("Topics:Clickstreams", "clicks")]
+    [InlineData("SchemaRegistry:BearerToken", "token")]
     public void An_unknown_key_in_a_section_of_the_worker_stops_start_up_naming_it(string key, string value)
     {
         var error = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Build([], new Dictionary<string, string?> { [key] = value }));

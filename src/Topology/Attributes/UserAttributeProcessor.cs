@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using Personalization.Features;
 using Personalization.Records;
 using Personalization.Scoring;
-using Streams.Engine.Avro;
+using Streams.Avro;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.Serialization;

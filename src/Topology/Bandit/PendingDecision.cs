@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Personalization.Records;
-using Streams.Engine.Avro;
+using Streams.Avro;
 using Streams.Engine.Serialization;
 
 namespace Personalization.Bandit;

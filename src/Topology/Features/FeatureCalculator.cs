@@ -207,7 +207,7 @@ public static class FeatureCalculator
         public readonly int[] Counts = new int[FeatureTileCounts];
         public double PurchaseValue;
 
-        private static readonly int FeatureTileCounts = Streams.Engine.Avro.AvroEnum<EventType>.Count;
+        private static readonly int FeatureTileCounts = Streams.Avro.AvroEnum<EventType>.Count;
 
         public void Add(FeatureTile tile)
         {

@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using Streams.Engine.Avro;
+using Streams.Avro;
 using Streams.Engine.Serialization;
 
 namespace Personalization.Features;

@@ -1,6 +1,6 @@
 using System.Reflection;
 using Avro;
-using Streams.Engine.SchemaRegistry;
+using Streams.Avro.SchemaRegistry;
 
 namespace Personalization.Records;
 

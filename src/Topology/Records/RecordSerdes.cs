@@ -1,29 +1,7 @@
-using Streams.Engine.Avro;
-using Streams.Engine.SchemaRegistry;
+using Streams.Avro;
+using Streams.Avro.SchemaRegistry;
 
 namespace Personalization.Records;
-
-/// <summary>Where the topology's Avro schema ids come from.</summary>
-public sealed class SchemaRegistrySettings
-{
-    /// <summary>The Schema Registry's URL(s), comma-separated; empty means the local registry built from schemas/.</summary>
-    public string? Url { get; set; }
-
-    /// <summary>Basic authentication as <c>user:password</c>, if the registry needs it.</summary>
-    public string? BasicAuthUserInfo { get; set; }
-
-    /// <summary>How long one registry request may take before it is retried.</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Retries of a failed registry request.</summary>
-    public int MaxRetries { get; set; } = 3;
-
-    /// <summary>
-    /// Register the worker's schemas under their subjects (true) or require them to be registered already (false,
-    /// for registries where only a CI pipeline may register).
-    /// </summary>
-    public bool AutoRegisterSchemas { get; set; } = true;
-}
 
 /// <summary>
 /// The Avro serdes of every record type, over one schema registry: a real one when a URL is configured, else the
@@ -31,13 +9,18 @@ public sealed class SchemaRegistrySettings
 /// </summary>
 public sealed class RecordSerdes : IDisposable
 {
-    private readonly SchemaRegistryClient? _client;
+    private readonly IDisposable? _ownedRegistry;
 
     /// <summary>Creates the serdes over <paramref name="registry"/>.</summary>
     public RecordSerdes(ISchemaRegistry registry, AvroSerdeOptions? options = null)
+        : this(registry, options, ownedRegistry: null)
+    {
+    }
+
+    private RecordSerdes(ISchemaRegistry registry, AvroSerdeOptions? options, IDisposable? ownedRegistry)
     {
         Registry = registry;
-        _client = registry as SchemaRegistryClient;
+        _ownedRegistry = ownedRegistry;
         ClickEvent = new AvroSerde<ClickEvent>(registry, options);
         Decision = new AvroSerde<Decision>(registry, options);
         Reward = new AvroSerde<Reward>(registry, options);
@@ -47,22 +30,20 @@ public sealed class RecordSerdes : IDisposable
         AttributeUpdate = new AvroSerde<AttributeUpdate>(registry, options);
     }
 
-    /// <summary>Serdes over the registry <paramref name="settings"/> name, or over the local registry when they name none.</summary>
-    public static RecordSerdes Create(SchemaRegistrySettings settings)
+    /// <summary>
+    /// Serdes over the registry <paramref name="options"/> name (owned and disposed with the serdes), or over the local
+    /// registry when they name none. <paramref name="autoRegisterSchemas"/> false requires the schemas to be registered
+    /// already, for registries where only a CI pipeline may register.
+    /// </summary>
+    public static RecordSerdes Create(SchemaRegistryOptions options, bool autoRegisterSchemas = true)
     {
-        if (string.IsNullOrWhiteSpace(settings.Url))
+        if (string.IsNullOrWhiteSpace(options.Url))
         {
             return new RecordSerdes(RecordSchemas.LocalRegistry());
         }
 
-        var client = new SchemaRegistryClient(new SchemaRegistryOptions
-        {
-            Url = settings.Url,
-            BasicAuthUserInfo = settings.BasicAuthUserInfo,
-            RequestTimeout = settings.RequestTimeout,
-            MaxRetries = settings.MaxRetries,
-        });
-        return new RecordSerdes(client, new AvroSerdeOptions { AutoRegisterSchemas = settings.AutoRegisterSchemas });
+        var registry = new ConfluentSchemaRegistry(options);
+        return new RecordSerdes(registry, new AvroSerdeOptions { AutoRegisterSchemas = autoRegisterSchemas }, registry);
     }
 
     public ISchemaRegistry Registry { get; }
@@ -96,5 +77,5 @@ public sealed class RecordSerdes : IDisposable
         await AttributeUpdate.PrepareAsync([topics.Attributes], cancellationToken: cancellationToken);
     }
 
-    public void Dispose() => _client?.Dispose();
+    public void Dispose() => _ownedRegistry?.Dispose();
 }

@@ -1,4 +1,4 @@
-using Streams.Engine.SchemaRegistry;
+using Streams.Avro.SchemaRegistry;
 
 namespace Personalization.Records;
 

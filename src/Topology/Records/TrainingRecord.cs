@@ -1,5 +1,5 @@
 using Avro;
-using Streams.Engine.Avro;
+using Streams.Avro;
 
 namespace Personalization.Records;
 

@@ -52,11 +52,12 @@ internal static class GenerateCommand
             }
 
             options.Start = parse.GetValue(start) ?? DateTimeOffset.UtcNow;
-            using var serdes = RecordSerdes.Create(new SchemaRegistrySettings
+            if (parse.GetValue(registry) is { } registryUrl)
             {
-                Url = parse.GetValue(registry) ?? settings.Kafka.SchemaRegistryUrl,
-                BasicAuthUserInfo = settings.Kafka.SchemaRegistryBasicAuthUserInfo,
-            });
+                settings.SchemaRegistry.Url = registryUrl;
+            }
+
+            using var serdes = RecordSerdes.Create(settings.SchemaRegistry, settings.AutoRegisterSchemas);
             var publisher = new ClickstreamPublisher(servers!, serdes, settings.Topics, settings.Kafka.Client);
             var sent = await publisher.PublishAsync(new ClickstreamGenerator(options), parse.GetValue(rate), limit, parse.GetValue(duration), cancellationToken);
             Console.WriteLine($"generate: produced {sent:N0} records to {servers}");

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Personalization.Records;
-using Streams.Engine.SchemaRegistry;
+using Streams.Avro.SchemaRegistry;
 
 namespace Personalization.Worker.Commands;
 
@@ -63,7 +63,7 @@ internal static class SchemaCommands
         var failed = !result.UpToDate;
         if (!string.IsNullOrWhiteSpace(registryUrl))
         {
-            using var registry = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registryUrl, BasicAuthUserInfo = registryAuth });
+            using var registry = new ConfluentSchemaRegistry(new SchemaRegistryOptions { Url = registryUrl, BasicAuthUserInfo = registryAuth });
             foreach (var (subject, answer) in await RegistryCompatibility.CheckAsync(registry, new TopicOptions(), cancellationToken))
             {
                 Console.WriteLine($"{subject}: {(answer.IsCompatible ? "compatible" : "INCOMPATIBLE")} {string.Join("; ", answer.Messages)}");

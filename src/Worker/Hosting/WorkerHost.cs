@@ -58,11 +58,7 @@ public static class WorkerHost
         }
 
         services.AddSingleton<KafkaConnection>();
-        services.AddSingleton(_ => RecordSerdes.Create(new SchemaRegistrySettings
-        {
-            Url = settings.Kafka.SchemaRegistryUrl,
-            BasicAuthUserInfo = settings.Kafka.SchemaRegistryBasicAuthUserInfo,
-        }));
+        services.AddSingleton(_ => RecordSerdes.Create(settings.SchemaRegistry, settings.AutoRegisterSchemas));
         services.AddSingleton<StreamsMetrics>();
         services.AddSingleton(provider => new ModelDirectory(settings.Models, provider.GetRequiredService<StreamsMetrics>(), provider.GetRequiredService<ILogger<ModelDirectory>>()));
         services.AddSingleton(provider => new FraudGuardrail(settings.Personalization.Scoring, provider.GetRequiredService<StreamsMetrics>()));

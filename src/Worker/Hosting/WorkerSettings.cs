@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Personalization.Attributes;
 using Personalization.Bandit;
 using Personalization.Scoring;
+using Streams.Avro.SchemaRegistry;
 using Streams.Engine;
 
 namespace Personalization.Worker.Hosting;
@@ -136,6 +137,18 @@ public sealed class WorkerSettings
 
     public required TracingOptions Tracing { get; init; }
 
+    /// <summary>
+    /// Section "SchemaRegistry": how to reach the registry (authentication, TLS, timeouts, retries). Its URL and basic
+    /// credentials are <c>Kafka:SchemaRegistryUrl</c> and <c>Kafka:SchemaRegistryBasicAuthUserInfo</c>.
+    /// </summary>
+    public required SchemaRegistryOptions SchemaRegistry { get; init; }
+
+    /// <summary>
+    /// <c>SchemaRegistry:AutoRegisterSchemas</c>: register the worker's schemas under their subjects (true) or require
+    /// them to be registered already (false, for registries where only a CI pipeline may register).
+    /// </summary>
+    public required bool AutoRegisterSchemas { get; init; }
+
     /// <summary>Binds every section; a value that does not convert or validate fails with its key named.</summary>
     public static WorkerSettings Load(IConfiguration configuration, string contentRoot)
     {
@@ -156,7 +169,19 @@ public sealed class WorkerSettings
             Generator = Bind<DemoGeneratorOptions>(configuration, "Generator"),
             Shutdown = Bind<ShutdownOptions>(configuration, "Shutdown"),
             Tracing = Bind<TracingOptions>(configuration, "Tracing"),
+            SchemaRegistry = Bind<SchemaRegistryOptions>(configuration, "SchemaRegistry", "AutoRegisterSchemas", "Url", "BasicAuthUserInfo"),
+            AutoRegisterSchemas = Bind(configuration, "SchemaRegistry:AutoRegisterSchemas", true),
         };
+        foreach (var key in new[] { "Url", "BasicAuthUserInfo" })
+        {
+            if (configuration[$"SchemaRegistry:{key}"] is not null)
+            {
+                throw new WorkerConfigurationException($"SchemaRegistry:{key}", $"is set as Kafka:SchemaRegistry{key}.");
+            }
+        }
+
+        settings.SchemaRegistry.Url = settings.Kafka.SchemaRegistryUrl ?? "";
+        settings.SchemaRegistry.BasicAuthUserInfo = settings.Kafka.SchemaRegistryBasicAuthUserInfo;
         settings.Personalization.Topics = settings.Topics;
         settings.Models.Directory = Path.GetFullPath(settings.Models.Directory, contentRoot);
         settings.Streams.StateDir = Path.GetFullPath(settings.Streams.StateDir, contentRoot);
@@ -218,6 +243,11 @@ public sealed class WorkerSettings
         {
             Check($"Topics:{name}", !string.IsNullOrWhiteSpace(topic) && topic.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'),
                 $"must be a Kafka topic name (letters, digits, '.', '_', '-') but is '{topic}'.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(SchemaRegistry.Url))
+        {
+            Section("SchemaRegistry", SchemaRegistry.Validate);
         }
 
         Section("Models", Models.Validate);

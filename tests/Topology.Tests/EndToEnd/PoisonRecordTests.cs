@@ -2,7 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using Personalization.Records;
 using Personalization.Tests.Records;
-using Streams.Engine.Avro;
+using Streams.Avro;
 using Streams.Engine.Dsl;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;

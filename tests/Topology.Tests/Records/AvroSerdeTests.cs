@@ -3,8 +3,8 @@ using Avro.Generic;
 using Avro.IO;
 using Confluent.Kafka;
 using Personalization.Records;
-using Streams.Engine.Avro;
-using Streams.Engine.SchemaRegistry;
+using Streams.Avro;
+using Streams.Avro.SchemaRegistry;
 using Streams.Engine.Serialization;
 
 namespace Personalization.Tests.Records;
@@ -198,7 +198,7 @@ public sealed class AvroSerdeTests
     [Fact]
     public void An_unreachable_registry_is_not_blamed_on_the_record()
     {
-        var registry = new SchemaRegistryClient(new SchemaRegistryOptions { Url = "http://127.0.0.1:9", MaxRetries = 0, RequestTimeout = TimeSpan.FromSeconds(2) });
+        var registry = new ConfluentSchemaRegistry(new SchemaRegistryOptions { Url = "http://127.0.0.1:9", MaxRetries = 0, RequestTimeout = TimeSpan.FromSeconds(2) });
         var serde = new AvroSerde<ClickEvent>(registry);
 
         var reading = Assert.Throws<SerdeUnavailableException>(() => serde.Deserialize(ClickEventBytes, false, Value("events.clickstream")));
@@ -265,7 +265,7 @@ public sealed class RecordSerdesTests
     [Fact]
     public async Task Without_a_registry_url_the_serdes_use_the_local_catalog_and_preparing_registers_every_topic_subject()
     {
-        using var serdes = RecordSerdes.Create(new SchemaRegistrySettings());
+        using var serdes = RecordSerdes.Create(new SchemaRegistryOptions());
         var topics = new TopicOptions();
 
         await serdes.PrepareAsync(topics, CancellationToken.None);
@@ -281,11 +281,11 @@ public sealed class RecordSerdesTests
     [Fact]
     public async Task With_a_registry_url_an_unreachable_registry_fails_preparation_naming_the_subject()
     {
-        using var serdes = RecordSerdes.Create(new SchemaRegistrySettings { Url = "http://127.0.0.1:9", MaxRetries = 0 });
+        using var serdes = RecordSerdes.Create(new SchemaRegistryOptions { Url = "http://127.0.0.1:9", MaxRetries = 0 });
 
         var error = await Assert.ThrowsAsync<SchemaRegistryException>(() => serdes.PrepareAsync(new TopicOptions(), CancellationToken.None));
 
-        Assert.IsType<SchemaRegistryClient>(serdes.Registry);
+        Assert.IsType<ConfluentSchemaRegistry>(serdes.Registry);
         Assert.Equal("events.clickstream-value", error.Subject);
     }
 }

@@ -5,7 +5,7 @@ using Avro;
 using Avro.Generic;
 using Avro.IO;
 using Personalization.Records;
-using Streams.Engine.Avro;
+using Streams.Avro;
 
 namespace Personalization.Tests.Records;
 

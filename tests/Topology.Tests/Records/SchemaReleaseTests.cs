@@ -1,6 +1,6 @@
 using Avro;
 using Personalization.Records;
-using Streams.Engine.SchemaRegistry;
+using Streams.Avro.SchemaRegistry;
 
 namespace Personalization.Tests.Records;
 
@@ -29,7 +29,7 @@ public sealed class SchemaReleaseTests
             var versions = RecordSchemas.Catalog.Versions(file.Name);
             Assert.NotEmpty(versions);
             Assert.Equal(Enumerable.Range(1, versions.Count), versions.Select(v => v.Version));
-            Assert.Empty(Streams.Engine.Avro.AvroCompatibility.BackwardProblems(file.Schema, versions.Select(v => ($"version {v.Version}", v.Parsed))));
+            Assert.Empty(Streams.Avro.AvroCompatibility.BackwardProblems(file.Schema, versions.Select(v => ($"version {v.Version}", v.Parsed))));
         }
 
         Assert.Equal(RecordSchemas.Catalog.Entries.Count, RecordSchemas.Catalog.Entries.Select(e => e.Id).Distinct().Count());
@@ -79,7 +79,7 @@ public sealed class SchemaReleaseTests
     [ExternalSchemaRegistryFact]
     public async Task Each_topic_schema_is_compatible_with_the_schema_registry_in_SCHEMA_REGISTRY_URL()
     {
-        using var registry = new SchemaRegistryClient(new SchemaRegistryOptions
+        using var registry = new ConfluentSchemaRegistry(new SchemaRegistryOptions
         {
             Url = Environment.GetEnvironmentVariable("SCHEMA_REGISTRY_URL")!,
             BasicAuthUserInfo = Environment.GetEnvironmentVariable("SCHEMA_REGISTRY_AUTH"),

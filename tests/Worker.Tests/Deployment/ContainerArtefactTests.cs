@@ -53,7 +53,7 @@ public sealed partial class ContainerArtefactTests
 
         Assert.True(restore > 0 && sources > restore, "restore (locked) must come before the sources are copied, so its layer is reused");
         var copies = ProjectCopy().Matches(Dockerfile);
-        Assert.Equal(["src/Engine/Engine.csproj", "src/Topology/Topology.csproj", "src/Worker/Worker.csproj"], copies.Select(c => c.Groups[1].Value));
+        Assert.Equal(ProjectsTheWorkerBuildsFrom(), copies.Select(c => c.Groups[1].Value).Order(StringComparer.Ordinal));
         foreach (Match copy in copies)
         {
             var project = copy.Groups[1].Value;
@@ -98,6 +98,29 @@ public sealed partial class ContainerArtefactTests
         Assert.Contains($"VOLUME {state}", Dockerfile, StringComparison.Ordinal);
         Assert.Equal("/app/models", KustomizeManifestTests.ImageEnvironment("Models__Directory"));
     }
+
+    /// <summary>The worker's project and every project it references, directly or not, as paths from the root.</summary>
+    private static IEnumerable<string> ProjectsTheWorkerBuildsFrom()
+    {
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>(["src/Worker/Worker.csproj"]);
+        while (pending.TryPop(out var project))
+        {
+            if (found.Add(project))
+            {
+                foreach (Match reference in ProjectReference().Matches(Read(project)))
+                {
+                    var combined = Path.Combine(Path.GetDirectoryName(project)!, reference.Groups[1].Value.Replace('\\', '/'));
+                    pending.Push(Path.GetRelativePath("/repo", Path.GetFullPath(combined, "/repo")).Replace('\\', '/'));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    [GeneratedRegex(@"<ProjectReference Include=""([^""]+)""")]
+    private static partial Regex ProjectReference();
 
     [GeneratedRegex(@"^COPY (src/\S+\.csproj)( \S+)* src/\S+/$", RegexOptions.Multiline)]
     private static partial Regex ProjectCopy();

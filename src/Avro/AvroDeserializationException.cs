@@ -1,6 +1,6 @@
 using Streams.Engine.Serialization;
 
-namespace Streams.Engine.Avro;
+namespace Streams.Avro;
 
 /// <summary>
 /// Bytes that are not a readable Avro record in the Confluent wire format. It is a <see cref="SerializationException"/>,

@@ -4,10 +4,10 @@ using Avro;
 using Avro.Generic;
 using Avro.IO;
 using Confluent.Kafka;
-using Streams.Engine.SchemaRegistry;
+using Streams.Avro.SchemaRegistry;
 using Streams.Engine.Serialization;
 
-namespace Streams.Engine.Avro;
+namespace Streams.Avro;
 
 /// <summary>How Avro serdes find schema ids.</summary>
 public sealed class AvroSerdeOptions

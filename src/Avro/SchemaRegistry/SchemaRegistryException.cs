@@ -1,4 +1,4 @@
-namespace Streams.Engine.SchemaRegistry;
+namespace Streams.Avro.SchemaRegistry;
 
 /// <summary>
 /// A schema registry refused or failed a request. The message names the subject (or schema id) and the HTTP status;

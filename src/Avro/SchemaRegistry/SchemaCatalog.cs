@@ -2,9 +2,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Avro;
-using Streams.Engine.Avro;
+using Streams.Avro;
 
-namespace Streams.Engine.SchemaRegistry;
+namespace Streams.Avro.SchemaRegistry;
 
 /// <summary>One released version of a schema in a <see cref="SchemaCatalog"/>.</summary>
 /// <param name="Id">The schema id written into every record, stable across processes and releases.</param>

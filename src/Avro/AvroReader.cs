@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace Streams.Engine.Avro;
+namespace Streams.Avro;
 
 /// <summary>
 /// Reads Avro binary encoding from a span without copying. Every read checks the bounds and the value's validity, so

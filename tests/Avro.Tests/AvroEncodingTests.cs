@@ -1,6 +1,6 @@
-using Streams.Engine.Avro;
+using Streams.Avro;
 
-namespace Streams.Engine.Tests.Avro;
+namespace Streams.Avro.Tests;
 
 /// <summary>The binary encoding against the examples and rules of the Avro specification.</summary>
 public sealed class AvroEncodingTests

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Streams.Engine.Avro;
+namespace Streams.Avro;
 
 /// <summary>Facts about a C# enum that mirrors an Avro enum: its members are the symbols, in order, from 0.</summary>
 public static class AvroEnum<TEnum> where TEnum : struct, Enum

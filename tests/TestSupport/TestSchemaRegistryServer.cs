@@ -6,16 +6,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Streams.Engine.Avro;
+using Streams.Avro;
 
-namespace Streams.Engine.Tests.SchemaRegistry;
+namespace Streams.TestSupport;
 
 /// <summary>
 /// A real HTTP server that answers the subset of Confluent Schema Registry's REST API the client uses, as Confluent
 /// documents it (paths, bodies, error_code values, BACKWARD compatibility), with knobs to fail, delay and require
 /// basic authentication.
 /// </summary>
-internal sealed class TestSchemaRegistryServer : IAsyncDisposable
+public sealed class TestSchemaRegistryServer : IAsyncDisposable
 {
     private const string ContentType = "application/vnd.schemaregistry.v1+json";
 
@@ -34,6 +34,9 @@ internal sealed class TestSchemaRegistryServer : IAsyncDisposable
 
     /// <summary>When set, requests without this "user:password" get 401.</summary>
     public string? RequiredUserInfo { get; set; }
+
+    /// <summary>When set, requests without this bearer token are refused with 401.</summary>
+    public string? RequiredBearerToken { get; set; }
 
     /// <summary>The delay applied to requests while <see cref="DelayNext"/> lasts.</summary>
     public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(2);
@@ -63,8 +66,9 @@ internal sealed class TestSchemaRegistryServer : IAsyncDisposable
         _app.Use(async (context, next) =>
         {
             Requests.Enqueue($"{context.Request.Method} {context.Request.Path}");
-            if (RequiredUserInfo is { } userInfo
-                && context.Request.Headers.Authorization.ToString() != "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)))
+            var authorization = context.Request.Headers.Authorization.ToString();
+            if ((RequiredUserInfo is { } userInfo && authorization != "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)))
+                || (RequiredBearerToken is { } token && authorization != "Bearer " + token))
             {
                 await Error(context, 401, 40101, "Unauthorized");
                 return;

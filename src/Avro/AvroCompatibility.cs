@@ -1,6 +1,6 @@
 using Avro;
 
-namespace Streams.Engine.Avro;
+namespace Streams.Avro;
 
 /// <summary>
 /// Avro schema resolution as a check: can data written with one schema be read with another? This is the rule

@@ -1,8 +1,8 @@
-namespace Streams.Engine.SchemaRegistry;
+namespace Streams.Avro.SchemaRegistry;
 
 /// <summary>
 /// What an Avro serde needs of a schema registry: ids for schemas under a subject, schemas by id, a subject's latest
-/// version, and compatibility checks. <see cref="SchemaRegistryClient"/> speaks Confluent's REST API;
+/// version, and compatibility checks. <see cref="ConfluentSchemaRegistry"/> speaks Confluent's REST API;
 /// <see cref="LocalSchemaRegistry"/> serves a fixed catalog without a server.
 /// </summary>
 /// <remarks>Implementations are thread-safe and cache what cannot change (an id's schema, a schema's id).</remarks>
@@ -25,35 +25,4 @@ public interface ISchemaRegistry
     /// the subject's compatibility rule. A subject with no versions accepts anything.
     /// </summary>
     Task<CompatibilityResult> CheckCompatibilityAsync(string subject, string schema, CancellationToken cancellationToken = default);
-}
-
-/// <summary>A schema as registered: its subject, version within the subject, global id and text.</summary>
-public sealed record RegisteredSchema(string Subject, int Version, int Id, string Schema);
-
-/// <summary>The answer to a compatibility check, with the reasons when it is not compatible.</summary>
-public sealed record CompatibilityResult(bool IsCompatible, IReadOnlyList<string> Messages);
-
-/// <summary>How the subject for a topic's keys or values is named.</summary>
-public enum SubjectNameStrategy
-{
-    /// <summary><c>&lt;topic&gt;-value</c> / <c>&lt;topic&gt;-key</c>, Confluent's default.</summary>
-    Topic,
-
-    /// <summary>The record's full name.</summary>
-    Record,
-
-    /// <summary><c>&lt;topic&gt;-&lt;record full name&gt;</c>.</summary>
-    TopicRecord,
-}
-
-/// <summary>Subject names as Confluent's serializers form them.</summary>
-public static class Subjects
-{
-    /// <summary>The subject for <paramref name="topic"/>'s keys or values holding records named <paramref name="recordFullName"/>.</summary>
-    public static string For(SubjectNameStrategy strategy, string topic, bool isKey, string recordFullName) => strategy switch
-    {
-        SubjectNameStrategy.Record => recordFullName,
-        SubjectNameStrategy.TopicRecord => $"{topic}-{recordFullName}",
-        _ => isKey ? $"{topic}-key" : $"{topic}-value",
-    };
 }

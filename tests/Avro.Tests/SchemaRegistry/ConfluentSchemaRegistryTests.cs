@@ -1,13 +1,13 @@
-using Streams.Engine.SchemaRegistry;
+using Streams.Avro.SchemaRegistry;
 
-namespace Streams.Engine.Tests.SchemaRegistry;
+namespace Streams.Avro.Tests.SchemaRegistry;
 
 /// <summary>
 /// The client against a real HTTP server that answers as Confluent's REST API documents. The contract tests run
 /// against the Schema Registry in SCHEMA_REGISTRY_URL instead when it is set; the tests that need the server to fail,
 /// stall, count requests or demand credentials always use the test server.
 /// </summary>
-public sealed class SchemaRegistryClientTests : IAsyncLifetime
+public sealed class ConfluentSchemaRegistryTests : IAsyncLifetime
 {
     private static readonly string? ExternalUrl = Environment.GetEnvironmentVariable("SCHEMA_REGISTRY_URL") is { Length: > 0 } url ? url : null;
 
@@ -23,14 +23,14 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
     private static string Schema(params string[] extraFields) =>
         $$"""{"type":"record","name":"Sample","namespace":"test","fields":[{"name":"id","type":"string"}{{string.Concat(extraFields.Select(f => "," + f))}}]}""";
 
-    private SchemaRegistryClient ContractClient() =>
+    private ConfluentSchemaRegistry ContractClient() =>
         new(new SchemaRegistryOptions { Url = ExternalUrl ?? _server.Url, BasicAuthUserInfo = Environment.GetEnvironmentVariable("SCHEMA_REGISTRY_AUTH") });
 
-    private SchemaRegistryClient TestServerClient(Action<SchemaRegistryOptions>? configure = null)
+    private ConfluentSchemaRegistry TestServerClient(Action<SchemaRegistryOptions>? configure = null)
     {
         var options = new SchemaRegistryOptions { Url = _server.Url, RetryBackoff = TimeSpan.FromMilliseconds(10), MaxRetryBackoff = TimeSpan.FromMilliseconds(50) };
         configure?.Invoke(options);
-        return new SchemaRegistryClient(options);
+        return new ConfluentSchemaRegistry(options);
     }
 
     [Fact]
@@ -168,12 +168,12 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_request_that_exceeds_the_timeout_is_abandoned_and_retried()
+    public async Task A_request_that_exceeds_the_timeout_is_abandoned_for_the_next_url()
     {
         _server.Delay = TimeSpan.FromSeconds(5);
-        using var patient = TestServerClient(o => (o.RequestTimeout, o.MaxRetries) = (TimeSpan.FromMilliseconds(300), 1));
+        using var twoUrls = TestServerClient(o => (o.Url, o.RequestTimeout) = ($"{_server.Url},{_server.Url}", TimeSpan.FromMilliseconds(300)));
         _server.DelayNext(1);
-        Assert.Equal(1, await patient.RegisterAsync("slow-value", Schema()));
+        Assert.Equal(1, await twoUrls.RegisterAsync("slow-value", Schema()));
 
         using var impatient = TestServerClient(o => (o.RequestTimeout, o.MaxRetries) = (TimeSpan.FromMilliseconds(300), 0));
         _server.DelayNext(1);
@@ -198,6 +198,28 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bearer_token_is_sent_and_a_rejection_names_the_status()
+    {
+        _server.RequiredBearerToken = "eyJ0b2tlbiI6InRlc3QifQ";
+        using var anonymous = TestServerClient();
+        using var authenticated = TestServerClient(o => o.BearerAuthToken = "eyJ0b2tlbiI6InRlc3QifQ");
+
+        var rejected = await Assert.ThrowsAsync<SchemaRegistryException>(() => anonymous.RegisterAsync("bearer-value", Schema()));
+        var id = await authenticated.RegisterAsync("bearer-value", Schema());
+
+        Assert.Equal(401, rejected.StatusCode);
+        Assert.Equal(1, id);
+    }
+
+    [Fact]
+    public void Basic_and_bearer_authentication_together_are_refused_naming_both()
+    {
+        var error = Assert.Throws<ArgumentException>(() => TestServerClient(o => (o.BasicAuthUserInfo, o.BearerAuthToken) = ("u:p", "token")));
+
+        Assert.StartsWith("BasicAuthUserInfo and BearerAuthToken", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unreachable_url_is_skipped_for_the_next_one_in_the_list()
     {
         var deadUrl = $"http://127.0.0.1:{Ports.Free()}";
@@ -212,14 +234,14 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
     [InlineData("ftp://registry", "Url")]
     public void Invalid_options_are_rejected_naming_the_option(string url, string option)
     {
-        var error = Assert.Throws<ArgumentException>(() => new SchemaRegistryClient(new SchemaRegistryOptions { Url = url }));
+        var error = Assert.Throws<ArgumentException>(() => new ConfluentSchemaRegistry(new SchemaRegistryOptions { Url = url }));
         Assert.StartsWith(option, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Basic_auth_without_a_password_separator_is_rejected()
     {
-        var error = Assert.Throws<ArgumentException>(() => new SchemaRegistryClient(new SchemaRegistryOptions { Url = "http://localhost:8081", BasicAuthUserInfo = "user" }));
+        var error = Assert.Throws<ArgumentException>(() => new ConfluentSchemaRegistry(new SchemaRegistryOptions { Url = "http://localhost:8081", BasicAuthUserInfo = "user" }));
         Assert.StartsWith(nameof(SchemaRegistryOptions.BasicAuthUserInfo), error.Message, StringComparison.Ordinal);
     }
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace Streams.Engine.Avro;
+namespace Streams.Avro;
 
 /// <summary>
 /// Writes Avro binary encoding into a growable buffer that is reused from one record to the next, so a serializer

@@ -1,7 +1,7 @@
-using Streams.Engine.Avro;
+using Streams.Avro;
 using AvroSchema = Avro.Schema;
 
-namespace Streams.Engine.Tests.Avro;
+namespace Streams.Avro.Tests;
 
 /// <summary>Schema resolution as a check, case by case from the Avro specification's resolution rules.</summary>
 public sealed class AvroCompatibilityTests

@@ -1,6 +1,6 @@
 using Avro;
 
-namespace Streams.Engine.Avro;
+namespace Streams.Avro;
 
 /// <summary>
 /// A record type that encodes and decodes itself in Avro binary, field by field in schema order, with no reflection

@@ -1,7 +1,7 @@
 using Avro;
-using Streams.Engine.Avro;
+using Streams.Avro;
 
-namespace Streams.Engine.SchemaRegistry;
+namespace Streams.Avro.SchemaRegistry;
 
 /// <summary>
 /// A schema registry without a server: ids and schemas come from a <see cref="SchemaCatalog"/>, so every process built
