@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Personalization.Features;
-using Personalization.Generation;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Topology.Features;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 
 namespace Personalization.Bench.Scenarios;
 

@@ -3,7 +3,7 @@ using Avro;
 using Avro.Generic;
 using Avro.IO;
 using Confluent.Kafka;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Avro;
 
 namespace Personalization.Bench.Scenarios;

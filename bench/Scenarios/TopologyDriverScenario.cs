@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using Personalization.Generation;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
+using Personalization.Topology;
 using Streams.Engine;
 using Streams.Engine.State;
 using OpenTelemetry.Trace;

@@ -1,4 +1,4 @@
-namespace Personalization;
+namespace Personalization.Topology;
 
 /// <summary>The topology's own metrics, next to the engine's (labels in parentheses).</summary>
 public static class PersonalizationMetricNames

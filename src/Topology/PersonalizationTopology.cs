@@ -1,13 +1,13 @@
-using Personalization.Attributes;
-using Personalization.Bandit;
-using Personalization.Features;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Topology.Attributes;
+using Personalization.Topology.Bandit;
+using Personalization.Topology.Features;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 using Streams.Engine.Dsl;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
 
-namespace Personalization;
+namespace Personalization.Topology;
 
 /// <summary>Everything the topology's behaviour depends on besides its collaborators.</summary>
 public sealed class PersonalizationOptions

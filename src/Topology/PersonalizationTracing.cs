@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Personalization;
+namespace Personalization.Topology;
 
 /// <summary>
 /// The topology's own spans (next to the engine's per-record spans, <see cref="Streams.Engine.Tracing.StreamsTracing"/>):

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Streams.Engine.Serialization;
 
-namespace Personalization;
+namespace Personalization.Topology;
 
 /// <summary>
 /// The topology's own store values start with a format version byte, so a store written by an older release is read

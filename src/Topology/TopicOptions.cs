@@ -1,7 +1,7 @@
 using Avro;
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization;
+namespace Personalization.Topology;
 
 /// <summary>The topology's topics (../shared/DESIGN.md, "Topics"); each name is configurable.</summary>
 public sealed class TopicOptions

@@ -1,6 +1,6 @@
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization;
+namespace Personalization.Topology;
 
 /// <summary>
 /// One record from any of the topology's co-partitioned input topics (all keyed by user id), so the processors that

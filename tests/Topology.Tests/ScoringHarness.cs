@@ -1,10 +1,10 @@
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 using Streams.Engine.Metrics;
 using Streams.Engine.Serialization;
 using Streams.Engine.Testing;
 
-namespace Personalization.Tests;
+namespace Personalization.Topology.Tests;
 
 /// <summary>The personalization topology on the topology test driver, with its model directory and guardrail.</summary>
 internal sealed class ScoringHarness : IDisposable

@@ -1,8 +1,8 @@
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 using Streams.Engine.Graph;
 
-namespace Personalization.Tests;
+namespace Personalization.Topology.Tests;
 
 public sealed class TopologyDescriptionTests
 {

@@ -2,7 +2,7 @@ using System.Net;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Personalization.Worker.Hosting;
 using Streams.Engine.Metrics;
 using Streams.TestSupport;

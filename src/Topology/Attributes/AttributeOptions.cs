@@ -1,4 +1,4 @@
-namespace Personalization.Attributes;
+namespace Personalization.Topology.Attributes;
 
 /// <summary>The granularity at which attribute changes are worth telling ad platforms, email and the site about.</summary>
 public sealed class AttributeOptions

@@ -1,15 +1,15 @@
 using System.Globalization;
 using Confluent.Kafka;
-using Personalization.Features;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Topology.Features;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 using Streams.Avro;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
 
-namespace Personalization.Attributes;
+namespace Personalization.Topology.Attributes;
 
 /// <summary>
 /// Keeps each user's attributes (propensity score and decile, fraud score and risk, segment, last active) from their

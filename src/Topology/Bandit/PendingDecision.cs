@@ -1,9 +1,9 @@
 using Confluent.Kafka;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Avro;
 using Streams.Engine.Serialization;
 
-namespace Personalization.Bandit;
+namespace Personalization.Topology.Bandit;
 
 /// <summary>One reward observed for a decision.</summary>
 public readonly record struct RewardObservation(double Value, bool Explicit, long Timestamp);

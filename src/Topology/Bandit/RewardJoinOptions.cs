@@ -1,6 +1,6 @@
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization.Bandit;
+namespace Personalization.Topology.Bandit;
 
 /// <summary>How several rewards observed for one decision combine into its training reward.</summary>
 public enum RewardFunction

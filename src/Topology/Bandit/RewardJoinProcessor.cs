@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.State;
 using Streams.Engine.Tracing;
 
-namespace Personalization.Bandit;
+namespace Personalization.Topology.Bandit;
 
 /// <summary>
 /// Joins each bandit decision with the rewards observed in its window (the decision time plus its reward wait, else

@@ -1,6 +1,6 @@
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization.Features;
+namespace Personalization.Topology.Features;
 
 /// <summary>
 /// The feature definitions, shared by the topology and the trainer. A user's features are as of their latest event

@@ -1,9 +1,9 @@
 using Confluent.Kafka;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Avro;
 using Streams.Engine.Serialization;
 
-namespace Personalization.Features;
+namespace Personalization.Topology.Features;
 
 /// <summary>
 /// One user's activity in one minute: counts by event type, purchase value, and the distinct items, categories,

@@ -1,6 +1,6 @@
 using Streams.Engine.State;
 
-namespace Personalization.Features;
+namespace Personalization.Topology.Features;
 
 /// <summary>
 /// Where the feature code keeps a user's profile and minute tiles: the topology's state stores, or memory when the

@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using Streams.Avro;
 using Streams.Engine.Serialization;
 
-namespace Personalization.Features;
+namespace Personalization.Topology.Features;
 
 /// <summary>
 /// What the features need of a user beyond the minute tiles: first and latest event times, the last purchase, the

@@ -1,11 +1,11 @@
 using System.Globalization;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.State;
 
-namespace Personalization.Features;
+namespace Personalization.Topology.Features;
 
 /// <summary>
 /// What one scoring moment produces: the features scored, and the fraud and/or propensity score. After a user is

@@ -1,7 +1,7 @@
 using Avro;
 using Streams.Avro;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>A change to a user's attributes (schemas/AttributeUpdate.avsc); a forgotten user is a null value instead.</summary>
 public sealed record AttributeUpdate : IAvroRecord<AttributeUpdate>

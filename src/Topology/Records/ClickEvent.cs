@@ -1,7 +1,7 @@
 using Avro;
 using Streams.Avro;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>One raw clickstream event (schemas/ClickEvent.avsc).</summary>
 public sealed record ClickEvent : IAvroRecord<ClickEvent>

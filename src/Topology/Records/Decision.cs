@@ -1,7 +1,7 @@
 using Avro;
 using Streams.Avro;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>A contextual-bandit decision as logged (schemas/Decision.avsc).</summary>
 public sealed record Decision : IAvroRecord<Decision>

@@ -2,7 +2,7 @@ using System.Reflection;
 using Avro;
 using Streams.Avro.SchemaRegistry;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>
 /// The schemas in schemas/, embedded in this assembly: each record type's schema, and the catalog of released versions

@@ -1,7 +1,7 @@
 using Streams.Avro;
 using Streams.Avro.SchemaRegistry;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>
 /// The Avro serdes of every record type, over one schema registry: a real one when a URL is configured, else the

@@ -1,6 +1,6 @@
 using Streams.Avro.SchemaRegistry;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>Checks the current schemas against what a schema registry already holds for each topic's subject.</summary>
 public static class RegistryCompatibility

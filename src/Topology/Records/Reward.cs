@@ -1,7 +1,7 @@
 using Avro;
 using Streams.Avro;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>An explicit reward for a decision (schemas/Reward.avsc).</summary>
 public sealed record Reward : IAvroRecord<Reward>

@@ -1,7 +1,7 @@
 using Avro;
 using Streams.Avro;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>A model's score for a user (schemas/Score.avsc).</summary>
 public sealed record Score : IAvroRecord<Score>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>Avro enum symbols (SCREAMING_SNAKE_CASE) for the C# enums that mirror them.</summary>
 public static class Symbols

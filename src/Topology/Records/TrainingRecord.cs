@@ -1,7 +1,7 @@
 using Avro;
 using Streams.Avro;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>A decision joined with its reward, for off-policy learning (schemas/TrainingRecord.avsc).</summary>
 public sealed record TrainingRecord : IAvroRecord<TrainingRecord>

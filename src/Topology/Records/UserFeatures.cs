@@ -1,7 +1,7 @@
 using Avro;
 using Streams.Avro;
 
-namespace Personalization.Records;
+namespace Personalization.Topology.Records;
 
 /// <summary>A user's current windowed features (schemas/UserFeatures.avsc).</summary>
 public sealed record UserFeatures : IAvroRecord<UserFeatures>

@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization.Scoring;
+namespace Personalization.Topology.Scoring;
 
 /// <summary>
 /// The models' input: a user's features flattened into a fixed-order vector. Missing values (no previous event, no

@@ -1,6 +1,6 @@
 using Streams.Engine.Metrics;
 
-namespace Personalization.Scoring;
+namespace Personalization.Topology.Scoring;
 
 /// <summary>
 /// Watches the share of high-risk fraud scores over a sliding window (six buckets of wall-clock time). When the share

@@ -1,6 +1,6 @@
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization.Scoring;
+namespace Personalization.Topology.Scoring;
 
 /// <summary>
 /// The documented fallback scores, used when a model is missing, throws, or is over its latency budget. They are

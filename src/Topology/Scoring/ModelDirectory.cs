@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
 using Streams.Engine.Metrics;
 
-namespace Personalization.Scoring;
+namespace Personalization.Topology.Scoring;
 
 /// <summary>Where models are and how often to look for new ones.</summary>
 public sealed class ModelOptions

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Engine.Metrics;
 
-namespace Personalization.Scoring;
+namespace Personalization.Topology.Scoring;
 
 /// <summary>A score and what produced it.</summary>
 public readonly record struct ScoreResult(double Value, string Version, bool Heuristic);

@@ -1,6 +1,6 @@
 using Microsoft.ML;
 
-namespace Personalization.Scoring;
+namespace Personalization.Topology.Scoring;
 
 /// <summary>A validated model version, ready to score. Immutable; a new version replaces it as a whole.</summary>
 public sealed class ScoringModel

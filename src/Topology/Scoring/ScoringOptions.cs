@@ -1,4 +1,4 @@
-namespace Personalization.Scoring;
+namespace Personalization.Topology.Scoring;
 
 /// <summary>When users are scored and the guardrails around the models.</summary>
 public sealed class ScoringOptions

@@ -1,7 +1,8 @@
 using System.CommandLine;
-using Personalization.Generation;
-using Personalization.Records;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
 using Personalization.Worker.Hosting;
+using Personalization.Worker.Publishing;
 
 namespace Personalization.Worker.Commands;
 

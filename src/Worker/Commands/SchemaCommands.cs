@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Personalization.Records;
+using Personalization.Topology.Records;
+using Personalization.Topology;
 using Streams.Avro.SchemaRegistry;
 
 namespace Personalization.Worker.Commands;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Personalization.Generation;
+using Personalization.Simulation;
 using Personalization.Training;
 
 namespace Personalization.Worker.Commands;

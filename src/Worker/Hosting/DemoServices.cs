@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Personalization.Generation;
-using Personalization.Records;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
+using Personalization.Worker.Publishing;
 using Streams.Engine.Metrics;
 
 namespace Personalization.Worker.Hosting;

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
+using Personalization.Topology;
 using Personalization.Worker.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.State;

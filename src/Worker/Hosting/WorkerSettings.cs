@@ -1,8 +1,9 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
-using Personalization.Attributes;
-using Personalization.Bandit;
-using Personalization.Scoring;
+using Personalization.Topology.Attributes;
+using Personalization.Topology.Bandit;
+using Personalization.Topology.Scoring;
+using Personalization.Topology;
 using Streams.Avro.SchemaRegistry;
 using Streams.Engine;
 

@@ -1,3 +1,4 @@
+using Personalization.Topology;
 using Streams.Engine.Metrics;
 
 namespace Personalization.Worker.Metrics;

@@ -1,4 +1,4 @@
-using Personalization.Scoring;
+using Personalization.Topology.Scoring;
 using Prometheus;
 using Streams.Engine.Runtime;
 using Streams.Engine.State;

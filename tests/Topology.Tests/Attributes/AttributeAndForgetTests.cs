@@ -1,8 +1,8 @@
-using Personalization.Bandit;
-using Personalization.Features;
-using Personalization.Records;
+using Personalization.Topology.Bandit;
+using Personalization.Topology.Features;
+using Personalization.Topology.Records;
 
-namespace Personalization.Tests.Attributes;
+namespace Personalization.Topology.Tests.Attributes;
 
 public sealed class AttributeAndForgetTests
 {

@@ -1,7 +1,7 @@
-using Personalization.Bandit;
-using Personalization.Records;
+using Personalization.Topology.Bandit;
+using Personalization.Topology.Records;
 
-namespace Personalization.Tests.Bandit;
+namespace Personalization.Topology.Tests.Bandit;
 
 /// <summary>
 /// The reward join on the topology test driver. Event times start at the driver's wall clock, as they do in

@@ -3,10 +3,10 @@ using System.Text;
 using Confluent.Kafka;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Engine.Tracing;
 
-namespace Personalization.Tests.Bandit;
+namespace Personalization.Topology.Tests.Bandit;
 
 /// <summary>
 /// Tracing through the topology with the OpenTelemetry SDK and an in-memory exporter: a record is processed under a

@@ -1,13 +1,13 @@
 using System.Text;
 using Confluent.Kafka;
-using Personalization.Generation;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 using Streams.Engine;
 using Streams.Engine.Runtime;
 using Xunit.Abstractions;
 
-namespace Personalization.Tests.EndToEnd;
+namespace Personalization.Topology.Tests.EndToEnd;
 
 /// <summary>
 /// Forgetting a user must survive a restore: every deletion reaches the changelogs, so state rebuilt from them (a
@@ -31,8 +31,8 @@ public sealed class ForgetEndToEndTests(KafkaClusterFixture kafka, ITestOutputHe
         var decisions = generated.Select(r => r.Decision).OfType<Decision>().ToList();
         var clickers = generated.Select(r => r.Event?.UserId).OfType<string>().ToHashSet();
         var victim = decisions.GroupBy(d => d.UserId).Where(g => clickers.Contains(g.Key)).MaxBy(g => g.Count())!.Key;
+        await ProduceAsync(generated, topics);
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
-        await new ClickstreamPublisher(Kafka.BootstrapServers, serdes, topics).PublishAsync(generated, ratePerSecond: 0, generated.Count, duration: null, CancellationToken.None);
 
         var options = new PersonalizationOptions { Topics = topics };
         options.RewardJoin.DefaultRewardWait = TimeSpan.FromSeconds(3);

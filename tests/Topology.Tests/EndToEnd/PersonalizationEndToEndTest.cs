@@ -1,4 +1,8 @@
-namespace Personalization.Tests.EndToEnd;
+using Confluent.Kafka;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
+
+namespace Personalization.Topology.Tests.EndToEnd;
 
 /// <summary>The end-to-end base of the topology's tests: the personalization topics under this test's unique names.</summary>
 public abstract class PersonalizationEndToEndTest(KafkaClusterFixture kafka) : EndToEndTest(kafka)
@@ -16,4 +20,26 @@ public abstract class PersonalizationEndToEndTest(KafkaClusterFixture kafka) : E
         Forget = Name("users.forget"),
         DeadLetters = Name("events.dlq"),
     };
+
+    /// <summary>Produces simulated traffic to its input topics as any upstream producer would: keyed by user, event time as the timestamp.</summary>
+    protected async Task ProduceAsync(IReadOnlyCollection<GeneratedRecord> records, TopicOptions topics)
+    {
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        using var producer = Kafka.Producer(Serializers.Utf8, Serializers.ByteArray);
+        var deliveries = new List<Task>(records.Count);
+        foreach (var record in records)
+        {
+            var (topic, value) = record switch
+            {
+                { Event: { } e } => (topics.Clickstream, serdes.ClickEvent.Serialize(e, Value(topics.Clickstream))),
+                { Decision: { } d } => (topics.Decisions, serdes.Decision.Serialize(d, Value(topics.Decisions))),
+                _ => (topics.Rewards, serdes.Reward.Serialize(record.Reward!, Value(topics.Rewards))),
+            };
+            deliveries.Add(producer.ProduceAsync(topic, new Message<string, byte[]> { Key = record.UserId, Value = value, Timestamp = new Timestamp(record.Timestamp) }));
+        }
+
+        await Task.WhenAll(deliveries);
+    }
+
+    private static SerializationContext Value(string topic) => new(MessageComponentType.Value, topic);
 }

@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
-using Personalization.Records;
-using Personalization.Tests.Records;
+using Personalization.Topology.Records;
+using Personalization.Topology.Tests.Records;
 using Streams.Avro;
 using Streams.Engine.Dsl;
 using Streams.Engine.Metrics;
@@ -9,7 +9,7 @@ using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
 using Xunit.Abstractions;
 
-namespace Personalization.Tests.EndToEnd;
+namespace Personalization.Topology.Tests.EndToEnd;
 
 [CollectionDefinition(Name)]
 public sealed class KafkaCollection : ICollectionFixture<KafkaClusterFixture>

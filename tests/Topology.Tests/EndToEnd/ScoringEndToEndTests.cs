@@ -1,12 +1,12 @@
 using Confluent.Kafka;
-using Personalization.Features;
-using Personalization.Generation;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Topology.Features;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 using Streams.Engine.Runtime;
 using Xunit.Abstractions;
 
-namespace Personalization.Tests.EndToEnd;
+namespace Personalization.Topology.Tests.EndToEnd;
 
 [Collection(KafkaCollection.Name)]
 public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : PersonalizationEndToEndTest(kafka)
@@ -28,9 +28,8 @@ public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputH
         var riskEventIds = riskEvents.Select(e => e.EventId).ToHashSet();
         var decisionIds = generated.Select(r => r.Decision?.EventId).OfType<string>().ToList();
 
+        await ProduceAsync(generated, topics);
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
-        var sent = await new ClickstreamPublisher(Kafka.BootstrapServers, serdes, topics).PublishAsync(generated, ratePerSecond: 0, generated.Count, duration: null, CancellationToken.None);
-        Assert.Equal(generated.Count, sent);
 
         var options = new PersonalizationOptions { Topics = topics };
         options.RewardJoin.DefaultRewardWait = TimeSpan.FromSeconds(3);   // the last decisions close on the wall clock: keep the test short

@@ -1,7 +1,7 @@
 using FsCheck.Xunit;
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization.Tests.Features;
+namespace Personalization.Topology.Tests.Features;
 
 /// <summary>
 /// The features the topology writes equal a brute-force recomputation from the raw events seen so far, for random

@@ -1,10 +1,10 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Personalization.Features;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Topology.Features;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 
-namespace Personalization.Tests.Features;
+namespace Personalization.Topology.Tests.Features;
 
 public sealed class ScoringTests
 {
@@ -196,7 +196,7 @@ public sealed class ScoringTests
 
         Assert.True(harness.Features.IsEmpty);
         Assert.True(harness.FraudScores.IsEmpty);
-        Assert.Equal(1, harness.TaskMetrics.CounterValue(Streams.Engine.Metrics.MetricNames.LateRecordsDropped, Personalization.Features.UserScoringProcessor.TileStore));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(Streams.Engine.Metrics.MetricNames.LateRecordsDropped, Personalization.Topology.Features.UserScoringProcessor.TileStore));
     }
 
     [Fact]

@@ -2,12 +2,12 @@ using Avro;
 using Avro.Generic;
 using Avro.IO;
 using Confluent.Kafka;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Avro;
 using Streams.Avro.SchemaRegistry;
 using Streams.Engine.Serialization;
 
-namespace Personalization.Tests.Records;
+namespace Personalization.Topology.Tests.Records;
 
 public sealed class AvroSerdeTests
 {

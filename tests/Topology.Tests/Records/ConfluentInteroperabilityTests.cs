@@ -2,11 +2,11 @@ using Avro.Generic;
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using Confluent.SchemaRegistry.Serdes;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Avro;
 using Streams.Avro.SchemaRegistry;
 
-namespace Personalization.Tests.Records;
+namespace Personalization.Topology.Tests.Records;
 
 /// <summary>
 /// Every record type against Confluent's own Avro serdes (Confluent.SchemaRegistry.Serdes.Avro) over one registry,

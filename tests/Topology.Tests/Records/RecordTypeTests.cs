@@ -4,10 +4,10 @@ using System.Text;
 using Avro;
 using Avro.Generic;
 using Avro.IO;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Avro;
 
-namespace Personalization.Tests.Records;
+namespace Personalization.Topology.Tests.Records;
 
 /// <summary>
 /// Every record type against its .avsc file, checked by Apache.Avro as an independent implementation: the bytes the

@@ -1,6 +1,6 @@
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization.Tests.Records;
+namespace Personalization.Topology.Tests.Records;
 
 /// <summary>
 /// Random instances of every record type in which every field has a distinct value, so a codec that swapped two

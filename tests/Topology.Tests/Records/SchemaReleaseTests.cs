@@ -1,8 +1,8 @@
 using Avro;
-using Personalization.Records;
+using Personalization.Topology.Records;
 using Streams.Avro.SchemaRegistry;
 
-namespace Personalization.Tests.Records;
+namespace Personalization.Topology.Tests.Records;
 
 /// <summary>
 /// The build's guard on schemas/: every .avsc file must be its latest version in schemas/registry.json, and a change is

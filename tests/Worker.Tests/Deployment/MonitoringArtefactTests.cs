@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Personalization.Scoring;
+using Personalization.Topology.Scoring;
 using Personalization.Worker.Metrics;
 using Streams.Engine.Metrics;
 using YamlDotNet.RepresentationModel;
@@ -40,7 +40,7 @@ public sealed partial class MonitoringArtefactTests
     [Fact]
     public void Every_engine_and_topology_metric_has_a_catalog_entry_with_help_and_labels()
     {
-        var sources = new[] { typeof(MetricNames), typeof(Personalization.PersonalizationMetricNames) }
+        var sources = new[] { typeof(MetricNames), typeof(Personalization.Topology.PersonalizationMetricNames) }
             .SelectMany(type => type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
             .Select(field => (string)field.GetRawConstantValue()!)
             .ToList();

@@ -1,9 +1,9 @@
-using Personalization.Generation;
-using Personalization.Records;
-using Personalization.Scoring;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
 using Personalization.Training;
 
-namespace Personalization.Tests.Training;
+namespace Personalization.Training.Tests;
 
 public sealed class TrainerTests : IDisposable
 {

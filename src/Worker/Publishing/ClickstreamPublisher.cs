@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using Personalization.Records;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
+using Personalization.Topology;
 
-namespace Personalization.Generation;
+namespace Personalization.Worker.Publishing;
 
 /// <summary>
 /// Produces generated records to Kafka: events to the clickstream topic, decisions and rewards to theirs, keyed by

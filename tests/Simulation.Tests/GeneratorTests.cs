@@ -1,7 +1,7 @@
-using Personalization.Generation;
-using Personalization.Records;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
 
-namespace Personalization.Tests.Generation;
+namespace Personalization.Simulation.Tests;
 
 public sealed class GeneratorTests
 {

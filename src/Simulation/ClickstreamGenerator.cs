@@ -1,8 +1,8 @@
 using System.Collections;
 using System.Globalization;
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization.Generation;
+namespace Personalization.Simulation;
 
 /// <summary>One generated record: a clickstream event, a bandit decision or an explicit reward, in event-time order.</summary>
 public readonly record struct GeneratedRecord(ClickEvent? Event, Decision? Decision, Reward? Reward, bool UserIsFraudster)

@@ -1,4 +1,4 @@
-namespace Personalization.Generation;
+namespace Personalization.Simulation;
 
 /// <summary>The shape of the synthetic clickstream.</summary>
 public sealed class GeneratorOptions

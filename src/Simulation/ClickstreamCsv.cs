@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Personalization.Records;
+using Personalization.Topology.Records;
 
-namespace Personalization.Generation;
+namespace Personalization.Simulation;
 
 /// <summary>A clickstream event with its fraud label, when the file has one.</summary>
 public readonly record struct LabeledEvent(ClickEvent Event, bool? IsFraudster);
