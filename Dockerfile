@@ -17,6 +17,8 @@ COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/Engine/Engine.csproj src/Engine/packages.lock.json src/Engine/
 COPY src/Avro/Avro.csproj src/Avro/packages.lock.json src/Avro/
 COPY src/Topology/Topology.csproj src/Topology/packages.lock.json src/Topology/
+COPY src/Simulation/Simulation.csproj src/Simulation/packages.lock.json src/Simulation/
+COPY src/Training/Training.csproj src/Training/packages.lock.json src/Training/
 COPY src/Worker/Worker.csproj src/Worker/packages.lock.json src/Worker/
 RUN RID="linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" \
     && dotnet restore src/Worker/Worker.csproj -r "$RID" --locked-mode
