@@ -72,8 +72,6 @@ public ref struct AvroReader
         throw Malformed("a variable-length integer runs past 10 bytes", start);
     }
 
-    public float ReadFloat() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
-
     public double ReadDouble() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
 
     public string ReadString()
@@ -88,8 +86,6 @@ public ref struct AvroReader
             throw new AvroDeserializationException(AvroErrorReason.Malformed, $"Invalid UTF-8 in the string at byte {start}.", e);
         }
     }
-
-    public byte[] ReadBytes() => TakeSized("bytes").ToArray();
 
     /// <summary>An enum ordinal, checked against the number of symbols.</summary>
     public int ReadEnum(int symbolCount)

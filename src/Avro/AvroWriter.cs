@@ -63,14 +63,6 @@ public sealed class AvroWriter
         _buffer[_length++] = (byte)n;
     }
 
-    /// <summary>An Avro float: 4 bytes little-endian IEEE 754.</summary>
-    public void WriteFloat(float value)
-    {
-        Ensure(4);
-        BinaryPrimitives.WriteSingleLittleEndian(_buffer.AsSpan(_length), value);
-        _length += 4;
-    }
-
     /// <summary>An Avro double: 8 bytes little-endian IEEE 754.</summary>
     public void WriteDouble(double value)
     {
@@ -86,15 +78,6 @@ public sealed class AvroWriter
         WriteLong(count);
         Ensure(count);
         _length += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length));
-    }
-
-    /// <summary>Avro bytes: the count as a long, then the bytes.</summary>
-    public void WriteBytes(ReadOnlySpan<byte> value)
-    {
-        WriteLong(value.Length);
-        Ensure(value.Length);
-        value.CopyTo(_buffer.AsSpan(_length));
-        _length += value.Length;
     }
 
     /// <summary>An enum symbol by its zero-based position in the schema.</summary>

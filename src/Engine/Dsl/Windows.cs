@@ -132,12 +132,6 @@ public sealed record JoinWindows
     /// <summary>A symmetric window of ±<paramref name="timeDifference"/> with the given grace period.</summary>
     public static JoinWindows OfTimeDifferenceAndGrace(TimeSpan timeDifference, TimeSpan grace) => new(timeDifference, timeDifference, grace);
 
-    /// <summary>A symmetric window of ±<paramref name="timeDifference"/> without grace.</summary>
-    public static JoinWindows OfTimeDifferenceWithNoGrace(TimeSpan timeDifference) => new(timeDifference, timeDifference, TimeSpan.Zero);
-
-    /// <summary>The same window with another bound before the left record.</summary>
-    public JoinWindows WithBefore(TimeSpan before) => new(before, After, Grace);
-
     /// <summary>The same window with another bound after the left record.</summary>
     public JoinWindows WithAfter(TimeSpan after) => new(Before, after, Grace);
 }

@@ -136,18 +136,6 @@ public sealed class Histogram(double[] upperBounds, Action<double>? listener = n
         Interlocked.Add(ref _sumMicros, (long)(value * 1e6));
         listener?.Invoke(value);
     }
-
-    /// <summary>Observations per bucket (not cumulative); the last entry is the +Inf bucket.</summary>
-    public long[] BucketCounts()
-    {
-        var counts = new long[_counts.Length];
-        for (var i = 0; i < counts.Length; i++)
-        {
-            counts[i] = Volatile.Read(ref _counts[i]);
-        }
-
-        return counts;
-    }
 }
 
 /// <summary>One metric value at snapshot time.</summary>

@@ -119,7 +119,7 @@ internal sealed class StreamThread
                 ApplyAssignmentChanges();
                 for (var burst = 0; record is not null; burst++)
                 {
-                    Process(record);
+                    _taskManager.Process(record, _consumer);
                     if (burst == 1000)
                     {
                         break;
@@ -311,16 +311,6 @@ internal sealed class StreamThread
         if (_state == ThreadState.Restoring && !_taskManager!.HasPendingRestoration)
         {
             SetState(ThreadState.Running);
-        }
-    }
-
-    private void Process(ConsumeResult<byte[], byte[]> record)
-    {
-        // A record of a partition being dropped after a revocation is not processed: its new owner reads it from the
-        // committed offset.
-        if (!record.IsPartitionEOF)
-        {
-            _taskManager!.Process(record, _consumer!);
         }
     }
 

@@ -26,6 +26,8 @@ internal static class StreamsClientSettings
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             AllowAutoCreateTopics = false,
+            // Every result the poll loop gets is a record to process, whatever the user's client settings say.
+            EnablePartitionEof = false,
             IsolationLevel = exactlyOnce ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
             // A fetch that waits for more data delays the records already there; results should follow events within
             // milliseconds, so the wait is short unless the user set one.

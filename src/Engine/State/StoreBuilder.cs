@@ -6,8 +6,6 @@ namespace Streams.Engine.State;
 /// </summary>
 public abstract class StoreBuilder
 {
-    private Dictionary<string, string> _changelogConfig = [];
-
     private protected StoreBuilder(string name, StoreType type)
     {
         if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(['/', '\\', ' ']) >= 0)
@@ -28,33 +26,13 @@ public abstract class StoreBuilder
     /// <summary>True (the default) when changes go to the changelog topic, so the store can be restored elsewhere.</summary>
     public bool LoggingEnabled { get; private set; } = true;
 
-    /// <summary>The changelog topic's configuration: the store kind's defaults plus any given overrides.</summary>
-    public IReadOnlyDictionary<string, string> ChangelogConfig
-    {
-        get
-        {
-            var config = new Dictionary<string, string>(DefaultChangelogConfig());
-            foreach (var (key, value) in _changelogConfig)
-            {
-                config[key] = value;
-            }
-
-            return config;
-        }
-    }
+    /// <summary>The changelog topic's configuration, which depends on the store's kind (compaction, retention).</summary>
+    public IReadOnlyDictionary<string, string> ChangelogConfig => DefaultChangelogConfig();
 
     /// <summary>Turns changelogging off: the store is then lost with its local disk.</summary>
     public StoreBuilder WithLoggingDisabled()
     {
         LoggingEnabled = false;
-        return this;
-    }
-
-    /// <summary>Turns changelogging on, with topic-level overrides for the changelog topic.</summary>
-    public StoreBuilder WithLoggingEnabled(IReadOnlyDictionary<string, string>? topicConfig = null)
-    {
-        LoggingEnabled = true;
-        _changelogConfig = topicConfig is null ? [] : new Dictionary<string, string>(topicConfig);
         return this;
     }
 

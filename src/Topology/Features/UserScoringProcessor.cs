@@ -11,10 +11,7 @@ namespace Personalization.Topology.Features;
 /// What one scoring moment produces: the features scored, and the fraud and/or propensity score. After a user is
 /// forgotten, <see cref="Features"/> is null: a tombstone for <c>features.user</c> and a signal to downstream state.
 /// </summary>
-public sealed record ScoringOutput(UserFeatures? Features, Score? Fraud, Score? Propensity)
-{
-    public bool Forgotten => Features is null;
-}
+public sealed record ScoringOutput(UserFeatures? Features, Score? Fraud, Score? Propensity);
 
 /// <summary>
 /// Folds each clickstream event into the user's minute tiles and profile, and scores the user: fraud on every event
