@@ -49,7 +49,12 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
     // not count as its working set, and with the image's allocator settings.
     ["memory"] = () => args.Contains("--isolated")
         ? [kafka.Memory(Option("--memory-users", 1_000_000), TimeSpan.FromMinutes(memoryMinutes))]
-        : [IsolatedScenario.Run(["memory", "--memory-minutes", memoryMinutes.ToString(CultureInfo.InvariantCulture), "--memory-users", Option("--memory-users", 1_000_000).ToString(CultureInfo.InvariantCulture), "--isolated"])],
+        : [IsolatedScenario.Run([
+            "memory",
+            "--memory-minutes", memoryMinutes.ToString(CultureInfo.InvariantCulture),
+            "--memory-users", Option("--memory-users", 1_000_000).ToString(CultureInfo.InvariantCulture),
+            "--isolated",
+        ])],
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
     ["features"] = () => TopologyDriverScenario.Run(events: 200_000),
     ["tracing"] = () => TopologyDriverScenario.RunTracing(events: 200_000),
@@ -104,7 +109,9 @@ foreach (var r in results)
 
 foreach (var r in results.Where(r => r.Latency is not null || r.Notes is not null))
 {
-    Console.WriteLine($"{r.Scenario}: {(r.Latency is null ? "" : string.Join("; ", r.Latency.Select(l => FormattableString.Invariant($"{l.Key} p50 {l.Value.P50:F0} ms, p99 {l.Value.P99:F0} ms, p99.9 {l.Value.P999:F0} ms ({l.Value.Count:N0} records)"))))} {r.Notes}");
+    var latency = r.Latency is null ? "" : string.Join("; ", r.Latency.Select(l => FormattableString.Invariant(
+        $"{l.Key} p50 {l.Value.P50:F0} ms, p99 {l.Value.P99:F0} ms, p99.9 {l.Value.P999:F0} ms ({l.Value.Count:N0} records)")));
+    Console.WriteLine($"{r.Scenario}: {latency} {r.Notes}");
 }
 
 foreach (var r in results)

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Personalization.Simulation;
+using Personalization.Topology;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
-using Personalization.Topology;
 using Streams.Engine;
 using Streams.Engine.Dsl;
 using Streams.Engine.Metrics;
@@ -120,7 +120,10 @@ internal sealed class KafkaScenarios : IDisposable
         var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 100_000, Seed = _serial, Start = DateTimeOffset.UtcNow.AddHours(-1) })
             .Where(r => r.Event is not null)
             .Take(events)
-            .Select(r => (Encoding.UTF8.GetBytes(r.UserId), serdes.ClickEvent.Serialize(r.Event!, new SerializationContext(MessageComponentType.Value, topics.Clickstream)), r.Timestamp.ToUnixTimeMilliseconds()));
+            .Select(r => (
+                Encoding.UTF8.GetBytes(r.UserId),
+                serdes.ClickEvent.Serialize(r.Event!, new SerializationContext(MessageComponentType.Value, topics.Clickstream)),
+                r.Timestamp.ToUnixTimeMilliseconds()));
         Feed(topics.Clickstream, generated);
         return RunStreams("topology", topology, topics.Clickstream, events, guarantee, topics.DeadLetters);
     }
@@ -223,8 +226,10 @@ internal sealed class KafkaScenarios : IDisposable
         return Result("latency", "exactly_once_v2", measured, duration) with
         {
             Latency = histograms.ToDictionary(h => h.Key.Split('.', 2)[1], h => Figures(h.Value)),
-            Notes = FormattableString.Invariant(
-                $"fed at {rate:F0} events/s for {duration.TotalSeconds:F0} s after a {LatencyWarmUp.TotalSeconds:F0} s warm-up; scores.fraud p99 per {LatencyWindow.TotalSeconds:F0} s: {perWindow} ms; features.user includes the punctuated rescoring, whose records carry the user's latest event time"),
+            Notes =
+                FormattableString.Invariant($"fed at {rate:F0} events/s for {duration.TotalSeconds:F0} s after a {LatencyWarmUp.TotalSeconds:F0} s warm-up; ")
+                + FormattableString.Invariant($"scores.fraud p99 per {LatencyWindow.TotalSeconds:F0} s: {perWindow} ms; ")
+                + "features.user includes the punctuated rescoring, whose records carry the user's latest event time",
         };
     }
 
@@ -338,8 +343,14 @@ internal sealed class KafkaScenarios : IDisposable
         StopStreams(streams, "memory");
         return Result("memory", "at_least_once", users + further, loadedAt + continued) with
         {
-            Notes = FormattableString.Invariant(
-                $"working set {loaded:F0} MB with {users:N0} users loaded; {after:F0} MB after {continued.TotalMinutes:F0} more minutes ({further:N0} events); samples every {sampleEvery.TotalSeconds:F0} s: {string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; RocksDB: {rocks.Databases} databases, cache in use {rocks.CacheUsage / 1048576.0:F0} MB, memtables {rocks.Memtables / 1048576.0:F0} MB, table readers {rocks.TableReaders / 1048576.0:F0} MB; managed heap {managed:F0} MB ({committed:F0} MB committed)"),
+            Notes =
+                FormattableString.Invariant($"working set {loaded:F0} MB with {users:N0} users loaded; ")
+                + FormattableString.Invariant($"{after:F0} MB after {continued.TotalMinutes:F0} more minutes ({further:N0} events); ")
+                + FormattableString.Invariant($"samples every {sampleEvery.TotalSeconds:F0} s: ")
+                + FormattableString.Invariant($"{string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; ")
+                + FormattableString.Invariant($"RocksDB: {rocks.Databases} databases, cache in use {rocks.CacheUsage / 1048576.0:F0} MB, ")
+                + FormattableString.Invariant($"memtables {rocks.Memtables / 1048576.0:F0} MB, table readers {rocks.TableReaders / 1048576.0:F0} MB; ")
+                + FormattableString.Invariant($"managed heap {managed:F0} MB ({committed:F0} MB committed)"),
         };
     }
 

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Personalization.Topology.Features;
 using Personalization.Simulation;
-using Personalization.Topology.Records;
+using Personalization.Topology.Features;
 using Personalization.Topology.Scoring;
 
 namespace Personalization.Bench.Scenarios;

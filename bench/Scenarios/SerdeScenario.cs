@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Avro;
 using Avro.Generic;
 using Avro.IO;
 using Confluent.Kafka;

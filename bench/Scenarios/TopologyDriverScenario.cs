@@ -1,11 +1,11 @@
 using System.Diagnostics;
+using OpenTelemetry.Trace;
 using Personalization.Simulation;
+using Personalization.Topology;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
-using Personalization.Topology;
 using Streams.Engine;
 using Streams.Engine.State;
-using OpenTelemetry.Trace;
 using Streams.Engine.Testing;
 
 namespace Personalization.Bench.Scenarios;

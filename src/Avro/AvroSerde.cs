@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Avro;
 using Avro.Generic;
@@ -8,52 +7,6 @@ using Streams.Avro.SchemaRegistry;
 using Streams.Engine.Serialization;
 
 namespace Streams.Avro;
-
-/// <summary>How Avro serdes find schema ids.</summary>
-public sealed class AvroSerdeOptions
-{
-    /// <summary>Register the type's schema under the subject on first use (true, Confluent's default) or only look it up.</summary>
-    public bool AutoRegisterSchemas { get; set; } = true;
-
-    /// <summary>How subjects are named; <see cref="SchemaRegistry.SubjectNameStrategy.Topic"/> by default.</summary>
-    public SubjectNameStrategy SubjectNameStrategy { get; set; } = SubjectNameStrategy.Topic;
-}
-
-/// <summary>
-/// The Confluent wire format: magic byte 0, the schema id as 4 bytes big-endian, then the Avro binary body.
-/// </summary>
-public static class AvroWireFormat
-{
-    /// <summary>The first byte of every record.</summary>
-    public const byte MagicByte = 0;
-
-    /// <summary>Magic byte plus schema id.</summary>
-    public const int HeaderLength = 5;
-
-    /// <summary>Splits <paramref name="data"/> into its schema id and body, or explains why it is not in the wire format.</summary>
-    public static int ReadHeader(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> body)
-    {
-        if (data.Length == 0)
-        {
-            throw new AvroDeserializationException(AvroErrorReason.NotWireFormat, "The value is empty; the Confluent wire format needs a magic byte and a schema id.");
-        }
-
-        if (data[0] != MagicByte)
-        {
-            throw new AvroDeserializationException(AvroErrorReason.NotWireFormat,
-                $"The first byte is 0x{data[0]:X2}, not the Confluent wire format's magic byte 0x00: this is not a schema-registry Avro record.");
-        }
-
-        if (data.Length < HeaderLength)
-        {
-            throw new AvroDeserializationException(AvroErrorReason.NotWireFormat,
-                $"The value has {data.Length} bytes, fewer than the {HeaderLength} of the wire-format header.");
-        }
-
-        body = data[HeaderLength..];
-        return BinaryPrimitives.ReadInt32BigEndian(data[1..]);
-    }
-}
 
 /// <summary>
 /// Avro serde for a record type that encodes itself (<see cref="IAvroRecord{TSelf}"/>), in the Confluent wire format so
@@ -119,76 +72,6 @@ public sealed class AvroSerde<T> : ISerde<T> where T : class, IAvroRecord<T>
         var resolved = plan.ResolveToReaderSchema(body, id);
         var resolvedReader = new AvroReader(resolved);
         return T.ReadFrom(ref resolvedReader);
-    }
-}
-
-/// <summary>
-/// Avro serde for <see cref="GenericRecord"/>s of any schema, for tools that handle records whose type they do not know
-/// (inspecting a dead-letter topic, exporting). Reads with the writer's schema unless a reader schema is given.
-/// </summary>
-public sealed class GenericAvroSerde : ISerde<GenericRecord>
-{
-    private readonly ISchemaRegistry _registry;
-    private readonly AvroSerdeOptions _options;
-    private readonly RecordSchema? _readerSchema;
-    private readonly ConcurrentDictionary<(string Topic, bool IsKey, string Schema), int> _ids = new();
-    private readonly ConcurrentDictionary<int, DatumReader<GenericRecord>> _readers = new();
-    private readonly ConcurrentDictionary<string, DatumWriter<GenericRecord>> _writers = new();
-
-    /// <summary>Creates the serde; with <paramref name="readerSchema"/>, records are resolved to it.</summary>
-    public GenericAvroSerde(ISchemaRegistry registry, RecordSchema? readerSchema = null, AvroSerdeOptions? options = null)
-    {
-        _registry = registry;
-        _readerSchema = readerSchema;
-        _options = options ?? new AvroSerdeOptions();
-    }
-
-    public byte[] Serialize(GenericRecord data, SerializationContext context)
-    {
-        if (data is null)
-        {
-            return null!;
-        }
-
-        var isKey = context.Component == MessageComponentType.Key;
-        var text = data.Schema.ToString();
-        var id = _ids.GetOrAdd((context.Topic, isKey, text), key =>
-            SchemaIds.Fetch(_registry, _options, key.Topic, key.IsKey, data.Schema.Fullname, key.Schema));
-        var writer = _writers.GetOrAdd(text, _ => new GenericDatumWriter<GenericRecord>(data.Schema));
-        using var stream = new MemoryStream();
-        stream.WriteByte(AvroWireFormat.MagicByte);
-        Span<byte> header = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(header, id);
-        stream.Write(header);
-        writer.Write(data, new BinaryEncoder(stream));
-        return stream.ToArray();
-    }
-
-    public GenericRecord Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
-    {
-        if (isNull)
-        {
-            return null!;
-        }
-
-        var id = AvroWireFormat.ReadHeader(data, out var body);
-        if (!_readers.TryGetValue(id, out var reader))
-        {
-            var writerSchema = WriterSchemas.Fetch(_registry, id);
-            if (_readerSchema is not null)
-            {
-                var problems = AvroCompatibility.ReadProblems(_readerSchema, writerSchema);
-                if (problems.Count > 0)
-                {
-                    throw new AvroDeserializationException(AvroErrorReason.IncompatibleSchema,
-                        $"Schema id {id} cannot be read as {_readerSchema.Fullname}: {string.Join("; ", problems)}");
-                }
-            }
-
-            reader = _readers.GetOrAdd(id, new GenericDatumReader<GenericRecord>(writerSchema, _readerSchema ?? writerSchema));
-        }
-
-        return WriterSchemas.Decode(reader, body, id);
     }
 }
 

@@ -87,26 +87,3 @@ public sealed class StreamsConfig
         }
     }
 }
-
-/// <summary>processing.guarantee.</summary>
-public enum ProcessingGuarantee
-{
-    /// <summary>at_least_once: after a crash, records since the last commit are processed again.</summary>
-    AtLeastOnce,
-
-    /// <summary>exactly_once_v2: outputs, changelogs and input offsets commit in one transaction per thread.</summary>
-    ExactlyOnceV2,
-}
-
-/// <summary>What to do with a record that cannot be deserialized or processed.</summary>
-public enum ErrorPolicy
-{
-    /// <summary>dlq: send the original bytes to the dead-letter topic with the error in headers, and go on.</summary>
-    DeadLetter,
-
-    /// <summary>skip: count it, log it, and go on.</summary>
-    Skip,
-
-    /// <summary>fail: stop the stream thread with the error.</summary>
-    Fail,
-}

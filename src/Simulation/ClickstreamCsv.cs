@@ -4,9 +4,6 @@ using Personalization.Topology.Records;
 
 namespace Personalization.Simulation;
 
-/// <summary>A clickstream event with its fraud label, when the file has one.</summary>
-public readonly record struct LabeledEvent(ClickEvent Event, bool? IsFraudster);
-
 /// <summary>
 /// Clickstream files for training. The generator writes the full format
 /// (<c>timestamp,user_id,event_type,item_id,category,price,quantity,session_id,event_id,channel,device_id,ip_hash,country,is_fraudster</c>,

@@ -45,11 +45,3 @@ public static class PersonalizationMetricNames
     /// <summary>Users removed on request from users.forget.</summary>
     public const string ForgottenUsers = "forgotten-users";
 }
-
-/// <summary>Why a heuristic score replaced a model's.</summary>
-public static class HeuristicReasons
-{
-    public const string NoModel = "no-model";
-    public const string ModelError = "model-error";
-    public const string LatencyBudget = "latency-budget";
-}

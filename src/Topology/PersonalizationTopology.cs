@@ -9,28 +9,6 @@ using Streams.Engine.State;
 
 namespace Personalization.Topology;
 
-/// <summary>Everything the topology's behaviour depends on besides its collaborators.</summary>
-public sealed class PersonalizationOptions
-{
-    public TopicOptions Topics { get; set; } = new();
-
-    public ScoringOptions Scoring { get; set; } = new();
-
-    public AttributeOptions Attributes { get; set; } = new();
-
-    public RewardJoinOptions RewardJoin { get; set; } = new();
-
-    /// <summary>Where the stores live: RocksDB (default) or memory (tests, benchmarks of the logic alone).</summary>
-    public StoreType StoreType { get; set; } = StoreType.RocksDb;
-
-    public void Validate()
-    {
-        Scoring.Validate();
-        Attributes.Validate();
-        RewardJoin.Validate();
-    }
-}
-
 /// <summary>
 /// Builds the whole personalization topology, one sub-topology over the co-partitioned input topics (all keyed by
 /// user id):

@@ -2,48 +2,12 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Trainers.FastTree;
-using Personalization.Topology.Features;
 using Personalization.Simulation;
+using Personalization.Topology.Features;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 
 namespace Personalization.Training;
-
-/// <summary>How the trainer builds examples and models.</summary>
-public sealed class TrainerOptions
-{
-    /// <summary>A propensity example is positive if the user purchases within this long after the scoring moment.</summary>
-    public TimeSpan PurchaseHorizon { get; set; } = TimeSpan.FromMinutes(30);
-
-    /// <summary>Propensity moments per user are at least this far apart in event time, as in serving.</summary>
-    public TimeSpan PropensityInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>The latest share of the time range held out for evaluation.</summary>
-    public double HoldoutShare { get; set; } = 0.2;
-
-    /// <summary>Recall is reported at this precision.</summary>
-    public double TargetPrecision { get; set; } = 0.8;
-
-    /// <summary>
-    /// Examples per model at most; beyond that negatives are subsampled evenly and weighted by the sampling factor, so
-    /// the calibrated probabilities still reflect the true positive rate (the card says so).
-    /// </summary>
-    public int MaxExamples { get; set; } = 400_000;
-
-    public int Trees { get; set; } = 100;
-
-    public int Leaves { get; set; } = 31;
-
-    public double LearningRate { get; set; } = 0.1;
-
-    public int Seed { get; set; } = 7;
-}
-
-/// <summary>The held-out metrics of a trained model.</summary>
-public sealed record ModelMetrics(double RocAuc, double PrAuc, double RecallAtPrecision, double TargetPrecision, double Threshold, int TrainExamples, int TestExamples, double TrainPositiveRate, double TestPositiveRate);
-
-/// <summary>A model written to the model directory.</summary>
-public sealed record TrainedModel(string Name, string Version, string ModelPath, string CardPath, ModelMetrics Metrics);
 
 /// <summary>
 /// Trains the fraud and propensity models from a clickstream. Features come from the topology's own feature code,
@@ -114,7 +78,8 @@ public sealed class ModelTrainer(TrainerOptions options)
         }
 
         trained.Add(TrainOne(UserScoringProcessor.PropensityModel, propensity, data, modelDirectory, log,
-            $"The user purchases within {options.PurchaseHorizon.TotalMinutes:0} minutes after the scoring moment (at most one moment per user per {options.PropensityInterval.TotalSeconds:0} s of event time)."));
+            $"The user purchases within {options.PurchaseHorizon.TotalMinutes:0} minutes after the scoring moment "
+            + $"(at most one moment per user per {options.PropensityInterval.TotalSeconds:0} s of event time)."));
         return trained;
     }
 
@@ -147,7 +112,9 @@ public sealed class ModelTrainer(TrainerOptions options)
         var test = examples.Where(e => e.Time > cut).ToList();
         if (train.Count == 0 || test.Count == 0 || !train.Any(e => e.Label) || !test.Any(e => e.Label) || train.All(e => e.Label))
         {
-            throw new InvalidDataException($"{name}: the time split leaves a side without both classes ({train.Count(e => e.Label)}/{train.Count} positive in training, {test.Count(e => e.Label)}/{test.Count} held out).");
+            throw new InvalidDataException(
+                $"{name}: the time split leaves a side without both classes "
+                + $"({train.Count(e => e.Label)}/{train.Count} positive in training, {test.Count(e => e.Label)}/{test.Count} held out).");
         }
 
         var context = new MLContext(seed: options.Seed);
@@ -255,13 +222,16 @@ public sealed class ModelTrainer(TrainerOptions options)
         var card = new StringBuilder();
         card.AppendLine(inv, $"# Model card: {name} {version}");
         card.AppendLine();
-        card.AppendLine(inv, $"- Trained: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `train` (ML.NET FastTree binary classifier, {options.Trees} trees, {options.Leaves} leaves, learning rate {options.LearningRate}, seed {options.Seed}).");
+        card.AppendLine(inv, $"- Trained: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `train` (ML.NET FastTree binary classifier, "
+            + $"{options.Trees} trees, {options.Leaves} leaves, learning rate {options.LearningRate}, seed {options.Seed}).");
         card.AppendLine(inv, $"- Serves: `scores.{name}` through the worker's model directory as `{name}-{version}.zip`; its scores carry model_version `{version}`.");
         card.AppendLine();
         card.AppendLine("## Data");
         card.AppendLine();
         card.AppendLine(inv, $"- Source: `{data.Source}`, {data.Events:N0} events from {data.Users:N0} users, {data.From:yyyy-MM-dd HH:mm} to {data.To:yyyy-MM-dd HH:mm} UTC (event time).");
-        card.AppendLine(inv, $"- Split by time: the last {options.HoldoutShare:P0} of the range is held out ({m.TestExamples:N0} examples); {m.TrainExamples:N0} training examples{(subsampled ? $", negatives subsampled 1 in {negativeWeight} and weighted {negativeWeight}" : "")}.");
+        var subsampling = subsampled ? $", negatives subsampled 1 in {negativeWeight} and weighted {negativeWeight}" : "";
+        card.AppendLine(inv, $"- Split by time: the last {options.HoldoutShare:P0} of the range is held out ({m.TestExamples:N0} examples); "
+            + $"{m.TrainExamples:N0} training examples{subsampling}.");
         card.AppendLine(inv, $"- Positive rate: {m.TrainPositiveRate:P2} in training (weighted), {m.TestPositiveRate:P2} held out.");
         card.AppendLine(inv, $"- Label: {labelDefinition}");
         card.AppendLine("- Features: the topology's own feature code replayed in event-time order, so each example has the features serving would have had at that moment (no look-ahead).");

@@ -1,4 +1,3 @@
-using Streams.Avro;
 using AvroSchema = Avro.Schema;
 
 namespace Streams.Avro.Tests;

@@ -1,5 +1,3 @@
-using Streams.Avro;
-
 namespace Streams.Avro.Tests;
 
 /// <summary>The binary encoding against the examples and rules of the Avro specification.</summary>

@@ -183,7 +183,9 @@ public sealed class DslTests
 
         Assert.Equal(
             (2L, "abcde", 5L),
-            (driver.GetKeyValueStore<string, long>("count").Get("alice"), driver.GetKeyValueStore<string, string>("concat").Get("alice"), driver.GetKeyValueStore<string, long>("length").Get("alice")));
+            (driver.GetKeyValueStore<string, long>("count").Get("alice"),
+                driver.GetKeyValueStore<string, string>("concat").Get("alice"),
+                driver.GetKeyValueStore<string, long>("length").Get("alice")));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Streams.Engine.Dsl;
 using Streams.Engine.Graph;
 using Streams.Engine.Processor;
 using Streams.Engine.Serialization;

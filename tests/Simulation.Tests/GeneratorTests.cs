@@ -1,4 +1,3 @@
-using Personalization.Simulation;
 using Personalization.Topology.Records;
 
 namespace Personalization.Simulation.Tests;

@@ -1,7 +1,6 @@
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Streams.Engine.Metrics;
-using Streams.Engine.Serialization;
 using Streams.Engine.Testing;
 
 namespace Personalization.Topology.Tests;

@@ -1,7 +1,6 @@
 using Personalization.Simulation;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
-using Personalization.Training;
 
 namespace Personalization.Training.Tests;
 

@@ -1,12 +1,11 @@
 using System.Net;
 using Confluent.Kafka;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Personalization.Topology.Records;
 using Personalization.Worker.Hosting;
 using Streams.Engine.Metrics;
-using Streams.TestSupport;
 using Streams.Engine.Runtime;
+using Streams.TestSupport;
 using Xunit.Abstractions;
 
 namespace Personalization.Worker.Tests;
@@ -57,7 +56,9 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
 
             // Lag is refreshed about once a second per thread, so the series appear shortly after the partitions are assigned.
             var metrics = "";
-            await WaitForAsync(async () => (metrics = await http.GetStringAsync("/metrics")).Contains("streams_consumer_lag_records{topic=\"events.clickstream\",partition=\"3\"}", StringComparison.Ordinal),
+            await WaitForAsync(
+                async () => (metrics = await http.GetStringAsync("/metrics"))
+                    .Contains("streams_consumer_lag_records{topic=\"events.clickstream\",partition=\"3\"}", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30), "per-partition lag in /metrics");
             for (var partition = 0; partition < 4; partition++)
             {

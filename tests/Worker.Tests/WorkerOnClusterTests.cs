@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Personalization.Topology;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
-using Personalization.Topology;
 using Streams.TestSupport;
 using Xunit.Abstractions;
 

@@ -1,5 +1,4 @@
 using Avro;
-using Streams.Avro;
 
 namespace Streams.Avro.SchemaRegistry;
 

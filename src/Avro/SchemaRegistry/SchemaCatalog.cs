@@ -2,22 +2,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Avro;
-using Streams.Avro;
 
 namespace Streams.Avro.SchemaRegistry;
-
-/// <summary>One released version of a schema in a <see cref="SchemaCatalog"/>.</summary>
-/// <param name="Id">The schema id written into every record, stable across processes and releases.</param>
-/// <param name="Name">The record's full name.</param>
-/// <param name="Version">1 for the first release of the name, then 2, 3, ...</param>
-/// <param name="Schema">The schema's JSON text.</param>
-public sealed record CatalogEntry(int Id, string Name, int Version, string Schema)
-{
-    private Schema? _parsed;
-
-    /// <summary>The parsed schema.</summary>
-    public Schema Parsed => _parsed ??= global::Avro.Schema.Parse(Schema);
-}
 
 /// <summary>
 /// Every released version of every schema with its id: the committed history that a <see cref="LocalSchemaRegistry"/>
@@ -154,37 +140,5 @@ public sealed class SchemaCatalog
         }
 
         return new SchemaCatalog(entries);
-    }
-}
-
-/// <summary>What <see cref="SchemaCatalog.Check"/> found: breaking changes (never allowed) and unreleased ones (allowed, not yet recorded).</summary>
-public sealed record CatalogCheck(IReadOnlyList<string> Breaking, IReadOnlyList<string> Unreleased)
-{
-    /// <summary>Every schema file is its latest released version.</summary>
-    public bool UpToDate => Breaking.Count == 0 && Unreleased.Count == 0;
-}
-
-/// <summary>A schema as it stands in an .avsc file.</summary>
-public sealed record SchemaFile(string Path, string Text, Schema Schema)
-{
-    /// <summary>The record's full name.</summary>
-    public string Name => Schema is NamedSchema named ? named.Fullname : Schema.Tag.ToString();
-
-    /// <summary>Reads every <c>*.avsc</c> file in <paramref name="directory"/>, in name order.</summary>
-    public static IReadOnlyList<SchemaFile> ReadDirectory(string directory) =>
-        Directory.GetFiles(directory, "*.avsc").Order(StringComparer.Ordinal).Select(Read).ToList();
-
-    /// <summary>Reads and parses one .avsc file; a parse error names the file.</summary>
-    public static SchemaFile Read(string path)
-    {
-        var text = File.ReadAllText(path);
-        try
-        {
-            return new SchemaFile(path, text, global::Avro.Schema.Parse(text));
-        }
-        catch (SchemaParseException e)
-        {
-            throw new InvalidDataException($"{path} is not a valid Avro schema: {e.Message}", e);
-        }
     }
 }

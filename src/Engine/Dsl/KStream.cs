@@ -69,7 +69,9 @@ public sealed class KStream<TKey, TValue>
 
     /// <summary>Maps each value, seeing the key.</summary>
     public KStream<TKey, TNewValue> MapValues<TNewValue>(Func<TKey, TValue, TNewValue> mapper, string? name = null) =>
-        Stateless<TKey, TNewValue>("map-values", name, (record, context) => context.Forward(record.WithValue(mapper(record.Key, record.Value))), KeySerde, Inherit<TNewValue>(ValueSerde), RepartitionRequired);
+        Stateless<TKey, TNewValue>(
+            "map-values", name, (record, context) => context.Forward(record.WithValue(mapper(record.Key, record.Value))),
+            KeySerde, Inherit<TNewValue>(ValueSerde), RepartitionRequired);
 
     /// <summary>Maps each record to zero or more records (marks the stream for repartitioning).</summary>
     public KStream<TNewKey, TNewValue> FlatMap<TNewKey, TNewValue>(Func<TKey, TValue, IEnumerable<(TNewKey Key, TNewValue Value)>> mapper, string? name = null) =>
@@ -101,7 +103,9 @@ public sealed class KStream<TKey, TValue>
 
     /// <summary>Gives each record a new key (marks the stream for repartitioning).</summary>
     public KStream<TNewKey, TValue> SelectKey<TNewKey>(Func<TKey, TValue, TNewKey> selector, string? name = null) =>
-        Stateless<TNewKey, TValue>("select-key", name, (record, context) => context.Forward(record.WithKey(selector(record.Key, record.Value))), Inherit<TNewKey>(KeySerde), ValueSerde, repartitionRequired: true);
+        Stateless<TNewKey, TValue>(
+            "select-key", name, (record, context) => context.Forward(record.WithKey(selector(record.Key, record.Value))),
+            Inherit<TNewKey>(KeySerde), ValueSerde, repartitionRequired: true);
 
     /// <summary>Starts splitting the stream into branches; each record goes to the first branch whose predicate it satisfies.</summary>
     public BranchedKStream<TKey, TValue> Split(string? name = null)
@@ -176,18 +180,21 @@ public sealed class KStream<TKey, TValue>
         RepartitionIfRequired(grouped?.Name ?? Builder.NodeName(null, "repartition"), grouped?.KeySerde, grouped?.ValueSerde);
 
     /// <summary>Inner windowed join with another stream: one result per pair of records within the window.</summary>
-    public KStream<TKey, TResult> Join<TOther, TResult>(KStream<TKey, TOther> other, Func<TValue, TOther, TResult> joiner, JoinWindows windows, StreamJoined<TKey, TValue, TOther>? joined = null) =>
+    public KStream<TKey, TResult> Join<TOther, TResult>(
+        KStream<TKey, TOther> other, Func<TValue, TOther, TResult> joiner, JoinWindows windows, StreamJoined<TKey, TValue, TOther>? joined = null) =>
         StreamJoin(other, joiner, windows, joined, leftOuter: false, rightOuter: false, "join");
 
     /// <summary>
     /// Left windowed join: pairs as in <see cref="Join{TOther, TResult}(KStream{TKey, TOther}, Func{TValue, TOther, TResult}, JoinWindows, StreamJoined{TKey, TValue, TOther}?)"/>,
     /// and each left record that found no partner once its window closed, with a default right value.
     /// </summary>
-    public KStream<TKey, TResult> LeftJoin<TOther, TResult>(KStream<TKey, TOther> other, Func<TValue, TOther, TResult> joiner, JoinWindows windows, StreamJoined<TKey, TValue, TOther>? joined = null) =>
+    public KStream<TKey, TResult> LeftJoin<TOther, TResult>(
+        KStream<TKey, TOther> other, Func<TValue, TOther, TResult> joiner, JoinWindows windows, StreamJoined<TKey, TValue, TOther>? joined = null) =>
         StreamJoin(other, joiner, windows, joined, leftOuter: true, rightOuter: false, "left-join");
 
     /// <summary>Outer windowed join: as the left join, and likewise for unmatched right records.</summary>
-    public KStream<TKey, TResult> OuterJoin<TOther, TResult>(KStream<TKey, TOther> other, Func<TValue, TOther, TResult> joiner, JoinWindows windows, StreamJoined<TKey, TValue, TOther>? joined = null) =>
+    public KStream<TKey, TResult> OuterJoin<TOther, TResult>(
+        KStream<TKey, TOther> other, Func<TValue, TOther, TResult> joiner, JoinWindows windows, StreamJoined<TKey, TValue, TOther>? joined = null) =>
         StreamJoin(other, joiner, windows, joined, leftOuter: true, rightOuter: true, "outer-join");
 
     /// <summary>Joins each record with the table's current value for its key; records without one are dropped.</summary>

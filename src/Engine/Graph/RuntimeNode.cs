@@ -200,7 +200,8 @@ internal sealed class NodeContext<TKeyOut, TValueOut> : IProcessorContext<TKeyOu
         if (!_storeNames.Contains(name))
         {
             throw new InvalidOperationException(
-                $"State store '{name}' is not connected to processor '{_node.Name}'. Connect it when adding the processor (AddStateStore / ConnectProcessorAndStateStores, or the store names of Process).");
+                $"State store '{name}' is not connected to processor '{_node.Name}'. Connect it when adding the processor "
+                + "(AddStateStore / ConnectProcessorAndStateStores, or the store names of Process).");
         }
 
         var store = _task.Store(name);

@@ -95,31 +95,3 @@ public sealed class TopologyDescription
             node.Children.Select(child => child.Name).ToList());
     }
 }
-
-/// <summary>One sub-topology.</summary>
-public sealed record SubtopologyDescription(int Id, IReadOnlyList<NodeDescription> Nodes);
-
-/// <summary>One node: its kind, the topics it reads or writes, its stores and its neighbours.</summary>
-public sealed record NodeDescription(
-    string Name,
-    NodeKind Kind,
-    IReadOnlyList<string> Topics,
-    IReadOnlyList<string> Stores,
-    IReadOnlyList<string> Predecessors,
-    IReadOnlyList<string> Successors);
-
-/// <summary>One state store and its changelog topic (null when not logged).</summary>
-public sealed record StoreDescription(string Name, StoreType Type, string? Changelog);
-
-/// <summary>The kind of a topology node.</summary>
-public enum NodeKind
-{
-    /// <summary>Reads topics.</summary>
-    Source,
-
-    /// <summary>Transforms records.</summary>
-    Processor,
-
-    /// <summary>Writes a topic.</summary>
-    Sink,
-}

@@ -3,8 +3,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
-using Streams.Engine.Processor;
-using Streams.Engine.State;
 
 namespace Streams.Engine.Runtime;
 
@@ -489,12 +487,3 @@ internal enum ThreadState
     Dead,
     Error,
 }
-
-/// <summary>A task of a running instance: its id, whether it is restored and processing, and its input partitions.</summary>
-public sealed record TaskInfo(TaskId Id, bool Running, IReadOnlyList<string> Partitions);
-
-/// <summary>
-/// Consumer lag of one input partition: records between the position and the end of the log, and in seconds the age
-/// (by wall clock) of the last processed record's event time while records are waiting (0 when caught up).
-/// </summary>
-public sealed record PartitionLag(string Topic, int Partition, long Records, double Seconds, long Position, long EndOffset, TaskId Task);

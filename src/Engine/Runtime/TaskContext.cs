@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.State;

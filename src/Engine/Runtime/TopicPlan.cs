@@ -81,13 +81,15 @@ internal sealed class TopicPlan
             var topicCounts = topics.Select(t => (Topic: t, Count: counts.GetValueOrDefault(t, -1))).ToList();
             if (topicCounts.Any(t => t.Count < 0))
             {
-                throw new InvalidOperationException($"Sub-topology {subtopology.Id} reads {string.Join(", ", topicCounts.Where(t => t.Count < 0).Select(t => t.Topic))}, which no sub-topology writes.");
+                var unwritten = string.Join(", ", topicCounts.Where(t => t.Count < 0).Select(t => t.Topic));
+                throw new InvalidOperationException($"Sub-topology {subtopology.Id} reads {unwritten}, which no sub-topology writes.");
             }
 
             if (topicCounts.Select(t => t.Count).Distinct().Count() > 1)
             {
                 throw new InvalidOperationException(
-                    $"Sub-topology {subtopology.Id} joins topics that are not co-partitioned: {string.Join(", ", topicCounts.Select(t => $"{t.Topic} ({t.Count} partitions)"))}. Give them the same number of partitions.");
+                    $"Sub-topology {subtopology.Id} joins topics that are not co-partitioned: "
+                    + $"{string.Join(", ", topicCounts.Select(t => $"{t.Topic} ({t.Count} partitions)"))}. Give them the same number of partitions.");
             }
 
             var count = topicCounts[0].Count;
@@ -138,7 +140,8 @@ internal sealed class TopicPlan
             if (actual != topic.Partitions && topic.Name != config.EffectiveDeadLetterTopic)
             {
                 throw new InvalidOperationException(
-                    $"Internal topic '{topic.Name}' has {actual} partitions but its sub-topology has {topic.Partitions}: delete it (and the local state) or restore the source topics' partition counts.");
+                    $"Internal topic '{topic.Name}' has {actual} partitions but its sub-topology has {topic.Partitions}: "
+                    + "delete it (and the local state) or restore the source topics' partition counts.");
             }
         }
 

@@ -18,13 +18,3 @@ public interface IStateStore
     /// <summary>An estimate of the number of entries.</summary>
     long ApproximateCount { get; }
 }
-
-/// <summary>Where a store keeps its data.</summary>
-public enum StoreType
-{
-    /// <summary>RocksDB under the state directory: bounded memory, survives restarts.</summary>
-    RocksDb,
-
-    /// <summary>A sorted map on the heap: fastest, rebuilt from the changelog after every restart.</summary>
-    InMemory,
-}

@@ -8,12 +8,6 @@ using Streams.Engine.State;
 namespace Personalization.Topology.Features;
 
 /// <summary>
-/// What one scoring moment produces: the features scored, and the fraud and/or propensity score. After a user is
-/// forgotten, <see cref="Features"/> is null: a tombstone for <c>features.user</c> and a signal to downstream state.
-/// </summary>
-public sealed record ScoringOutput(UserFeatures? Features, Score? Fraud, Score? Propensity);
-
-/// <summary>
 /// Folds each clickstream event into the user's minute tiles and profile, and scores the user: fraud on every event
 /// that carries fraud risk, propensity at most once per <see cref="ScoringOptions.PropensityInterval"/>. A user whose
 /// propensity could not be rescored yet is remembered in a logged store, and a wall-clock punctuator scores every such

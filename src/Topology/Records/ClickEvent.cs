@@ -70,31 +70,3 @@ public sealed record ClickEvent : IAvroRecord<ClickEvent>
         Country = reader.ReadOptionalString(),
     };
 }
-
-/// <summary>The kinds of clickstream event, in the schema's symbol order.</summary>
-public enum EventType
-{
-    PageView,
-    ProductView,
-    Search,
-    AddToCart,
-    RemoveFromCart,
-    CheckoutStart,
-    Purchase,
-    PaymentAttempt,
-    PaymentFailed,
-    AddressChange,
-    Login,
-    EmailOpen,
-    EmailClick,
-    AdClick,
-}
-
-/// <summary>Where an event came from, in the schema's symbol order.</summary>
-public enum Channel
-{
-    Web,
-    App,
-    Email,
-    Ad,
-}

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Avro;
 using Streams.Avro.SchemaRegistry;
 

@@ -1,4 +1,3 @@
-using Microsoft.ML.Data;
 using Personalization.Topology.Records;
 
 namespace Personalization.Topology.Scoring;
@@ -76,23 +75,4 @@ public static class FeatureVector
         vector[i++] = counts.AdClicks;
         vector[i++] = (float)counts.PurchaseValue;
     }
-}
-
-/// <summary>One row for ML.NET: the feature vector and, when training, the label.</summary>
-public sealed class ModelInput
-{
-    [VectorType(FeatureVector.Length)]
-    public float[] Features { get; set; } = new float[FeatureVector.Length];
-
-    public bool Label { get; set; }
-}
-
-/// <summary>What a binary classifier returns; <see cref="Probability"/> is the calibrated score.</summary>
-public sealed class ModelOutput
-{
-    public float Probability { get; set; }
-
-    public float Score { get; set; }
-
-    public bool PredictedLabel { get; set; }
 }

@@ -8,29 +8,6 @@ using Streams.Engine.Metrics;
 
 namespace Personalization.Topology.Scoring;
 
-/// <summary>Where models are and how often to look for new ones.</summary>
-public sealed class ModelOptions
-{
-    /// <summary>The directory holding <c>&lt;model&gt;-v&lt;N&gt;.zip</c> files (and their cards).</summary>
-    public string Directory { get; set; } = "models";
-
-    /// <summary>How often the directory is checked for new versions.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    public void Validate()
-    {
-        if (string.IsNullOrWhiteSpace(Directory))
-        {
-            throw new ArgumentException($"{nameof(Directory)} must name the model directory.");
-        }
-
-        if (PollInterval <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"{nameof(PollInterval)} must be positive but is {PollInterval}.");
-        }
-    }
-}
-
 /// <summary>
 /// The models in a directory, kept current without a restart. A file <c>&lt;model&gt;-v&lt;N&gt;.zip</c> with a higher N than
 /// the serving version is loaded and validated (it must load, take the feature vector, and score a fixed probe set to

@@ -5,9 +5,6 @@ using Streams.Engine.Metrics;
 
 namespace Personalization.Topology.Scoring;
 
-/// <summary>A score and what produced it.</summary>
-public readonly record struct ScoreResult(double Value, string Version, bool Heuristic);
-
 /// <summary>
 /// Scores users with the serving version of one model, for one task (prediction engines are not thread-safe). A new
 /// version is picked up on the next call. Guardrails: no model, a model error or an invalid output gives the

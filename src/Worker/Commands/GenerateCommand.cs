@@ -18,7 +18,11 @@ internal static class GenerateCommand
         var duration = new Option<TimeSpan?>("--duration") { Description = "Stop producing after this long (e.g. 00:10:00)." };
         var users = new Option<int>("--users") { Description = "Distinct users.", DefaultValueFactory = _ => 100_000 };
         var seed = new Option<int>("--seed") { Description = "The same seed gives the same stream.", DefaultValueFactory = _ => 42 };
-        var sessions = new Option<double>("--sessions-per-second") { Description = "Sessions starting per second of event time (sets how much event time the records span).", DefaultValueFactory = _ => 20 };
+        var sessions = new Option<double>("--sessions-per-second")
+        {
+            Description = "Sessions starting per second of event time (sets how much event time the records span).",
+            DefaultValueFactory = _ => 20,
+        };
         var start = new Option<DateTimeOffset?>("--start") { Description = "Event time of the first session (default: now when producing, 2026-01-01 for files)." };
         var registry = new Option<string?>("--schema-registry") { Description = "Schema Registry URL (default: Kafka__SchemaRegistryUrl, else the local registry from schemas/)." };
 

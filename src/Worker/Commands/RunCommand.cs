@@ -8,7 +8,10 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var command = new Command("run", "Run the worker: the topology over Kafka (or, with no Kafka__BootstrapServers, over an embedded cluster with demo traffic), with /metrics and /healthz on one HTTP port.")
+        var command = new Command(
+            "run",
+            "Run the worker: the topology over Kafka (or, with no Kafka__BootstrapServers, over an embedded cluster with demo traffic), "
+            + "with /metrics and /healthz on one HTTP port.")
         {
             TreatUnmatchedTokensAsErrors = false,
         };

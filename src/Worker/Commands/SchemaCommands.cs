@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Personalization.Topology.Records;
 using Personalization.Topology;
+using Personalization.Topology.Records;
 using Streams.Avro.SchemaRegistry;
 
 namespace Personalization.Worker.Commands;

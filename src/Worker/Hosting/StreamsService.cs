@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Personalization.Topology;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
-using Personalization.Topology;
 using Personalization.Worker.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.State;

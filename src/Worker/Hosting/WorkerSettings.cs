@@ -1,118 +1,13 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using Personalization.Topology;
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
 using Personalization.Topology.Scoring;
-using Personalization.Topology;
 using Streams.Avro.SchemaRegistry;
 using Streams.Engine;
 
 namespace Personalization.Worker.Hosting;
-
-/// <summary>A configuration value that stops start-up; the message names the key.</summary>
-public sealed class WorkerConfigurationException(string key, string problem, Exception? inner = null)
-    : Exception($"Configuration '{key}': {problem}", inner)
-{
-    public string Key { get; } = key;
-}
-
-/// <summary>Section "Kafka": where the cluster and the Schema Registry are, and client settings passed through.</summary>
-public sealed class KafkaOptions
-{
-    /// <summary>The cluster; empty means the embedded default (an in-process cluster with the demo generator).</summary>
-    public string? BootstrapServers { get; set; }
-
-    /// <summary>The Schema Registry; empty means the local registry built from schemas/.</summary>
-    public string? SchemaRegistryUrl { get; set; }
-
-    /// <summary>Basic authentication for the Schema Registry as user:password.</summary>
-    public string? SchemaRegistryBasicAuthUserInfo { get; set; }
-
-    /// <summary>Any librdkafka setting for every client, e.g. <c>Kafka__Client__security.protocol=SASL_SSL</c>.</summary>
-    public Dictionary<string, string> Client { get; set; } = [];
-
-    public bool IsEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
-}
-
-/// <summary>Section "Streams": the engine's settings.</summary>
-public sealed class StreamsOptions
-{
-    public string ApplicationId { get; set; } = "personalization";
-
-    /// <summary><c>at_least_once</c> or <c>exactly_once_v2</c>.</summary>
-    public string ProcessingGuarantee { get; set; } = "at_least_once";
-
-    public int NumThreads { get; set; } = 1;
-
-    public string StateDir { get; set; } = "state";
-
-    /// <summary>Commit interval in milliseconds; unset means 100 under exactly-once and 30,000 otherwise.</summary>
-    public int? CommitIntervalMs { get; set; }
-
-    /// <summary>Static membership id; unset uses the POD_NAME environment variable when there is one.</summary>
-    public string? GroupInstanceId { get; set; }
-
-    /// <summary><c>dlq</c>, <c>skip</c> or <c>fail</c>.</summary>
-    public string DeserializationErrorPolicy { get; set; } = "dlq";
-
-    /// <summary><c>dlq</c>, <c>skip</c> or <c>fail</c>.</summary>
-    public string ProcessingErrorPolicy { get; set; } = "dlq";
-
-    /// <summary>Replication factor of internal topics; -1 for the broker default.</summary>
-    public short ReplicationFactor { get; set; } = -1;
-
-    /// <summary>The block cache all RocksDB stores of the process share, memtables included (MB).</summary>
-    public int RocksDbCacheMb { get; set; } = 384;
-
-    /// <summary>The part of that cache memtables may use before stores flush (MB).</summary>
-    public int RocksDbWriteBufferMb { get; set; } = 192;
-
-    /// <summary>How often freed C heap memory goes back to the operating system (s; Linux with glibc; 0 turns it off).</summary>
-    public int NativeHeapTrimSeconds { get; set; } = 10;
-}
-
-/// <summary>Section "Http".</summary>
-public sealed class HttpOptions
-{
-    public int Port { get; set; } = 8080;
-}
-
-/// <summary>Section "Generator": the demo traffic on the embedded default.</summary>
-public sealed class DemoGeneratorOptions
-{
-    /// <summary>Run the generator (embedded default only).</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>Records per second.</summary>
-    public double Rate { get; set; } = 300;
-
-    public int Users { get; set; } = 10_000;
-
-    public int Seed { get; set; } = 42;
-}
-
-/// <summary>
-/// Section "Tracing": OpenTelemetry traces over OTLP, off by default. The exporter reads the standard variables
-/// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>, <c>OTEL_EXPORTER_OTLP_HEADERS</c>,
-/// <c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>).
-/// </summary>
-public sealed class TracingOptions
-{
-    public bool Enabled { get; set; }
-
-    /// <summary>
-    /// The share of records without an upstream trace decision that start a sampled trace; a record whose producer
-    /// sampled it (the <c>traceparent</c> flag) is always followed.
-    /// </summary>
-    public double SampleRatio { get; set; } = 0.01;
-}
-
-/// <summary>Section "Shutdown".</summary>
-public sealed class ShutdownOptions
-{
-    /// <summary>How long SIGTERM may take: finish in-flight work, commit and close.</summary>
-    public TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(30);
-}
 
 /// <summary>Everything the worker reads from configuration, bound and validated once at start-up.</summary>
 public sealed class WorkerSettings

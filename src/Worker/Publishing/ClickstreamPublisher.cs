@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Personalization.Simulation;
-using Personalization.Topology.Records;
 using Personalization.Topology;
+using Personalization.Topology.Records;
 
 namespace Personalization.Worker.Publishing;
 

@@ -1,6 +1,5 @@
 using Streams.Engine.Dsl;
 using Streams.Engine.Serialization;
-using Streams.TestSupport;
 
 namespace Streams.Engine.Tests.EndToEnd;
 

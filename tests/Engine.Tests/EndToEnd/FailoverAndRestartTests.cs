@@ -53,7 +53,8 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         await Kafka.CreateTopicAsync(outputTopic, 4);
         var application = Name("failover-app");
         await using var first = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("first")), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "first"));
-        await using var second = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("second")), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
+        await using var second = new KafkaStreams(
+            CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("second")), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
         await first.StartAsync();
         await WaitForRunningAsync(first);
         await second.StartAsync();

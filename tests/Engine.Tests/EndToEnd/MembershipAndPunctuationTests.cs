@@ -39,7 +39,10 @@ public sealed class MembershipAndPunctuationTests(KafkaClusterFixture kafka, ITe
         await WaitForRunningAsync(stable);
         var restarting = Instance("pod-1");
         await restarting.StartAsync();
-        await WaitForAsync(() => stable.Tasks.Count == 2 && restarting.Tasks.Count == 2 && restarting.State == StreamsState.Running && stable.State == StreamsState.Running, TimeSpan.FromSeconds(60), "two tasks each");
+        await WaitForAsync(
+            () => stable.Tasks.Count == 2 && restarting.Tasks.Count == 2 && restarting.State == StreamsState.Running && stable.State == StreamsState.Running,
+            TimeSpan.FromSeconds(60),
+            "two tasks each");
         var tasksBefore = restarting.Tasks.Select(task => task.Id).Order().ToList();
         var stableRevoked = stable.Metrics.CounterTotal(MetricNames.PartitionsRevoked);
 

@@ -3,7 +3,6 @@ using Streams.Engine.Dsl;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
-using Streams.Engine.State;
 using Xunit.Abstractions;
 
 namespace Streams.Engine.Tests.EndToEnd;

@@ -1,7 +1,4 @@
-using Confluent.Kafka;
-using Streams.Engine.Dsl;
 using Streams.Engine.Runtime;
-using Streams.Engine.Serialization;
 using Xunit.Abstractions;
 
 namespace Streams.Engine.Tests.EndToEnd;

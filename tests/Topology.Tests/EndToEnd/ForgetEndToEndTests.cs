@@ -106,7 +106,10 @@ public sealed class ForgetEndToEndTests(KafkaClusterFixture kafka, ITestOutputHe
     /// <summary>The latest value of every key of every changelog of the topology: what a restore rebuilds.</summary>
     private Dictionary<string, Dictionary<string, byte[]?>> LatestChangelogValues(string application, Streams.Engine.Graph.Topology topology)
     {
-        var changelogs = topology.Describe().Stores.Where(store => store.Changelog is not null).Select(store => store.Changelog!.Replace("<application.id>", application, StringComparison.Ordinal)).ToList();
+        var changelogs = topology.Describe().Stores
+            .Where(store => store.Changelog is not null)
+            .Select(store => store.Changelog!.Replace("<application.id>", application, StringComparison.Ordinal))
+            .ToList();
         var result = changelogs.ToDictionary(topic => topic, _ => new Dictionary<string, byte[]?>());
         var config = new ConsumerConfig
         {

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
-using Personalization.Topology.Features;
 using Personalization.Simulation;
+using Personalization.Topology.Features;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Streams.Engine.Runtime;

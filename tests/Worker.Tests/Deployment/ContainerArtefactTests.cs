@@ -31,7 +31,9 @@ public sealed partial class ContainerArtefactTests
                 {
                     if (condition == "service_healthy")
                     {
-                        Assert.True(((YamlMappingNode)services[dependency]).Children.ContainsKey(new YamlScalarNode("healthcheck")), $"{name} waits for {dependency} to be healthy, which has no health check");
+                        Assert.True(
+                            ((YamlMappingNode)services[dependency]).Children.ContainsKey(new YamlScalarNode("healthcheck")),
+                            $"{name} waits for {dependency} to be healthy, which has no health check");
                     }
                 }
             }

@@ -150,7 +150,8 @@ public sealed partial class MonitoringArtefactTests
         var baseName = HistogramSuffix().Replace(metric, "");
         return catalogued.Contains(metric) || (catalogued.Contains(baseName) && MetricCatalog.Named(baseName).Type == MetricType.Histogram)
             || External.Contains(metric)
-            || ((metric.StartsWith("process_", StringComparison.Ordinal) || metric.StartsWith("dotnet_", StringComparison.Ordinal)) && ScrapeAsync().GetAwaiter().GetResult().Contains($"\n{metric} ", StringComparison.Ordinal));
+            || ((metric.StartsWith("process_", StringComparison.Ordinal) || metric.StartsWith("dotnet_", StringComparison.Ordinal))
+                && ScrapeAsync().GetAwaiter().GetResult().Contains($"\n{metric} ", StringComparison.Ordinal));
     }
 
     private static async Task<string> ScrapeAsync()

@@ -1,0 +1,11 @@
+namespace Streams.Engine;
+
+/// <summary>processing.guarantee.</summary>
+public enum ProcessingGuarantee
+{
+    /// <summary>at_least_once: after a crash, records since the last commit are processed again.</summary>
+    AtLeastOnce,
+
+    /// <summary>exactly_once_v2: outputs, changelogs and input offsets commit in one transaction per thread.</summary>
+    ExactlyOnceV2,
+}

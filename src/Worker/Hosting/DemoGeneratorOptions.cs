@@ -1,0 +1,15 @@
+namespace Personalization.Worker.Hosting;
+
+/// <summary>Section "Generator": the demo traffic on the embedded default.</summary>
+public sealed class DemoGeneratorOptions
+{
+    /// <summary>Run the generator (embedded default only).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Records per second.</summary>
+    public double Rate { get; set; } = 300;
+
+    public int Users { get; set; } = 10_000;
+
+    public int Seed { get; set; } = 42;
+}

@@ -1,0 +1,8 @@
+namespace Personalization.Worker.Hosting;
+
+/// <summary>Section "Shutdown".</summary>
+public sealed class ShutdownOptions
+{
+    /// <summary>How long SIGTERM may take: finish in-flight work, commit and close.</summary>
+    public TimeSpan GracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+}
