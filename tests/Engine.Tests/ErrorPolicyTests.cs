@@ -1,7 +1,7 @@
 using Streams.Engine.Dsl;
 using Streams.Engine.Metrics;
-using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
+using Streams.Engine.Tasks;
 using Streams.Engine.Testing;
 using static Streams.Engine.Tests.TestTime;
 

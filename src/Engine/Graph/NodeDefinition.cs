@@ -20,7 +20,8 @@ internal abstract class NodeDefinition(string name)
     /// <summary>Key and value types the node forwards; null for sinks.</summary>
     public abstract (Type Key, Type Value)? OutputTypes { get; }
 
-    public abstract RuntimeNode Instantiate();
+    /// <summary>Hands the node, with its types, to <paramref name="visitor"/> (a task building its nodes, for one).</summary>
+    public abstract TResult Accept<TResult>(INodeVisitor<TResult> visitor);
 }
 
 internal sealed class SourceDefinition<TKey, TValue>(
@@ -32,11 +33,17 @@ internal sealed class SourceDefinition<TKey, TValue>(
 {
     public IReadOnlyList<TopicName> Topics { get; } = topics;
 
+    public ISerde<TKey> KeySerde { get; } = keySerde;
+
+    public ISerde<TValue> ValueSerde { get; } = valueSerde;
+
+    public Func<TKey, TValue, long, long>? TimestampExtractor { get; } = timestampExtractor;
+
     public override (Type Key, Type Value)? InputTypes => null;
 
     public override (Type Key, Type Value)? OutputTypes => (typeof(TKey), typeof(TValue));
 
-    public override RuntimeNode Instantiate() => new SourceNode<TKey, TValue>(Name, keySerde, valueSerde, timestampExtractor);
+    public override TResult Accept<TResult>(INodeVisitor<TResult> visitor) => visitor.VisitSource(this);
 }
 
 internal sealed class ProcessorDefinition<TKeyIn, TValueIn, TKeyOut, TValueOut>(
@@ -47,11 +54,11 @@ internal sealed class ProcessorDefinition<TKeyIn, TValueIn, TKeyOut, TValueOut>(
 
     public override (Type Key, Type Value)? OutputTypes => (typeof(TKeyOut), typeof(TValueOut));
 
-    public override RuntimeNode Instantiate()
-    {
-        var processor = supplier() ?? throw new InvalidOperationException($"The supplier of processor '{Name}' returned null.");
-        return new ProcessorNode<TKeyIn, TValueIn, TKeyOut, TValueOut>(Name, processor);
-    }
+    /// <summary>A new processor instance: each task gets its own.</summary>
+    public IProcessor<TKeyIn, TValueIn, TKeyOut, TValueOut> NewProcessor() =>
+        supplier() ?? throw new InvalidOperationException($"The supplier of processor '{Name}' returned null.");
+
+    public override TResult Accept<TResult>(INodeVisitor<TResult> visitor) => visitor.VisitProcessor(this);
 }
 
 internal sealed class SinkDefinition<TKey, TValue>(
@@ -62,9 +69,13 @@ internal sealed class SinkDefinition<TKey, TValue>(
 {
     public TopicName Topic { get; } = topic;
 
+    public ISerde<TKey> KeySerde { get; } = keySerde;
+
+    public ISerde<TValue> ValueSerde { get; } = valueSerde;
+
     public override (Type Key, Type Value)? InputTypes => (typeof(TKey), typeof(TValue));
 
     public override (Type Key, Type Value)? OutputTypes => null;
 
-    public override RuntimeNode Instantiate() => new SinkNode<TKey, TValue>(Name, Topic, keySerde, valueSerde);
+    public override TResult Accept<TResult>(INodeVisitor<TResult> visitor) => visitor.VisitSink(this);
 }

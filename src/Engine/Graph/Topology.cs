@@ -136,32 +136,8 @@ public sealed class Topology
         return this;
     }
 
-    /// <summary>Creates the nodes and stores of one sub-topology for one task.</summary>
-    internal TaskGraph Instantiate(int subtopologyId)
-    {
-        var subtopology = Subtopologies[subtopologyId];
-        var nodes = new Dictionary<string, RuntimeNode>();
-        foreach (var definition in subtopology.Nodes)
-        {
-            nodes[definition.Name] = definition.Instantiate();
-        }
-
-        foreach (var definition in subtopology.Nodes)
-        {
-            foreach (var child in definition.Children)
-            {
-                nodes[definition.Name].Children.Add(nodes[child.Name]);
-            }
-        }
-
-        var stores = new Dictionary<string, IManagedStateStore>();
-        foreach (var storeName in subtopology.StoreNames)
-        {
-            stores[storeName] = _stores[storeName].Build();
-        }
-
-        return new TaskGraph(subtopology, subtopology.Nodes.Select(definition => nodes[definition.Name]).ToList(), stores);
-    }
+    /// <summary>A new instance of the store named <paramref name="storeName"/>, for one task.</summary>
+    internal IManagedStateStore BuildStore(string storeName) => _stores[storeName].Build();
 
     private void AddNode(NodeDefinition node, string[] parentNames)
     {
@@ -214,6 +190,3 @@ public sealed class Topology
         _subtopologies = null;
     }
 }
-
-/// <summary>The runtime nodes and stores of one task, in the order they were declared (parents before children).</summary>
-internal sealed record TaskGraph(Subtopology Subtopology, IReadOnlyList<RuntimeNode> Nodes, Dictionary<string, IManagedStateStore> Stores);

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Runtime;
 

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
+using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Runtime;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.State;
+using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Runtime;
 

@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
-using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
+using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Testing;
 

@@ -3,6 +3,7 @@ using Streams.Engine.Dsl;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
+using Streams.Engine.Tasks;
 using Xunit.Abstractions;
 
 namespace Streams.Engine.Tests.EndToEnd;

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Streams.Engine.Runtime;
+using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Tests.Runtime;
 

@@ -6,6 +6,7 @@ using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
+using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Tests.Runtime;
 

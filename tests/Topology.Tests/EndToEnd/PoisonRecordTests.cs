@@ -7,6 +7,7 @@ using Streams.Engine.Dsl;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
+using Streams.Engine.Tasks;
 using Xunit.Abstractions;
 
 namespace Personalization.Topology.Tests.EndToEnd;

@@ -1,12 +1,12 @@
 using Confluent.Kafka;
+using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
-using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
 using Streams.Engine.Tracing;
 
-namespace Streams.Engine.Graph;
+namespace Streams.Engine.Tasks;
 
 /// <summary>A node instantiated for one task.</summary>
 internal abstract class RuntimeNode(string name)

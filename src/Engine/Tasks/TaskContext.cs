@@ -2,7 +2,7 @@ using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.State;
 
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Tasks;
 
 /// <summary>
 /// The state one task shares among its nodes: the record being processed, stream time, punctuation schedules, the

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Tasks;
 
 /// <summary>
 /// Sends a thread's output (sinks, changelogs, dead letters) through its producer. Delivery is asynchronous; the first

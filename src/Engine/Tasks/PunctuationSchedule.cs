@@ -1,4 +1,4 @@
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Tasks;
 
 /// <summary>
 /// One scheduled punctuator. Due times lie on a grid of the interval; when the clock jumps past several due times the

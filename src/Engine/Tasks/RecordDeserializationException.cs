@@ -1,4 +1,4 @@
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Tasks;
 
 /// <summary>A record's key or value could not be deserialized by its source.</summary>
 public sealed class RecordDeserializationException(string topic, int partition, long offset, Exception innerException)

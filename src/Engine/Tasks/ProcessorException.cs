@@ -1,4 +1,4 @@
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Tasks;
 
 /// <summary>A processor threw while processing a record; <see cref="Processor"/> names the node.</summary>
 public sealed class ProcessorException(string processor, Exception innerException)

@@ -1,4 +1,4 @@
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Tasks;
 
 /// <summary>The headers a dead letter carries besides the original record's own.</summary>
 public static class DeadLetterHeaders

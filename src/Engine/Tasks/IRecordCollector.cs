@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Tasks;
 
 /// <summary>
 /// Where a task's output goes: sink records, changelog records and dead letters. The runtime implements it with a

@@ -9,7 +9,7 @@ using Streams.Engine.Serialization;
 using Streams.Engine.State;
 using Streams.Engine.Tracing;
 
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Tasks;
 
 /// <summary>
 /// One sub-topology over one partition: its nodes, stores and stream time. It processes one raw record at a time and
@@ -40,7 +40,7 @@ internal sealed class StreamTask : IDisposable
         _taskName = id.ToString();
         _config = config;
         _logger = logger;
-        _graph = topology.Instantiate(id.Subtopology);
+        _graph = TaskGraph.Build(topology, id.Subtopology);
         _context = new TaskContext(config.ApplicationId, id, collector, time, metrics, _graph.Stores);
         _deadLetterTopic = config.EffectiveDeadLetterTopic;
         StateDirectory = Path.Combine(config.StateDir, config.ApplicationId, id.ToString());
