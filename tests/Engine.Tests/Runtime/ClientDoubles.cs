@@ -78,7 +78,20 @@ internal sealed class RecordingProducer(ClientJournal journal) : IProducer<byte[
 
 internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[], byte[]>
 {
+    private readonly Dictionary<TopicPartition, long> _positions = [];
+
     public List<TopicPartitionOffset> CommittedOffsets { get; } = [];
+
+    /// <summary>
+    /// Changelog partitions a restore consumer reads: the log start offset and the records from it on (a null entry is
+    /// an offset without a record, such as a transaction marker).
+    /// </summary>
+    public Dictionary<TopicPartition, (long Start, List<(byte[] Key, byte[]? Value)?> Records)> Changelogs { get; } = [];
+
+    /// <summary>Records served per <see cref="Consume(TimeSpan)"/> call before it reports nothing, to end a slice early.</summary>
+    public int FetchLimit { get; set; } = int.MaxValue;
+
+    private int _fetched;
 
     public IConsumerGroupMetadata ConsumerGroupMetadata => new GroupMetadata();
 
@@ -108,7 +121,37 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-    public ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout) => throw new NotSupportedException();
+    /// <summary>The next changelog record of the assigned partitions, in assignment order, or null when there is none.</summary>
+    public ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout)
+    {
+        if (_fetched++ >= FetchLimit)
+        {
+            _fetched = 0;
+            return null!;
+        }
+
+        foreach (var partition in Assignment)
+        {
+            var (start, records) = Changelogs[partition];
+            var position = _positions[partition];
+            while (position - start < records.Count)
+            {
+                _positions[partition] = position + 1;
+                if (records[(int)(position - start)] is { } record)
+                {
+                    return new ConsumeResult<byte[], byte[]>
+                    {
+                        TopicPartitionOffset = new TopicPartitionOffset(partition, position),
+                        Message = new Message<byte[], byte[]> { Key = record.Key, Value = record.Value! },
+                    };
+                }
+
+                position++;
+            }
+        }
+
+        return null!;
+    }
 
     public void Subscribe(IEnumerable<string> topics) => throw new NotSupportedException();
 
@@ -126,7 +169,13 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions)
     {
-        var added = partitions.Select(p => p.TopicPartition).ToList();
+        var offsets = partitions.ToList();
+        foreach (var offset in offsets.Where(o => o.Offset.Value >= 0))
+        {
+            _positions[offset.TopicPartition] = offset.Offset.Value;
+        }
+
+        var added = offsets.Select(p => p.TopicPartition).ToList();
         journal.Calls.Add($"consumer.IncrementalAssign({string.Join(", ", added)})");
         Assignment.AddRange(added);
     }
@@ -160,13 +209,18 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) => throw new NotSupportedException();
 
-    public Offset Position(TopicPartition partition) => throw new NotSupportedException();
+    public Offset Position(TopicPartition partition) => _positions[partition];
 
     public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) => throw new NotSupportedException();
 
     public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) => throw new NotSupportedException();
 
-    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => throw new NotSupportedException();
+    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout)
+    {
+        journal.Calls.Add($"consumer.QueryWatermarkOffsets({topicPartition})");
+        var (start, records) = Changelogs[topicPartition];
+        return new WatermarkOffsets(start, start + records.Count);
+    }
 
     public void Close()
     {
