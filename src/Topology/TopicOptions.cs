@@ -1,58 +1,44 @@
 using Avro;
-using Personalization.Topology.Records;
 
 namespace Personalization.Topology;
 
-/// <summary>The topology's topics (../shared/DESIGN.md, "Topics"); each name is configurable.</summary>
+/// <summary>The names the topology's topics have here (section "Topics"); <see cref="TopicCatalog"/> declares them.</summary>
 public sealed class TopicOptions
 {
     /// <summary>In: raw clickstream events (ClickEvent).</summary>
-    public string Clickstream { get; set; } = "events.clickstream";
+    public string Clickstream { get; set; } = TopicCatalog.Clickstream.DefaultName;
 
     /// <summary>In: bandit decisions (Decision).</summary>
-    public string Decisions { get; set; } = "bandit.decisions";
+    public string Decisions { get; set; } = TopicCatalog.Decisions.DefaultName;
 
     /// <summary>In: explicit rewards (Reward).</summary>
-    public string Rewards { get; set; } = "bandit.rewards";
+    public string Rewards { get; set; } = TopicCatalog.Rewards.DefaultName;
 
     /// <summary>In: users to forget (key = user id, value ignored).</summary>
-    public string Forget { get; set; } = "users.forget";
+    public string Forget { get; set; } = TopicCatalog.Forget.DefaultName;
 
     /// <summary>Out: current windowed features (UserFeatures).</summary>
-    public string Features { get; set; } = "features.user";
+    public string Features { get; set; } = TopicCatalog.Features.DefaultName;
 
     /// <summary>Out: fraud scores (Score).</summary>
-    public string FraudScores { get; set; } = "scores.fraud";
+    public string FraudScores { get; set; } = TopicCatalog.FraudScores.DefaultName;
 
     /// <summary>Out: purchase-propensity scores (Score).</summary>
-    public string PropensityScores { get; set; } = "scores.propensity";
+    public string PropensityScores { get; set; } = TopicCatalog.PropensityScores.DefaultName;
 
     /// <summary>Out: decisions joined with rewards (TrainingRecord).</summary>
-    public string Training { get; set; } = "bandit.training";
+    public string Training { get; set; } = TopicCatalog.Training.DefaultName;
 
     /// <summary>Out, compacted: attribute changes (AttributeUpdate).</summary>
-    public string Attributes { get; set; } = "users.attributes";
+    public string Attributes { get; set; } = TopicCatalog.Attributes.DefaultName;
 
     /// <summary>Out: dead letters (original bytes, error in headers).</summary>
-    public string DeadLetters { get; set; } = "events.dlq";
+    public string DeadLetters { get; set; } = TopicCatalog.DeadLetters.DefaultName;
 
-    /// <summary>Every topic, with whether it is compacted (its latest record per user is the user's state).</summary>
-    public IReadOnlyList<(string Name, bool Compacted)> All() =>
-    [
-        (Clickstream, false), (Decisions, false), (Rewards, false), (Forget, false), (Features, true),
-        (FraudScores, false), (PropensityScores, false), (Training, false), (Attributes, true), (DeadLetters, false),
-    ];
+    /// <summary>Every topic under its configured name, with whether it is compacted (its latest record per user is the user's state).</summary>
+    public IReadOnlyList<(string Name, bool Compacted)> All() => TopicCatalog.All.Select(t => (t.NameIn(this), t.Compacted)).ToList();
 
-    /// <summary>Each Avro topic with the schema of its values.</summary>
+    /// <summary>Each Avro topic under its configured name, with the schema of its values.</summary>
     public IReadOnlyList<(string Topic, RecordSchema Schema)> ValueSchemas() =>
-    [
-        (Clickstream, ClickEvent.Schema),
-        (Decisions, Decision.Schema),
-        (Rewards, Reward.Schema),
-        (Features, UserFeatures.Schema),
-        (FraudScores, Score.Schema),
-        (PropensityScores, Score.Schema),
-        (Training, TrainingRecord.Schema),
-        (Attributes, AttributeUpdate.Schema),
-    ];
+        TopicCatalog.All.Where(t => t.ValueSchema is not null).Select(t => (t.NameIn(this), t.ValueSchema!)).ToList();
 }

@@ -68,14 +68,24 @@ public sealed class RecordSerdes : IDisposable
     /// </summary>
     public async Task PrepareAsync(TopicOptions topics, CancellationToken cancellationToken)
     {
-        await ClickEvent.PrepareAsync([topics.Clickstream], cancellationToken: cancellationToken);
-        await Decision.PrepareAsync([topics.Decisions], cancellationToken: cancellationToken);
-        await Reward.PrepareAsync([topics.Rewards], cancellationToken: cancellationToken);
-        await UserFeatures.PrepareAsync([topics.Features], cancellationToken: cancellationToken);
-        await Score.PrepareAsync([topics.FraudScores, topics.PropensityScores], cancellationToken: cancellationToken);
-        await TrainingRecord.PrepareAsync([topics.Training], cancellationToken: cancellationToken);
-        await AttributeUpdate.PrepareAsync([topics.Attributes], cancellationToken: cancellationToken);
+        foreach (var topicsOfOneType in topics.ValueSchemas().GroupBy(t => t.Schema.Fullname, t => t.Topic))
+        {
+            var serde = Preparers().GetValueOrDefault(topicsOfOneType.Key)
+                ?? throw new InvalidOperationException($"No serde writes {topicsOfOneType.Key}, the values of {string.Join(", ", topicsOfOneType)}.");
+            await serde(topicsOfOneType, cancellationToken);
+        }
     }
 
     public void Dispose() => _ownedRegistry?.Dispose();
+
+    private Dictionary<string, Func<IEnumerable<string>, CancellationToken, Task>> Preparers() => new()
+    {
+        [Records.ClickEvent.Schema.Fullname] = (topics, ct) => ClickEvent.PrepareAsync(topics, cancellationToken: ct),
+        [Records.Decision.Schema.Fullname] = (topics, ct) => Decision.PrepareAsync(topics, cancellationToken: ct),
+        [Records.Reward.Schema.Fullname] = (topics, ct) => Reward.PrepareAsync(topics, cancellationToken: ct),
+        [Records.TrainingRecord.Schema.Fullname] = (topics, ct) => TrainingRecord.PrepareAsync(topics, cancellationToken: ct),
+        [Records.UserFeatures.Schema.Fullname] = (topics, ct) => UserFeatures.PrepareAsync(topics, cancellationToken: ct),
+        [Records.Score.Schema.Fullname] = (topics, ct) => Score.PrepareAsync(topics, cancellationToken: ct),
+        [Records.AttributeUpdate.Schema.Fullname] = (topics, ct) => AttributeUpdate.PrepareAsync(topics, cancellationToken: ct),
+    };
 }

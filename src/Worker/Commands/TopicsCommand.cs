@@ -36,8 +36,8 @@ internal static class TopicsCommand
                 return 2;
             }
 
-            var wanted = TopicCatalog.All(settings)
-                .Select(t => (t.Name, Partitions: parse.GetValue(partitions) ?? t.Partitions, t.Compacted))
+            var wanted = settings.Topics.All()
+                .Select(t => (t.Name, Partitions: parse.GetValue(partitions) ?? settings.Partitions, t.Compacted))
                 .ToList();
             return await ApplyAsync(servers, settings.Kafka.Client, wanted, parse.GetValue(replication), parse.GetValue(verifyOnly), cancellationToken);
         });

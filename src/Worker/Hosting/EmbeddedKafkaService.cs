@@ -16,7 +16,7 @@ internal sealed partial class EmbeddedKafkaService(WorkerSettings settings, Kafk
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _cluster = new EmbeddedKafkaCluster();
-        var topics = TopicCatalog.All(settings).Select(t => new TopicSpec(t.Name, t.Partitions)).ToList();
+        var topics = settings.Topics.All().Select(t => new TopicSpec(t.Name, settings.Partitions)).ToList();
         await _cluster.TopicAdmin.CreateTopicsAsync(topics, cancellationToken);
         connection.UseEmbedded(_cluster);
         LogStarted(_cluster.BootstrapServers, topics.Count, settings.Partitions);

@@ -130,15 +130,11 @@ public sealed class WorkerSettings
         Check("Kafka:SchemaRegistryBasicAuthUserInfo",
             string.IsNullOrEmpty(Kafka.SchemaRegistryBasicAuthUserInfo) || Kafka.SchemaRegistryBasicAuthUserInfo.Contains(':', StringComparison.Ordinal),
             "must be user:password.");
-        foreach (var (name, topic) in new[]
+        foreach (var topic in TopicCatalog.All)
         {
-            ("Clickstream", Topics.Clickstream), ("Decisions", Topics.Decisions), ("Rewards", Topics.Rewards), ("Forget", Topics.Forget),
-            ("Features", Topics.Features), ("FraudScores", Topics.FraudScores), ("PropensityScores", Topics.PropensityScores),
-            ("Training", Topics.Training), ("Attributes", Topics.Attributes), ("DeadLetters", Topics.DeadLetters),
-        })
-        {
-            Check($"Topics:{name}", !string.IsNullOrWhiteSpace(topic) && topic.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'),
-                $"must be a Kafka topic name (letters, digits, '.', '_', '-') but is '{topic}'.");
+            var name = topic.NameIn(Topics);
+            Check($"Topics:{topic.Option}", !string.IsNullOrWhiteSpace(name) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'),
+                $"must be a Kafka topic name (letters, digits, '.', '_', '-') but is '{name}'.");
         }
 
         if (!string.IsNullOrWhiteSpace(SchemaRegistry.Url))
