@@ -8,9 +8,9 @@ using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Streams.Engine;
 using Streams.Engine.Dsl;
-using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
+using Streams.Engine.Tasks;
 
 namespace Personalization.Bench.Scenarios;
 
@@ -251,7 +251,7 @@ internal sealed class KafkaScenarios : IDisposable
         var stopwatch = Stopwatch.StartNew();
         streams.StartAsync().GetAwaiter().GetResult();
         long restored = 0;
-        while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (restored = streams.Metrics.CounterTotal(MetricNames.RestoredRecords)) < entries)
+        while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (restored = streams.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords)) < entries)
         {
             Thread.Sleep(20);
         }
@@ -278,7 +278,7 @@ internal sealed class KafkaScenarios : IDisposable
         };
         byte[] Serialize(ClickEvent e) => serdes.ClickEvent.Serialize(e, new SerializationContext(MessageComponentType.Value, topics.Clickstream));
         var streams = StartStreams("memory", topology, ProcessingGuarantee.AtLeastOnce, topics.DeadLetters);
-        long Consumed() => streams.Metrics.CounterValue(MetricNames.RecordsConsumed, topics.Clickstream);
+        long Consumed() => streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, topics.Clickstream);
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 20 }).Build();
         long produced = 0;
         void Produce(ClickEvent e)
@@ -433,7 +433,7 @@ internal sealed class KafkaScenarios : IDisposable
         var stopwatch = Stopwatch.StartNew();
         streams.StartAsync().GetAwaiter().GetResult();
         long consumed = 0;
-        while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (consumed = streams.Metrics.CounterValue(MetricNames.RecordsConsumed, input)) < events)
+        while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (consumed = streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, input)) < events)
         {
             Thread.Sleep(20);
         }

@@ -199,7 +199,7 @@ public sealed class DslTests
         input.PipeInput(null!, "orphan", At(1));
 
         Assert.Empty(driver.GetKeyValueStore<string, long>("count").All());
-        Assert.Equal(1, driver.Metrics.CounterValue(Metrics.MetricNames.NullKeyRecordsDropped, "count"));
+        Assert.Equal(1, driver.Metrics.CounterValue(Dsl.Processors.DroppedRecordMetrics.NullKeyRecordsDropped, "count"));
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using Streams.Engine.Dsl;
-using Streams.Engine.Metrics;
 using Streams.Engine.Serialization;
 using Streams.Engine.Tasks;
 using Streams.Engine.Testing;
@@ -43,7 +42,7 @@ public sealed class ErrorPolicyTests
         Assert.Equal("deserialization", headers[DeadLetterHeaders.Stage]);
         Assert.Contains("Int64 needs 8 bytes", headers[DeadLetterHeaders.ErrorMessage]);
         Assert.Equal(("amounts", "0", "1"), (headers[DeadLetterHeaders.SourceTopic], headers[DeadLetterHeaders.SourcePartition], headers[DeadLetterHeaders.SourceOffset]));
-        Assert.Equal(1, driver.Metrics.CounterValue(MetricNames.DeadLetters, "amounts"));
+        Assert.Equal(1, driver.Metrics.CounterValue(TaskMetrics.DeadLetters, "amounts"));
     }
 
     [Fact]
@@ -74,7 +73,7 @@ public sealed class ErrorPolicyTests
 
         Assert.Equal(1, driver.CreateOutputTopic("doubled", Serdes.String, Serdes.Int64).QueueSize);
         Assert.DoesNotContain("dead-letters", driver.ProducedTopicNames);
-        Assert.Equal(1, driver.Metrics.CounterValue(MetricNames.RecordsSkipped, "amounts"));
+        Assert.Equal(1, driver.Metrics.CounterValue(TaskMetrics.RecordsSkipped, "amounts"));
     }
 
     [Fact]

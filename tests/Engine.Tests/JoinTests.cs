@@ -1,5 +1,5 @@
 using Streams.Engine.Dsl;
-using Streams.Engine.Metrics;
+using Streams.Engine.Dsl.Processors;
 using Streams.Engine.Serialization;
 using Streams.Engine.Testing;
 using static Streams.Engine.Tests.TestTime;
@@ -98,7 +98,7 @@ public sealed class JoinTests
         fixture.Clicks.PipeInput("alice", "c-before", At(95));   // before the view: outside (before = 0), not late (grace 1 min)
 
         Assert.Equal(["v1+c-after"], fixture.Read().Select(r => r.Value));
-        Assert.Equal(0, fixture.Driver.Metrics.CounterTotal(MetricNames.LateRecordsDropped));
+        Assert.Equal(0, fixture.Driver.Metrics.CounterTotal(DroppedRecordMetrics.LateRecordsDropped));
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class JoinTests
         fixture.Clicks.PipeInput("alice", "c2", At(94));   // 6 s behind: late
 
         Assert.Equal(["v1+c1"], fixture.Read().Select(r => r.Value));
-        Assert.Equal(1, fixture.Driver.Metrics.CounterTotal(MetricNames.LateRecordsDropped));
+        Assert.Equal(1, fixture.Driver.Metrics.CounterTotal(DroppedRecordMetrics.LateRecordsDropped));
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using Streams.Engine.Dsl;
-using Streams.Engine.Metrics;
+using Streams.Engine.Dsl.Processors;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
 using Streams.Engine.Testing;
@@ -73,7 +73,7 @@ public sealed class SessionWindowTests
         input.PipeInput("bob", "b", At(100));  // a new session [100, 100] would end 900 s before stream time
 
         Assert.Equal([(new Window(At(1000), At(1000)), 1L)], Sessions(driver, "bob"));
-        Assert.Equal(1, driver.Metrics.CounterValue(MetricNames.LateRecordsDropped, "sessions"));
+        Assert.Equal(1, driver.Metrics.CounterValue(DroppedRecordMetrics.LateRecordsDropped, "sessions"));
     }
 
     [Fact]

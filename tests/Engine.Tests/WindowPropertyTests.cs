@@ -1,6 +1,6 @@
 using FsCheck.Xunit;
 using Streams.Engine.Dsl;
-using Streams.Engine.Metrics;
+using Streams.Engine.Dsl.Processors;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
 using Streams.Engine.Testing;
@@ -59,6 +59,6 @@ public sealed class WindowPropertyTests
 
         var actual = driver.GetWindowStore<string, long>("counts").All().ToDictionary(kv => (kv.Key.Key, kv.Key.Window.Start), kv => kv.Value);
         Assert.Equal(expected.OrderBy(kv => kv.Key), actual.OrderBy(kv => kv.Key));
-        Assert.Equal(expectedLate, driver.Metrics.CounterValue(MetricNames.LateRecordsDropped, "counts"));
+        Assert.Equal(expectedLate, driver.Metrics.CounterValue(DroppedRecordMetrics.LateRecordsDropped, "counts"));
     }
 }

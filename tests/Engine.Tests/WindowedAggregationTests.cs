@@ -1,5 +1,5 @@
 using Streams.Engine.Dsl;
-using Streams.Engine.Metrics;
+using Streams.Engine.Dsl.Processors;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
 using Streams.Engine.Testing;
@@ -85,7 +85,7 @@ public sealed class WindowedAggregationTests
         input.PipeInput("alice", "view", At(20));  // out of order, within grace
 
         Assert.Contains(("alice", At(0), At(60), 2L), Read(driver, Minute));
-        Assert.Equal(0, driver.Metrics.CounterTotal(MetricNames.LateRecordsDropped));
+        Assert.Equal(0, driver.Metrics.CounterTotal(DroppedRecordMetrics.LateRecordsDropped));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class WindowedAggregationTests
 
         var results = Read(driver, Minute);
         Assert.DoesNotContain(results, r => r.Start == At(0) && r.Count == 2);
-        Assert.Equal(1, driver.Metrics.CounterValue(MetricNames.LateRecordsDropped, "counts"));
+        Assert.Equal(1, driver.Metrics.CounterValue(DroppedRecordMetrics.LateRecordsDropped, "counts"));
         Assert.True(driver.GetWindowStore<string, long>("counts").TryFetch("alice", At(0), out var count));
         Assert.Equal(1, count);
     }

@@ -5,6 +5,7 @@ using Personalization.Topology.Records;
 using Personalization.Worker.Hosting;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
+using Streams.Engine.Tasks;
 using Streams.TestSupport;
 using Xunit.Abstractions;
 
@@ -116,7 +117,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
             {
                 await WaitForAsync(async () => (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "/healthz/ready");
                 var streams = app.Services.GetRequiredService<StreamsService>().Streams!;
-                await WaitForAsync(() => Task.FromResult(streams.Metrics.CounterTotal(MetricNames.RecordsConsumed) > 1000), TimeSpan.FromSeconds(60), "1,000 records processed");
+                await WaitForAsync(() => Task.FromResult(streams.Metrics.CounterTotal(TaskMetrics.RecordsConsumed) > 1000), TimeSpan.FromSeconds(60), "1,000 records processed");
                 return (await http.GetStringAsync("/metrics"), streams.Metrics.Snapshot());
             }
             finally
@@ -132,7 +133,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("streams_stores_wiped_total{", firstMetrics, StringComparison.Ordinal);
         foreach (var store in stores)
         {
-            var wiped = second.Where(m => m.Name == MetricNames.StoresWiped && m.Label.StartsWith(store + ",", StringComparison.Ordinal)).Sum(m => m.Value);
+            var wiped = second.Where(m => m.Metric == RuntimeMetrics.StoresWiped && m.LabelValues[0] == store).Sum(m => m.Value);
             Assert.True(wiped > 0, $"{store} was not wiped on the second run");
             Assert.Contains($"streams_stores_wiped_total{{store=\"{store}\",task=\"0_", secondMetrics, StringComparison.Ordinal);
         }

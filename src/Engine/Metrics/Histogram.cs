@@ -4,12 +4,9 @@ namespace Streams.Engine.Metrics;
 /// A distribution of observations in fixed buckets (cumulative counts by upper bound, as Prometheus histograms),
 /// updated without locks.
 /// </summary>
-public sealed class Histogram(double[] upperBounds, Action<double>? listener = null)
+public sealed class Histogram(IReadOnlyList<double> upperBounds, Action<double>? listener = null)
 {
-    /// <summary>Bucket bounds for latencies in seconds: 1 ms to 60 s.</summary>
-    public static readonly double[] LatencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-
-    private readonly long[] _counts = new long[upperBounds.Length + 1];
+    private readonly long[] _counts = new long[upperBounds.Count + 1];
     private long _sumMicros;
 
     /// <summary>The upper bounds of the buckets; the last, implicit bucket is +Inf.</summary>
@@ -25,7 +22,7 @@ public sealed class Histogram(double[] upperBounds, Action<double>? listener = n
     public void Observe(double value)
     {
         var bucket = 0;
-        while (bucket < upperBounds.Length && value > upperBounds[bucket])
+        while (bucket < upperBounds.Count && value > upperBounds[bucket])
         {
             bucket++;
         }

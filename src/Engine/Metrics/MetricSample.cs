@@ -1,4 +1,4 @@
 namespace Streams.Engine.Metrics;
 
-/// <summary>One metric value at snapshot time.</summary>
-public readonly record struct MetricSample(string Name, string Label, double Value, bool IsCounter);
+/// <summary>One counter or gauge at snapshot time: the metric, its label values (in the order of its label names) and value.</summary>
+public readonly record struct MetricSample(MetricDescriptor Metric, IReadOnlyList<string> LabelValues, double Value);

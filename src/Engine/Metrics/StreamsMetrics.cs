@@ -3,53 +3,55 @@ using System.Collections.Concurrent;
 namespace Streams.Engine.Metrics;
 
 /// <summary>
-/// The counters and gauges a running topology keeps. Processors and stores look their instruments up once, at init,
-/// and update them without locks; the host reads <see cref="Snapshot"/> to export them (Prometheus, logs, tests).
+/// The counters, gauges and histograms a running topology keeps, by metric and label values. Processors and stores
+/// look their instruments up once, at init, and update them without locks; the host reads <see cref="Snapshot"/> to
+/// export them (Prometheus, logs, tests).
 /// </summary>
 public sealed class StreamsMetrics
 {
+    // Label values are kept joined with a character no topic, store or task name contains, so one lookup finds them.
+    private const char Separator = '\u001f';
+
     private readonly ConcurrentDictionary<MetricKey, Counter> _counters = new();
     private readonly ConcurrentDictionary<MetricKey, Gauge> _gauges = new();
     private readonly ConcurrentDictionary<MetricKey, Histogram> _histograms = new();
 
-    /// <summary>The counter with this name and label value, created on first use.</summary>
-    /// <param name="name">One of <see cref="MetricNames"/>.</param>
-    /// <param name="label">What the counter is about (a processor, store or topic name), or empty.</param>
-    public Counter Counter(string name, string label = "") =>
-        _counters.GetOrAdd(new MetricKey(name, label), static _ => new Counter());
-
-    /// <summary>The gauge with this name and label value, created on first use.</summary>
-    public Gauge Gauge(string name, string label = "") =>
-        _gauges.GetOrAdd(new MetricKey(name, label), static _ => new Gauge());
-
     /// <summary>
-    /// Called when a histogram is created, with its name and label; the observer it returns (if any) also receives
-    /// every observation. A host sets it before the runtime starts, to feed its own metrics library.
+    /// Called when a histogram is created, with its metric and label values; the observer it returns (if any) also
+    /// receives every observation. A host sets it before the runtime starts, to feed its own metrics library.
     /// </summary>
-    public Func<string, string, Action<double>?>? HistogramListener { get; set; }
+    public Func<MetricDescriptor, IReadOnlyList<string>, Action<double>?>? HistogramListener { get; set; }
 
-    /// <summary>The histogram with this name and label value (seconds), created on first use.</summary>
-    public Histogram Histogram(string name, string label = "") =>
+    /// <summary>The counter of <paramref name="metric"/> with these label values, created on first use.</summary>
+    public Counter Counter(MetricDescriptor metric, params string[] labelValues) =>
+        _counters.GetOrAdd(Key(metric, MetricKind.Counter, labelValues), static _ => new Counter());
+
+    /// <summary>The gauge of <paramref name="metric"/> with these label values, created on first use.</summary>
+    public Gauge Gauge(MetricDescriptor metric, params string[] labelValues) =>
+        _gauges.GetOrAdd(Key(metric, MetricKind.Gauge, labelValues), static _ => new Gauge());
+
+    /// <summary>The histogram of <paramref name="metric"/> with these label values, created on first use.</summary>
+    public Histogram Histogram(MetricDescriptor metric, params string[] labelValues) =>
         _histograms.GetOrAdd(
-            new MetricKey(name, label),
-            static (key, listener) => new Histogram(Metrics.Histogram.LatencyBuckets, listener?.Invoke(key.Name, key.Label)),
+            Key(metric, MetricKind.Histogram, labelValues),
+            static (key, listener) => new Histogram(key.Metric.Buckets!, listener?.Invoke(key.Metric, key.LabelValues())),
             HistogramListener);
 
-    /// <summary>Every histogram by name and label.</summary>
-    public IReadOnlyList<(string Name, string Label, Histogram Histogram)> Histograms() =>
-        _histograms.Select(entry => (entry.Key.Name, entry.Key.Label, entry.Value)).ToList();
+    /// <summary>Every histogram with its metric and label values.</summary>
+    public IReadOnlyList<(MetricDescriptor Metric, IReadOnlyList<string> LabelValues, Histogram Histogram)> Histograms() =>
+        _histograms.Select(entry => (entry.Key.Metric, entry.Key.LabelValues(), entry.Value)).ToList();
 
     /// <summary>The value of one counter, or 0 if it was never created.</summary>
-    public long CounterValue(string name, string label = "") =>
-        _counters.TryGetValue(new MetricKey(name, label), out var counter) ? counter.Value : 0;
+    public long CounterValue(MetricDescriptor metric, params string[] labelValues) =>
+        _counters.TryGetValue(Key(metric, MetricKind.Counter, labelValues), out var counter) ? counter.Value : 0;
 
-    /// <summary>The sum of a counter over all its labels.</summary>
-    public long CounterTotal(string name)
+    /// <summary>The sum of a counter over all its label values.</summary>
+    public long CounterTotal(MetricDescriptor metric)
     {
         long total = 0;
         foreach (var (key, counter) in _counters)
         {
-            if (key.Name == name)
+            if (key.Metric == metric)
             {
                 total += counter.Value;
             }
@@ -64,16 +66,40 @@ public sealed class StreamsMetrics
         var samples = new List<MetricSample>(_counters.Count + _gauges.Count);
         foreach (var (key, counter) in _counters)
         {
-            samples.Add(new MetricSample(key.Name, key.Label, counter.Value, IsCounter: true));
+            samples.Add(new MetricSample(key.Metric, key.LabelValues(), counter.Value));
         }
 
         foreach (var (key, gauge) in _gauges)
         {
-            samples.Add(new MetricSample(key.Name, key.Label, gauge.Value, IsCounter: false));
+            samples.Add(new MetricSample(key.Metric, key.LabelValues(), gauge.Value));
         }
 
         return samples;
     }
 
-    private readonly record struct MetricKey(string Name, string Label);
+    private static MetricKey Key(MetricDescriptor metric, MetricKind kind, string[] labelValues)
+    {
+        if (metric.Kind != kind)
+        {
+            throw new ArgumentException($"Metric '{metric.Name}' is a {metric.Kind}, not a {kind}.", nameof(metric));
+        }
+
+        if (labelValues.Length != metric.LabelNames.Count)
+        {
+            throw new ArgumentException(
+                $"Metric '{metric.Name}' has labels ({string.Join(", ", metric.LabelNames)}) but was given {labelValues.Length} value(s).", nameof(labelValues));
+        }
+
+        return new MetricKey(metric, labelValues.Length switch
+        {
+            0 => "",
+            1 => labelValues[0],
+            _ => string.Join(Separator, labelValues),
+        });
+    }
+
+    private readonly record struct MetricKey(MetricDescriptor Metric, string JoinedLabelValues)
+    {
+        public IReadOnlyList<string> LabelValues() => Metric.LabelNames.Count == 0 ? [] : JoinedLabelValues.Split(Separator);
+    }
 }

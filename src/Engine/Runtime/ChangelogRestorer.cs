@@ -52,9 +52,8 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
     public void Begin(IManagedStateStore store, TaskId task, TopicPartition changelog, long? startOffset, Action<long?> completed)
     {
         // Every store and task has its progress series, at 0 when there is nothing to restore.
-        var label = $"{store.Name},{task}";
-        var remaining = metrics.Gauge(MetricNames.RestoreRemaining, label);
-        var restored = metrics.Counter(MetricNames.RestoredRecords, label);
+        var remaining = metrics.Gauge(RuntimeMetrics.RestoreRemaining, store.Name, task.ToString());
+        var restored = metrics.Counter(RuntimeMetrics.RestoredRecords, store.Name, task.ToString());
 
         // Without new records the store stays at its checkpoint: the offset before the start.
         var unchanged = startOffset - 1;

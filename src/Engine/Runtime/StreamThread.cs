@@ -77,9 +77,9 @@ internal sealed class StreamThread
         _logger = loggerFactory.CreateLogger<StreamThread>();
         _stateChanged = stateChanged;
         _exactlyOnce = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2;
-        _rebalances = metrics.Counter(MetricNames.Rebalances, _name);
-        _partitionsRevoked = metrics.Counter(MetricNames.PartitionsRevoked, _name);
-        _commitLatency = metrics.Histogram(MetricNames.CommitLatency, _name);
+        _rebalances = metrics.Counter(RuntimeMetrics.Rebalances, _name);
+        _partitionsRevoked = metrics.Counter(RuntimeMetrics.PartitionsRevoked, _name);
+        _commitLatency = metrics.Histogram(RuntimeMetrics.CommitLatency, _name);
         _thread = new Thread(Run) { IsBackground = true, Name = _name };
     }
 

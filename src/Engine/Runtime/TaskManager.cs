@@ -304,7 +304,7 @@ internal sealed class TaskManager
                 reason = mismatch;
                 checkpoint.Remove(store.Name);
                 wiped = true;
-                _metrics.Counter(MetricNames.StoresWiped, $"{store.Name},{task.Id}").Increment();
+                _metrics.Counter(RuntimeMetrics.StoresWiped, store.Name, task.Id.ToString()).Increment();
             }
 
             var directory = StateStoreBase.DirectoryFor(task.StateDirectory, store.Name);

@@ -113,8 +113,8 @@ internal sealed class SinkNode<TKey, TValue>(string name, TopicName topic, ISerd
     {
         _task = task;
         _topic = topic.Resolve(task.ApplicationId);
-        _produced = task.Metrics.Counter(MetricNames.RecordsProduced, _topic);
-        _latency = task.Metrics.Histogram(MetricNames.EndToEndLatency, _topic);
+        _produced = task.Metrics.Counter(TaskMetrics.RecordsProduced, _topic);
+        _latency = task.Metrics.Histogram(TaskMetrics.EndToEndLatency, _topic);
     }
 
     public void Receive(Record<TKey, TValue> record)

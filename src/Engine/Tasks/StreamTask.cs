@@ -53,10 +53,10 @@ internal sealed class StreamTask : IDisposable
                 foreach (var topic in ((ISourceDefinition)_graph.Subtopology.Nodes[i]).Topics)
                 {
                     var name = topic.Resolve(config.ApplicationId);
-                    _sources[name] = (source, metrics.Counter(MetricNames.RecordsConsumed, name));
+                    _sources[name] = (source, metrics.Counter(TaskMetrics.RecordsConsumed, name));
 
                     // Created now, so a dashboard sees zero dead letters rather than no series at all.
-                    metrics.Counter(MetricNames.DeadLetters, name);
+                    metrics.Counter(TaskMetrics.DeadLetters, name);
                 }
             }
         }
@@ -195,7 +195,7 @@ internal sealed class StreamTask : IDisposable
                 throw new StreamsException($"Task {Id} stopped: {stage} of {coordinates} failed in '{processor}': {error.Message}", error);
 
             case ErrorPolicy.Skip:
-                _context.Metrics.Counter(MetricNames.RecordsSkipped, raw.Topic).Increment();
+                _context.Metrics.Counter(TaskMetrics.RecordsSkipped, raw.Topic).Increment();
                 _logger.LogWarning(error, "Skipped record {Coordinates}: {Stage} failed in {Processor}", coordinates, stage, processor);
                 return;
 
@@ -216,7 +216,7 @@ internal sealed class StreamTask : IDisposable
                 Add(headers, DeadLetterHeaders.SourceOffset, raw.Offset.Value.ToString(CultureInfo.InvariantCulture));
                 Add(headers, DeadLetterHeaders.SourceTimestamp, raw.Message.Timestamp.UnixTimestampMs.ToString(CultureInfo.InvariantCulture));
                 _context.Collector.Send(_deadLetterTopic, raw.Message.Key, raw.Message.Value, headers, raw.Message.Timestamp.UnixTimestampMs, partition: null);
-                _context.Metrics.Counter(MetricNames.DeadLetters, raw.Topic).Increment();
+                _context.Metrics.Counter(TaskMetrics.DeadLetters, raw.Topic).Increment();
                 _logger.LogWarning(error, "Dead-lettered record {Coordinates} to {DeadLetterTopic}: {Stage} failed in {Processor}", coordinates, _deadLetterTopic, stage, processor);
                 return;
         }

@@ -32,7 +32,7 @@ internal sealed class TaskContext : IChangelogWriter
         _time = time;
         _stores = stores;
         _changelogTopics = stores.Keys.ToDictionary(name => name, name => StateStoreContext.ChangelogTopicName(applicationId, name));
-        _punctuations = metrics.Counter(MetricNames.Punctuations, taskId.ToString());
+        _punctuations = metrics.Counter(TaskMetrics.Punctuations, taskId.ToString());
     }
 
     public string ApplicationId { get; }

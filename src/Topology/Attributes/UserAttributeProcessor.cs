@@ -32,8 +32,8 @@ public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardr
     {
         _context = context;
         _store = context.GetStateStore<IKeyValueStore<string, UserAttributes>>(Store);
-        _updates = context.Metrics.Counter(PersonalizationMetricNames.AttributeUpdates);
-        _held = context.Metrics.Counter(PersonalizationMetricNames.FraudFlagsHeld);
+        _updates = context.Metrics.Counter(AttributeMetrics.AttributeUpdates);
+        _held = context.Metrics.Counter(AttributeMetrics.FraudFlagsHeld);
     }
 
     public void Process(Record<string, ScoringOutput> record)

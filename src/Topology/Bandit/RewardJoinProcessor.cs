@@ -58,12 +58,12 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
         _early = context.GetStateStore<IKeyValueStore<string, EarlyRewards>>(EarlyRewardStore);
         _closed = context.GetStateStore<IKeyValueStore<string, long>>(ClosedStore);
         _recent = context.GetStateStore<IKeyValueStore<string, RecentClicks>>(RecentClickStore);
-        _written = context.Metrics.Counter(PersonalizationMetricNames.TrainingRecords);
-        _defaults = context.Metrics.Counter(PersonalizationMetricNames.DefaultRewards);
-        _late = context.Metrics.Counter(PersonalizationMetricNames.LateRewards);
-        _evicted = context.Metrics.Counter(PersonalizationMetricNames.UnknownRewardsEvicted);
-        _duplicates = context.Metrics.Counter(PersonalizationMetricNames.DuplicateDecisions);
-        _forgotten = context.Metrics.Counter(PersonalizationMetricNames.ForgottenUsers, "reward-join");
+        _written = context.Metrics.Counter(RewardJoinMetrics.TrainingRecords);
+        _defaults = context.Metrics.Counter(RewardJoinMetrics.DefaultRewards);
+        _late = context.Metrics.Counter(RewardJoinMetrics.LateRewards);
+        _evicted = context.Metrics.Counter(RewardJoinMetrics.UnknownRewardsEvicted);
+        _duplicates = context.Metrics.Counter(RewardJoinMetrics.DuplicateDecisions);
+        _forgotten = context.Metrics.Counter(RewardJoinMetrics.ForgottenUsers, "reward-join");
         context.Schedule(options.CloseInterval, PunctuationType.WallClockTime, CloseWindows);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
+using Streams.Engine.Dsl.Processors;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.State;
@@ -49,7 +50,7 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         _propensity = new ModelScorer(PropensityModel, models, Heuristics.Propensity, options, context.Metrics);
         _fraud.Warm();
         _propensity.Warm();
-        _late = context.Metrics.Counter(MetricNames.LateRecordsDropped, TileStore);
+        _late = context.Metrics.Counter(DroppedRecordMetrics.LateRecordsDropped, TileStore);
         context.Schedule(options.FlushInterval, PunctuationType.WallClockTime, ScoreDueUsers);
     }
 

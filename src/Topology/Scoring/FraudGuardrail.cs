@@ -26,7 +26,7 @@ public sealed class FraudGuardrail
     {
         _options = options;
         _bucketMs = Math.Max(1, (long)options.FraudGuardrailWindow.TotalMilliseconds / Buckets);
-        _gauge = (metrics ?? new StreamsMetrics()).Gauge(PersonalizationMetricNames.GuardrailActive, "fraud");
+        _gauge = (metrics ?? new StreamsMetrics()).Gauge(ScoringMetrics.GuardrailActive, "fraud");
     }
 
     /// <summary>Fraud flags are being held back.</summary>

@@ -74,7 +74,7 @@ public sealed partial class ModelDirectory : IDisposable
                     if (TryLoad(candidate.Path, model.Key, $"v{candidate.Number}") is { } loaded)
                     {
                         _current[model.Key] = loaded;
-                        Metrics.Counter(PersonalizationMetricNames.ModelLoads, model.Key).Increment();
+                        Metrics.Counter(ScoringMetrics.ModelLoads, model.Key).Increment();
                         LogLoaded(model.Key, loaded.Version, candidate.Path, serving?.Version ?? "none");
                         ModelLoaded?.Invoke(loaded);
                         break;
@@ -124,7 +124,7 @@ public sealed partial class ModelDirectory : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             _rejected[path] = stamp;
-            Metrics.Counter(PersonalizationMetricNames.ModelRejections, name).Increment();
+            Metrics.Counter(ScoringMetrics.ModelRejections, name).Increment();
             LogRejected(e, path, name, _current.GetValueOrDefault(name)?.Version ?? "none");
             return null;
         }

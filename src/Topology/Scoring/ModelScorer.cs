@@ -42,11 +42,11 @@ internal sealed class ModelScorer
         _budgetTicks = (long)(options.LatencyBudget.TotalSeconds * Stopwatch.Frequency);
         _cooldownMs = (long)options.BreakerCooldown.TotalMilliseconds;
         _breakerThreshold = options.BreakerThreshold;
-        _scored = metrics.Counter(PersonalizationMetricNames.Scores, model);
-        _noModel = metrics.Counter(PersonalizationMetricNames.HeuristicScores, $"{model},{HeuristicReasons.NoModel}");
-        _modelError = metrics.Counter(PersonalizationMetricNames.HeuristicScores, $"{model},{HeuristicReasons.ModelError}");
-        _overBudget = metrics.Counter(PersonalizationMetricNames.HeuristicScores, $"{model},{HeuristicReasons.LatencyBudget}");
-        _duration = metrics.Histogram(PersonalizationMetricNames.ScoreDuration, model);
+        _scored = metrics.Counter(ScoringMetrics.Scores, model);
+        _noModel = metrics.Counter(ScoringMetrics.HeuristicScores, model, HeuristicReasons.NoModel);
+        _modelError = metrics.Counter(ScoringMetrics.HeuristicScores, model, HeuristicReasons.ModelError);
+        _overBudget = metrics.Counter(ScoringMetrics.HeuristicScores, model, HeuristicReasons.LatencyBudget);
+        _duration = metrics.Histogram(ScoringMetrics.ScoreDuration, model);
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Personalization.Simulation;
 using Personalization.Topology.Records;
 using Personalization.Worker.Publishing;
-using Streams.Engine.Metrics;
+using Streams.Engine.Tasks;
 
 namespace Personalization.Worker.Hosting;
 
@@ -69,9 +69,9 @@ internal sealed partial class ConsoleSummaryService(WorkerSettings settings, Str
             }
 
             var metrics = running.Metrics;
-            var eventsIn = metrics.CounterValue(MetricNames.RecordsConsumed, topics.Clickstream);
-            var scores = metrics.CounterValue(MetricNames.RecordsProduced, topics.FraudScores) + metrics.CounterValue(MetricNames.RecordsProduced, topics.PropensityScores);
-            var training = metrics.CounterValue(MetricNames.RecordsProduced, topics.Training);
+            var eventsIn = metrics.CounterValue(TaskMetrics.RecordsConsumed, topics.Clickstream);
+            var scores = metrics.CounterValue(TaskMetrics.RecordsProduced, topics.FraudScores) + metrics.CounterValue(TaskMetrics.RecordsProduced, topics.PropensityScores);
+            var training = metrics.CounterValue(TaskMetrics.RecordsProduced, topics.Training);
             var lag = running.Lags.Sum(l => l.Records);
             LogSummary(running.State.ToString(), (eventsIn - lastIn) / Interval.TotalSeconds, (scores - lastScores) / Interval.TotalSeconds, training - lastTraining, lag);
             (lastIn, lastScores, lastTraining) = (eventsIn, scores, training);

@@ -1,19 +1,53 @@
+using Personalization.Topology;
 using Personalization.Topology.Scoring;
 using Prometheus;
+using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.State;
-using StreamsMetrics = Streams.Engine.Metrics.StreamsMetrics;
+using Counter = Prometheus.Counter;
+using Gauge = Prometheus.Gauge;
+using Histogram = Prometheus.Histogram;
 
 namespace Personalization.Worker.Metrics;
 
 /// <summary>
 /// Publishes the engine's and the topology's metrics in Prometheus form, next to the process and .NET runtime metrics,
-/// in a registry of its own. Every <c>streams_</c> collector is made from its <see cref="MetricCatalog"/> entry.
-/// Counters and gauges are read on each scrape; histograms are fed as observations happen, through the engine's
-/// histogram listener. Composite engine labels ("store,task") map to the entry's labels in order.
+/// in a registry of its own. Each <c>streams_</c> collector is made from the <see cref="MetricDescriptor"/> its metric
+/// was recorded with; counters and gauges are read on each scrape; histograms are fed as observations happen, through
+/// the engine's histogram listener. What only the exporter knows (lag, state, tasks, memory, model versions) is
+/// declared here, where it is computed.
 /// </summary>
 public sealed class MetricsExporter
 {
+    private static readonly MetricDescriptor ConsumerLagRecords = MetricDescriptor.Gauge(
+        "streams_consumer_lag_records", "records", "Records between this instance's position and the end of each assigned input partition.",
+        "topic", "partition");
+
+    private static readonly MetricDescriptor ConsumerLagSeconds = MetricDescriptor.Gauge(
+        "streams_consumer_lag_seconds", "seconds",
+        "Wall-clock age of the last processed record's event time while records wait, per assigned input partition; 0 when caught up.",
+        "topic", "partition");
+
+    private static readonly MetricDescriptor State = MetricDescriptor.Gauge(
+        "streams_state", "boolean",
+        "1 for the runtime's current state (Created, Rebalancing, Running, PendingShutdown, NotRunning, Error), 0 for the others.", "state");
+
+    private static readonly MetricDescriptor Tasks =
+        MetricDescriptor.Gauge("streams_tasks", "tasks", "Tasks this instance runs: running (restored and processing) or restoring.", "state");
+
+    private static readonly MetricDescriptor RocksDbMemoryBytes = MetricDescriptor.Gauge(
+        "streams_rocksdb_memory_bytes", "bytes",
+        "RocksDB memory across open stores: cache (the shared block cache, memtables included), memtables, table_readers, pinned.", "kind");
+
+    private static readonly MetricDescriptor RocksDbCacheCapacity = MetricDescriptor.Gauge(
+        "streams_rocksdb_cache_capacity_bytes", "bytes", "Capacity of the shared RocksDB block cache (Streams__RocksDbCacheMb).");
+
+    private static readonly MetricDescriptor ModelInfo =
+        MetricDescriptor.Gauge("streams_model_info", "boolean", "1 for the model version serving now.", "model", "version");
+
+    private static readonly MetricDescriptor GuardrailHighRiskShare = MetricDescriptor.Gauge(
+        "streams_guardrail_high_risk_share", "ratio", "Share of high-risk fraud scores in the guardrail's window.", "model");
+
     private readonly ModelDirectory _models;
     private readonly StreamsMetrics _topologyMetrics;
     private readonly FraudGuardrail _guardrail;
@@ -35,6 +69,10 @@ public sealed class MetricsExporter
 
     public CollectorRegistry Registry { get; }
 
+    /// <summary>Every <c>streams_</c> metric the worker can export: the engine's, the topology's and the exporter's own.</summary>
+    public static IReadOnlyList<MetricDescriptor> Exported { get; } =
+        MetricDescriptor.DeclaredIn(typeof(StreamsMetrics).Assembly, typeof(PersonalizationTopology).Assembly, typeof(MetricsExporter).Assembly);
+
     private IMetricFactory Factory { get; }
 
     /// <summary>Starts exporting <paramref name="streams"/>; call before it starts, so every histogram is fed.</summary>
@@ -45,28 +83,24 @@ public sealed class MetricsExporter
         _topologyMetrics.HistogramListener = HistogramFor;
     }
 
-    private Action<double>? HistogramFor(string source, string label)
-    {
-        var metric = MetricCatalog.ForSource(source);
-        var histogram = (Histogram)Collector(metric);
-        return histogram.WithLabels(LabelValues(metric, label)).Observe;
-    }
+    private Action<double>? HistogramFor(MetricDescriptor metric, IReadOnlyList<string> labelValues) =>
+        ((Histogram)Collector(metric)).WithLabels([.. labelValues]).Observe;
 
     private void Collect()
     {
         lock (_collectors)
         {
             Publish(_topologyMetrics);
-            Gauge("streams_rocksdb_cache_capacity_bytes").Set(RocksDbMemory.BlockCacheBytes);
+            Gauge(RocksDbCacheCapacity).Set(RocksDbMemory.BlockCacheBytes);
             var rocksDb = RocksDbMemory.Report();
-            var memory = Gauge("streams_rocksdb_memory_bytes");
+            var memory = Gauge(RocksDbMemoryBytes);
             memory.WithLabels("cache").Set(rocksDb.CacheUsage);
             memory.WithLabels("memtables").Set(rocksDb.Memtables);
             memory.WithLabels("table_readers").Set(rocksDb.TableReaders);
             memory.WithLabels("pinned").Set(rocksDb.PinnedBlocks);
             foreach (var (name, model) in _models.Current)
             {
-                var info = Gauge("streams_model_info");
+                var info = Gauge(ModelInfo);
                 if (_modelVersions.TryGetValue(name, out var previous) && previous != model.Version)
                 {
                     info.RemoveLabelled(name, previous);
@@ -76,7 +110,7 @@ public sealed class MetricsExporter
                 info.WithLabels(name, model.Version).Set(1);
             }
 
-            Gauge("streams_guardrail_high_risk_share").WithLabels("fraud").Set(_guardrail.HighRiskShare);
+            Gauge(GuardrailHighRiskShare).WithLabels("fraud").Set(_guardrail.HighRiskShare);
             if (_streams is not { } streams)
             {
                 return;
@@ -85,10 +119,10 @@ public sealed class MetricsExporter
             Publish(streams.Metrics);
             PublishLags(streams.Lags);
             var tasks = streams.Tasks;
-            var taskGauge = Gauge("streams_tasks");
+            var taskGauge = Gauge(Tasks);
             taskGauge.WithLabels("running").Set(tasks.Count(t => t.Running));
             taskGauge.WithLabels("restoring").Set(tasks.Count(t => !t.Running));
-            var stateGauge = Gauge("streams_state");
+            var stateGauge = Gauge(State);
             foreach (var state in Enum.GetValues<StreamsState>())
             {
                 stateGauge.WithLabels(state.ToString()).Set(state == streams.State ? 1 : 0);
@@ -100,9 +134,8 @@ public sealed class MetricsExporter
     {
         foreach (var sample in metrics.Snapshot())
         {
-            var metric = MetricCatalog.ForSource(sample.Name);
-            var collector = Collector(metric);
-            var values = LabelValues(metric, sample.Label);
+            var collector = Collector(sample.Metric);
+            string[] values = [.. sample.LabelValues];
             if (collector is Counter counter)
             {
                 counter.WithLabels(values).IncTo(sample.Value);
@@ -116,8 +149,8 @@ public sealed class MetricsExporter
 
     private void PublishLags(IReadOnlyList<PartitionLag> lags)
     {
-        var records = Gauge("streams_consumer_lag_records");
-        var seconds = Gauge("streams_consumer_lag_seconds");
+        var records = Gauge(ConsumerLagRecords);
+        var seconds = Gauge(ConsumerLagSeconds);
         var current = new HashSet<(string, string)>();
         foreach (var lag in lags)
         {
@@ -138,9 +171,9 @@ public sealed class MetricsExporter
         _lagSeries.UnionWith(current);
     }
 
-    private Gauge Gauge(string name) => (Gauge)Collector(MetricCatalog.Named(name));
+    private Gauge Gauge(MetricDescriptor metric) => (Gauge)Collector(metric);
 
-    private Collector Collector(MetricDefinition metric)
+    private Collector Collector(MetricDescriptor metric)
     {
         lock (_collectors)
         {
@@ -149,28 +182,15 @@ public sealed class MetricsExporter
                 return existing;
             }
 
-            var labels = metric.Labels.ToArray();
-            Collector collector = metric.Type switch
+            var labels = metric.LabelNames.ToArray();
+            Collector collector = metric.Kind switch
             {
-                MetricType.Counter => Factory.CreateCounter(metric.Name, metric.Help, labels),
-                MetricType.Gauge => Factory.CreateGauge(metric.Name, metric.Help, labels),
+                MetricKind.Counter => Factory.CreateCounter(metric.Name, metric.Help, labels),
+                MetricKind.Gauge => Factory.CreateGauge(metric.Name, metric.Help, labels),
                 _ => Factory.CreateHistogram(metric.Name, metric.Help, labels, new HistogramConfiguration { Buckets = [.. metric.Buckets!] }),
             };
             _collectors[metric.Name] = collector;
             return collector;
         }
-    }
-
-    /// <summary>The engine's label ("store,task", or "" for none) as the values of the entry's labels.</summary>
-    private static string[] LabelValues(MetricDefinition metric, string label)
-    {
-        var expected = metric.Labels.Count;
-        if (expected == 0)
-        {
-            return [];
-        }
-
-        var values = label.Split(',', expected);
-        return values.Length == expected ? values : [.. values, .. Enumerable.Repeat("", expected - values.Length)];
     }
 }

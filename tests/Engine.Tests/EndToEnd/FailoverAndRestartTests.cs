@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
 using Xunit.Abstractions;
@@ -72,9 +71,9 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         Produce(input, 2);
 
         var latest = Latest(ReadUntilAllKeysCount(outputTopic, 5));
-        output.WriteLine($"restored on takeover: {first.Metrics.CounterTotal(MetricNames.RestoredRecords)} records; took over {string.Join(", ", secondTasks)}");
+        output.WriteLine($"restored on takeover: {first.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords)} records; took over {string.Join(", ", secondTasks)}");
         Assert.All(latest.Values, count => Assert.Equal(5, count));
-        Assert.True(first.Metrics.CounterTotal(MetricNames.RestoredRecords) > 0, "the survivor rebuilt the taken-over stores from their changelogs");
+        Assert.True(first.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords) > 0, "the survivor rebuilt the taken-over stores from their changelogs");
         Assert.Equal(StreamsState.Running, first.State);
     }
 
@@ -103,7 +102,7 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
             Produce(input, 2);
             var updates = ReadUntilAllKeysCount(outputTopic, 5);
             Assert.Equal(5 * Keys, updates.Count);   // nothing before the committed offsets was processed again
-            Assert.Equal(3 * Keys, onNewDisk.Metrics.CounterTotal(MetricNames.RestoredRecords));
+            Assert.Equal(3 * Keys, onNewDisk.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords));
             Assert.True(await onNewDisk.CloseAsync());
         }
 
@@ -113,7 +112,7 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         await WaitForRunningAsync(back);
         Produce(input, 1);
         Assert.All(Latest(ReadUntilAllKeysCount(outputTopic, 6)).Values, count => Assert.Equal(6, count));
-        Assert.Equal(2 * Keys, back.Metrics.CounterTotal(MetricNames.RestoredRecords));
+        Assert.Equal(2 * Keys, back.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords));
     }
 
     [Fact]
@@ -147,7 +146,7 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
 
         var latest = Latest(ReadUntilAllKeysCount(outputTopic, 1));
         Assert.All(latest.Values, count => Assert.Equal(1, count));
-        Assert.Equal(2, today.Metrics.CounterTotal(MetricNames.StoresWiped));   // one store in each of two tasks
+        Assert.Equal(2, today.Metrics.CounterTotal(RuntimeMetrics.StoresWiped));   // one store in each of two tasks
     }
 
     [RealBrokerFact]
@@ -183,7 +182,7 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         var updates = Kafka.ReadUntil(outputTopic, Deserializers.Utf8, Serdes.Int64, records => records.Count >= 6 * Keys, TimeSpan.FromSeconds(90));
         Assert.Equal(6 * Keys, updates.Count);
         Assert.All(Latest(updates).Values, count => Assert.Equal(3, count));
-        Assert.True(after.Metrics.CounterTotal(MetricNames.StoresWiped) > 0, "the stale stores were counted as wiped");
+        Assert.True(after.Metrics.CounterTotal(RuntimeMetrics.StoresWiped) > 0, "the stale stores were counted as wiped");
     }
 
     private static void CopyDirectory(string from, string to)

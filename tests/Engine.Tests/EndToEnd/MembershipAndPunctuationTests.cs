@@ -1,10 +1,10 @@
 using Confluent.Kafka;
 using Streams.Engine.Dsl;
 using Streams.Engine.Graph;
-using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
+using Streams.Engine.Tasks;
 using Xunit.Abstractions;
 
 namespace Streams.Engine.Tests.EndToEnd;
@@ -44,7 +44,7 @@ public sealed class MembershipAndPunctuationTests(KafkaClusterFixture kafka, ITe
             TimeSpan.FromSeconds(60),
             "two tasks each");
         var tasksBefore = restarting.Tasks.Select(task => task.Id).Order().ToList();
-        var stableRevoked = stable.Metrics.CounterTotal(MetricNames.PartitionsRevoked);
+        var stableRevoked = stable.Metrics.CounterTotal(RuntimeMetrics.PartitionsRevoked);
 
         await restarting.DisposeAsync();
         await using var restarted = Instance("pod-1");
@@ -52,7 +52,7 @@ public sealed class MembershipAndPunctuationTests(KafkaClusterFixture kafka, ITe
         await WaitForAsync(() => restarted.State == StreamsState.Running && restarted.Tasks.Count == 2, TimeSpan.FromSeconds(60), "the restarted instance to run its tasks");
 
         Assert.Equal(tasksBefore, restarted.Tasks.Select(task => task.Id).Order().ToList());
-        Assert.Equal(stableRevoked, stable.Metrics.CounterTotal(MetricNames.PartitionsRevoked));
+        Assert.Equal(stableRevoked, stable.Metrics.CounterTotal(RuntimeMetrics.PartitionsRevoked));
         Assert.Equal(2, stable.Tasks.Count);
     }
 
@@ -86,6 +86,6 @@ public sealed class MembershipAndPunctuationTests(KafkaClusterFixture kafka, ITe
 
         Assert.True(ticks.Count >= 3, $"{ticks.Count} ticks");
         Assert.All(ticks, tick => Assert.Equal(("task-0_0", "tick"), (tick.Message.Key, tick.Message.Value)));
-        Assert.Equal(0, streams.Metrics.CounterValue(MetricNames.RecordsConsumed, input));
+        Assert.Equal(0, streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, input));
     }
 }

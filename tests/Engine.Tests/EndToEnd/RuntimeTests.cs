@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Streams.Engine.Dsl;
-using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
 using Streams.Engine.Tasks;
@@ -74,12 +73,12 @@ public sealed class RuntimeTests(KafkaClusterFixture kafka, ITestOutputHelper ou
         var final = updates.GroupBy(r => (r.Message.Key.Key, r.Message.Key.Window.Start)).ToDictionary(g => g.Key, g => g.Last().Message.Value);
         Assert.Equal(expected.Count, final.Count);
         Assert.All(expected, kv => Assert.Equal(kv.Value, final[kv.Key]));
-        Assert.Equal(100_000, streams.Metrics.CounterValue(MetricNames.RecordsConsumed, input));
+        Assert.Equal(100_000, streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, input));
 
         // Caught up: every input partition reports its end offset and no lag.
         await WaitForAsync(() => streams.Lags.Count(lag => lag.Topic == input && lag.Records == 0 && lag.EndOffset > 0) == 4, TimeSpan.FromSeconds(10), "lag to reach zero");
         Assert.Equal(100_000, streams.Lags.Where(lag => lag.Topic == input).Sum(lag => lag.EndOffset));
-        Assert.Contains(streams.Metrics.Histograms(), h => h.Name == MetricNames.CommitLatency && h.Histogram.Count > 0);
+        Assert.Contains(streams.Metrics.Histograms(), h => h.Metric == RuntimeMetrics.CommitLatency && h.Histogram.Count > 0);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class ChangelogRestorerTests
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
-    private double Remaining(string store, TaskId task) => _metrics.Gauge(MetricNames.RestoreRemaining, $"{store},{task}").Value;
+    private double Remaining(string store, TaskId task) => _metrics.Gauge(RuntimeMetrics.RestoreRemaining, store, task.ToString()).Value;
 
     [Fact]
     public void A_store_is_restored_from_its_checkpoint_to_the_end_the_changelog_had_at_the_start_and_completes_with_the_last_offset()
@@ -58,7 +58,7 @@ public sealed class ChangelogRestorerTests
         Assert.Equal(9, completedAt);
         Assert.Equal(["k4", "k5", "k6", "k7", "k8", "k9"], store.Keys);
         Assert.Equal(0, Remaining("a", TaskA));
-        Assert.Equal(6, _metrics.CounterValue(MetricNames.RestoredRecords, $"a,{TaskA}"));
+        Assert.Equal(6, _metrics.CounterValue(RuntimeMetrics.RestoredRecords, "a", TaskA.ToString()));
         Assert.Empty(_consumer.Assignment);
     }
 

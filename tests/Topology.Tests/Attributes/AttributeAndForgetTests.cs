@@ -1,3 +1,4 @@
+using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
 using Personalization.Topology.Features;
 using Personalization.Topology.Records;
@@ -85,7 +86,7 @@ public sealed class AttributeAndForgetTests
         var lastRisky = updates.Where(u => u.UserId == "risky-0").Last().Attributes;
         Assert.NotEqual(RiskLevel.High, lastRisky.FraudRisk);
         Assert.Contains(harness.FraudScores.ReadValuesToList(), s => s.UserId == "risky-0" && s.Value >= 0.8);
-        Assert.True(harness.TaskMetrics.CounterValue(PersonalizationMetricNames.FraudFlagsHeld) > 0);
+        Assert.True(harness.TaskMetrics.CounterValue(AttributeMetrics.FraudFlagsHeld) > 0);
 
         // A minute later the guardrail is off again and the next high score flags the user.
         harness.Driver.AdvanceWallClockTime(TimeSpan.FromSeconds(70));

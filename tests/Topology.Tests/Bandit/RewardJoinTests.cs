@@ -127,7 +127,7 @@ public sealed class RewardJoinTests
 
         Wait(harness, 15);
         Assert.Equal("d2", Assert.Single(harness.Training.ReadValuesToList()).DecisionId);
-        Assert.Equal(2, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.DefaultRewards));
+        Assert.Equal(2, harness.TaskMetrics.CounterValue(RewardJoinMetrics.DefaultRewards));
     }
 
     [Fact]
@@ -195,8 +195,8 @@ public sealed class RewardJoinTests
         Wait(harness, 30);
 
         Assert.True(harness.Training.IsEmpty);
-        Assert.Equal(1, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.LateRewards));
-        Assert.Equal(0, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.UnknownRewardsEvicted));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(RewardJoinMetrics.LateRewards));
+        Assert.Equal(0, harness.TaskMetrics.CounterValue(RewardJoinMetrics.UnknownRewardsEvicted));
     }
 
     [Fact]
@@ -206,10 +206,10 @@ public sealed class RewardJoinTests
         harness.Send(Reward("ghost", 3, at: 0));
 
         Wait(harness, 30);
-        Assert.Equal(0, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.UnknownRewardsEvicted));
+        Assert.Equal(0, harness.TaskMetrics.CounterValue(RewardJoinMetrics.UnknownRewardsEvicted));
         Wait(harness, 40);
 
-        Assert.Equal(1, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.UnknownRewardsEvicted));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(RewardJoinMetrics.UnknownRewardsEvicted));
         harness.Send(Decision("ghost", at: 70));
         Wait(harness, 25);
         Assert.Equal(RewardSource.Default, Assert.Single(harness.Training.ReadValuesToList()).RewardSource);
@@ -233,7 +233,7 @@ public sealed class RewardJoinTests
 
         var records = harness.Training.ReadValuesToList();
         Assert.Equal(ids.Order(), records.Select(r => r.DecisionId).Order());
-        Assert.Equal(2, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.DuplicateDecisions));
+        Assert.Equal(2, harness.TaskMetrics.CounterValue(RewardJoinMetrics.DuplicateDecisions));
     }
 
     [Fact]

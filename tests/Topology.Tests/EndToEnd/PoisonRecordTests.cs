@@ -4,7 +4,6 @@ using Personalization.Topology.Records;
 using Personalization.Topology.Tests.Records;
 using Streams.Avro;
 using Streams.Engine.Dsl;
-using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
 using Streams.Engine.Tasks;
@@ -90,7 +89,7 @@ public sealed class PoisonRecordTests(KafkaClusterFixture kafka, ITestOutputHelp
 
         Assert.Contains("0x7B", Header(deadLetters.Single(r => r.Message.Key == "poisoned-json"), DeadLetterHeaders.ErrorMessage), StringComparison.Ordinal);
         Assert.Contains("424242", Header(deadLetters.Single(r => r.Message.Key == "poisoned-unknown-id"), DeadLetterHeaders.ErrorMessage), StringComparison.Ordinal);
-        Assert.Equal(poison.Count, streams.Metrics.CounterValue(MetricNames.DeadLetters, input));
+        Assert.Equal(poison.Count, streams.Metrics.CounterValue(TaskMetrics.DeadLetters, input));
 
         bool FromInput(ConsumeResult<string, byte[]> record) => Header(record, DeadLetterHeaders.SourceTopic) == input;
     }

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Personalization.Topology.Features;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
+using Streams.Engine.Dsl.Processors;
 
 namespace Personalization.Topology.Tests.Features;
 
@@ -89,7 +90,7 @@ public sealed class ScoringTests
             Assert.False(s.Heuristic);
             Assert.InRange(s.Value, 0, 1);
         });
-        Assert.Equal(risky.Length, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.Scores, "fraud"));
+        Assert.Equal(risky.Length, harness.TaskMetrics.CounterValue(ScoringMetrics.Scores, "fraud"));
     }
 
     [Fact]
@@ -119,7 +120,7 @@ public sealed class ScoringTests
         Assert.Equal("v2", score.ModelVersion);
         Assert.False(score.Heuristic);
         Assert.Equal(["fraud-v2"], loaded);
-        Assert.Equal(2, harness.Metrics.CounterValue(PersonalizationMetricNames.ModelRejections, "fraud"));
+        Assert.Equal(2, harness.Metrics.CounterValue(ScoringMetrics.ModelRejections, "fraud"));
         Assert.Equal("v2", harness.Models.Get("fraud")!.Version);
     }
 
@@ -142,8 +143,8 @@ public sealed class ScoringTests
         Assert.Equal(Heuristics.Fraud(features), fraud.Value, 12);
         Assert.True(propensity.Heuristic);
         Assert.Equal(Heuristics.Propensity(features), propensity.Value, 12);
-        Assert.Equal(1, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.HeuristicScores, "fraud,no-model"));
-        Assert.Equal(1, harness.TaskMetrics.CounterValue(PersonalizationMetricNames.HeuristicScores, "propensity,latency-budget"));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(ScoringMetrics.HeuristicScores, "fraud", HeuristicReasons.NoModel));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(ScoringMetrics.HeuristicScores, "propensity", HeuristicReasons.LatencyBudget));
     }
 
     [Fact]
@@ -174,13 +175,13 @@ public sealed class ScoringTests
 
         Assert.True(harness.Guardrail.IsActive);
         Assert.True(harness.Guardrail.HighRiskShare > 0.2);
-        Assert.Equal(1, harness.Metrics.Gauge(PersonalizationMetricNames.GuardrailActive, "fraud").Value);
+        Assert.Equal(1, harness.Metrics.Gauge(ScoringMetrics.GuardrailActive, "fraud").Value);
         Assert.Contains(harness.FraudScores.ReadValuesToList(), s => s.Value >= 0.8);
 
         harness.Driver.AdvanceWallClockTime(TimeSpan.FromSeconds(70));
 
         Assert.False(harness.Guardrail.IsActive);
-        Assert.Equal(0, harness.Metrics.Gauge(PersonalizationMetricNames.GuardrailActive, "fraud").Value);
+        Assert.Equal(0, harness.Metrics.Gauge(ScoringMetrics.GuardrailActive, "fraud").Value);
         Assert.Equal([true, false], changes);
     }
 
@@ -196,7 +197,7 @@ public sealed class ScoringTests
 
         Assert.True(harness.Features.IsEmpty);
         Assert.True(harness.FraudScores.IsEmpty);
-        Assert.Equal(1, harness.TaskMetrics.CounterValue(Streams.Engine.Metrics.MetricNames.LateRecordsDropped, Personalization.Topology.Features.UserScoringProcessor.TileStore));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(DroppedRecordMetrics.LateRecordsDropped, Personalization.Topology.Features.UserScoringProcessor.TileStore));
     }
 
     [Fact]

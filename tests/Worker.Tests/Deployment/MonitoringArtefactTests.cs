@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Personalization.Topology.Scoring;
@@ -10,8 +9,8 @@ using static Personalization.Worker.Tests.Deployment.RepositoryFiles;
 namespace Personalization.Worker.Tests.Deployment;
 
 /// <summary>
-/// Metrics are declared once (<see cref="MetricCatalog"/>); the exporter, the documentation, the dashboard and the alert
-/// rules are held to that declaration, so none of them can name a series the worker does not export.
+/// Metrics are declared once, each a <see cref="MetricDescriptor"/> next to the code that records it; the exporter, the
+/// documentation, the dashboard and the alert rules are held to those declarations, so none of them can name a series the worker does not export.
 /// </summary>
 public sealed partial class MonitoringArtefactTests
 {
@@ -33,27 +32,22 @@ public sealed partial class MonitoringArtefactTests
 
         foreach (var metric in new[] { "streams_rocksdb_memory_bytes", "streams_rocksdb_cache_capacity_bytes", "streams_guardrail_high_risk_share" })
         {
-            Assert.Contains($"# HELP {metric} {MetricCatalog.Named(metric).Help}", text, StringComparison.Ordinal);
+            Assert.Contains($"# HELP {metric} {Named(metric).Help}", text, StringComparison.Ordinal);
         }
     }
 
     [Fact]
-    public void Every_engine_and_topology_metric_has_a_catalog_entry_with_help_and_labels()
+    public void Every_declared_metric_has_a_unique_prometheus_name_help_a_unit_and_buckets_where_it_is_a_histogram()
     {
-        var sources = new[] { typeof(MetricNames), typeof(Personalization.Topology.PersonalizationMetricNames) }
-            .SelectMany(type => type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
-            .Select(field => (string)field.GetRawConstantValue()!)
-            .ToList();
-
-        Assert.All(sources, source => Assert.NotNull(MetricCatalog.ForSource(source)));
-        Assert.All(MetricCatalog.All, metric =>
+        Assert.True(MetricsExporter.Exported.Count >= 36, $"only {MetricsExporter.Exported.Count} metrics found");
+        Assert.All(MetricsExporter.Exported, metric =>
         {
-            Assert.StartsWith("streams_", metric.Name, StringComparison.Ordinal);
+            Assert.Matches("^streams_[a-z0-9_]+$", metric.Name);
             Assert.True(metric.Help.Length > 20, $"{metric.Name} has no real help text");
-            Assert.Equal(metric.Type == MetricType.Counter, metric.Name.EndsWith("_total", StringComparison.Ordinal));
-            Assert.Equal(metric.Type == MetricType.Histogram, metric.Buckets is not null);
+            Assert.False(string.IsNullOrEmpty(metric.Unit), $"{metric.Name} has no unit");
+            Assert.Equal(metric.Kind == MetricKind.Counter, metric.Name.EndsWith("_total", StringComparison.Ordinal));
+            Assert.Equal(metric.Kind == MetricKind.Histogram, metric.Buckets is not null);
         });
-        Assert.Equal(MetricCatalog.All.Count, MetricCatalog.All.Select(m => m.Name).Distinct().Count());
     }
 
     [Fact]
@@ -61,7 +55,7 @@ public sealed partial class MonitoringArtefactTests
     {
         var documented = DocumentedMetric().Matches(Read("docs/operate/observability.md")).Select(m => m.Groups[1].Value).ToHashSet();
 
-        Assert.Equal(MetricCatalog.All.Select(m => m.Name).Order(), documented.Order());
+        Assert.Equal(MetricsExporter.Exported.Select(m => m.Name).Order(), documented.Order());
     }
 
     [Fact]
@@ -146,13 +140,15 @@ public sealed partial class MonitoringArtefactTests
 
     private static bool IsExported(string metric)
     {
-        var catalogued = MetricCatalog.All.Select(m => m.Name).ToHashSet();
+        var declared = MetricsExporter.Exported.Select(m => m.Name).ToHashSet();
         var baseName = HistogramSuffix().Replace(metric, "");
-        return catalogued.Contains(metric) || (catalogued.Contains(baseName) && MetricCatalog.Named(baseName).Type == MetricType.Histogram)
+        return declared.Contains(metric) || (declared.Contains(baseName) && Named(baseName).Kind == MetricKind.Histogram)
             || External.Contains(metric)
             || ((metric.StartsWith("process_", StringComparison.Ordinal) || metric.StartsWith("dotnet_", StringComparison.Ordinal))
                 && ScrapeAsync().GetAwaiter().GetResult().Contains($"\n{metric} ", StringComparison.Ordinal));
     }
+
+    private static MetricDescriptor Named(string name) => MetricsExporter.Exported.Single(m => m.Name == name);
 
     private static async Task<string> ScrapeAsync()
     {

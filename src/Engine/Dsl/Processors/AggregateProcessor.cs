@@ -16,7 +16,7 @@ internal sealed class AggregateProcessor<TKey, TValue, TAggregate>(string storeN
     {
         _context = context;
         _store = context.GetStateStore<IKeyValueStore<TKey, TAggregate>>(storeName);
-        _nullKeys = context.Metrics.Counter(MetricNames.NullKeyRecordsDropped, storeName);
+        _nullKeys = context.Metrics.Counter(DroppedRecordMetrics.NullKeyRecordsDropped, storeName);
     }
 
     public void Process(Record<TKey, TValue> record)

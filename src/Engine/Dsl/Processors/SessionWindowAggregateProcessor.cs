@@ -25,8 +25,8 @@ internal sealed class SessionWindowAggregateProcessor<TKey, TValue, TAggregate>(
     {
         _context = context;
         _store = context.GetStateStore<ISessionStore<TKey, TAggregate>>(storeName);
-        _late = context.Metrics.Counter(MetricNames.LateRecordsDropped, storeName);
-        _nullKeys = context.Metrics.Counter(MetricNames.NullKeyRecordsDropped, storeName);
+        _late = context.Metrics.Counter(DroppedRecordMetrics.LateRecordsDropped, storeName);
+        _nullKeys = context.Metrics.Counter(DroppedRecordMetrics.NullKeyRecordsDropped, storeName);
     }
 
     public void Process(Record<TKey, TValue> record)

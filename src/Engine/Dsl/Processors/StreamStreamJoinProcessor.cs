@@ -59,8 +59,8 @@ internal sealed class StreamStreamJoinProcessor<TKey, TThis, TOther, TResult>(St
             _unmatched = context.GetStateStore<IKeyValueStore<byte[], byte[]>>(side.UnmatchedStore);
         }
 
-        _late = context.Metrics.Counter(MetricNames.LateRecordsDropped, side.ThisStore);
-        _nullKeys = context.Metrics.Counter(MetricNames.NullKeyRecordsDropped, side.ThisStore);
+        _late = context.Metrics.Counter(DroppedRecordMetrics.LateRecordsDropped, side.ThisStore);
+        _nullKeys = context.Metrics.Counter(DroppedRecordMetrics.NullKeyRecordsDropped, side.ThisStore);
         _sequence = Random.Shared.Next();
     }
 

@@ -21,7 +21,7 @@ internal sealed class StreamTableJoinProcessor<TKey, TValue, TTableValue, TResul
     {
         _context = context;
         _table = context.GetStateStore<IKeyValueStore<TKey, TTableValue>>(tableStore);
-        _nullKeys = context.Metrics.Counter(MetricNames.NullKeyRecordsDropped, tableStore);
+        _nullKeys = context.Metrics.Counter(DroppedRecordMetrics.NullKeyRecordsDropped, tableStore);
     }
 
     public void Process(Record<TKey, TValue> record)

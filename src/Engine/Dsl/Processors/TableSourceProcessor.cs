@@ -15,7 +15,7 @@ internal sealed class TableSourceProcessor<TKey, TValue>(string storeName) : IPr
     {
         _context = context;
         _store = context.GetStateStore<IKeyValueStore<TKey, TValue>>(storeName);
-        _nullKeys = context.Metrics.Counter(MetricNames.NullKeyRecordsDropped, storeName);
+        _nullKeys = context.Metrics.Counter(DroppedRecordMetrics.NullKeyRecordsDropped, storeName);
     }
 
     public void Process(Record<TKey, TValue> record)

@@ -27,8 +27,8 @@ internal sealed class TimeWindowAggregateProcessor<TKey, TValue, TAggregate>(
     {
         _context = context;
         _store = context.GetStateStore<IWindowStore<TKey, TAggregate>>(storeName);
-        _late = context.Metrics.Counter(MetricNames.LateRecordsDropped, storeName);
-        _nullKeys = context.Metrics.Counter(MetricNames.NullKeyRecordsDropped, storeName);
+        _late = context.Metrics.Counter(DroppedRecordMetrics.LateRecordsDropped, storeName);
+        _nullKeys = context.Metrics.Counter(DroppedRecordMetrics.NullKeyRecordsDropped, storeName);
         if (routing.EmittedStore is { } emittedStore)
         {
             _emitted = context.GetStateStore<IKeyValueStore<string, long>>(emittedStore);

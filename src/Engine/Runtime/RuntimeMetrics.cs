@@ -1,0 +1,27 @@
+using Streams.Engine.Metrics;
+
+namespace Streams.Engine.Runtime;
+
+/// <summary>The metrics the runtime records: a thread's rebalances and commits, and restoration per store and task.</summary>
+public static class RuntimeMetrics
+{
+    public static readonly MetricDescriptor Rebalances = MetricDescriptor.Counter(
+        "streams_rebalances_total", "assignments", "Assignments a stream thread received (one per rebalance, even an unchanged one).", "thread");
+
+    public static readonly MetricDescriptor PartitionsRevoked = MetricDescriptor.Counter(
+        "streams_partitions_revoked_total", "partitions",
+        "Input partitions a stream thread gave up in rebalances (revoked or lost): how much work moved.", "thread");
+
+    public static readonly MetricDescriptor CommitLatency = MetricDescriptor.Histogram(
+        "streams_commit_duration_seconds", "Time a stream thread spends committing (flush, offsets, checkpoints; or the transaction).",
+        MetricDescriptor.LatencyBuckets, "thread");
+
+    public static readonly MetricDescriptor RestoreRemaining = MetricDescriptor.Gauge(
+        "streams_restore_remaining_records", "records", "Changelog records still to restore, by store and task; 0 once restored.", "store", "task");
+
+    public static readonly MetricDescriptor RestoredRecords = MetricDescriptor.Counter(
+        "streams_restored_records_total", "records", "Changelog records restored into local stores, by store and task.", "store", "task");
+
+    public static readonly MetricDescriptor StoresWiped = MetricDescriptor.Counter(
+        "streams_stores_wiped_total", "stores", "Local stores wiped and rebuilt because their checkpoint did not match the changelog.", "store", "task");
+}

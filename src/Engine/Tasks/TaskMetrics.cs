@@ -1,0 +1,25 @@
+using Streams.Engine.Metrics;
+
+namespace Streams.Engine.Tasks;
+
+/// <summary>The metrics a task records as records pass through it.</summary>
+public static class TaskMetrics
+{
+    public static readonly MetricDescriptor RecordsConsumed =
+        MetricDescriptor.Counter("streams_records_consumed_total", "records", "Input records processed.", "topic");
+
+    public static readonly MetricDescriptor RecordsProduced =
+        MetricDescriptor.Counter("streams_records_produced_total", "records", "Records written to output topics.", "topic");
+
+    public static readonly MetricDescriptor EndToEndLatency = MetricDescriptor.Histogram(
+        "streams_e2e_latency_seconds", "From a record's event time to the output it caused, by output topic.", MetricDescriptor.LatencyBuckets, "topic");
+
+    public static readonly MetricDescriptor DeadLetters = MetricDescriptor.Counter(
+        "streams_dead_letters_total", "records", "Records sent to the dead-letter topic, by the topic they came from.", "topic");
+
+    public static readonly MetricDescriptor RecordsSkipped = MetricDescriptor.Counter(
+        "streams_records_skipped_total", "records", "Records dropped under the skip error policy, by the topic they came from.", "topic");
+
+    public static readonly MetricDescriptor Punctuations =
+        MetricDescriptor.Counter("streams_punctuations_total", "runs", "Punctuator runs (stream time and wall clock), by task.", "task");
+}
