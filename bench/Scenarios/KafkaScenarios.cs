@@ -418,7 +418,7 @@ internal sealed class KafkaScenarios : IDisposable
         ProcessingGuarantee = guarantee,
         DeadLetterTopic = deadLetters,
         ClientConfig = new Dictionary<string, string>(ClientOverrides),
-        NumStreamThreads = StreamThreads,
+        NumThreads = StreamThreads,
     };
 
     /// <summary>Stream threads per runtime (1 by default, as the targets are per core).</summary>

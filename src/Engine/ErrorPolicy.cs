@@ -1,6 +1,9 @@
+using System.ComponentModel;
+
 namespace Streams.Engine;
 
-/// <summary>What to do with a record that cannot be deserialized or processed.</summary>
+/// <summary>What to do with a record that cannot be deserialized or processed; configuration spells it <c>dlq</c>, <c>skip</c> or <c>fail</c>.</summary>
+[TypeConverter(typeof(ErrorPolicyConverter))]
 public enum ErrorPolicy
 {
     /// <summary>dlq: send the original bytes to the dead-letter topic with the error in headers, and go on.</summary>

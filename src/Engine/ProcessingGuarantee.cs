@@ -1,6 +1,9 @@
+using System.ComponentModel;
+
 namespace Streams.Engine;
 
-/// <summary>processing.guarantee.</summary>
+/// <summary>processing.guarantee; configuration spells it <c>at_least_once</c> or <c>exactly_once_v2</c>.</summary>
+[TypeConverter(typeof(ProcessingGuaranteeConverter))]
 public enum ProcessingGuarantee
 {
     /// <summary>at_least_once: after a crash, records since the last commit are processed again.</summary>

@@ -1,8 +1,9 @@
 namespace Streams.Engine;
 
 /// <summary>
-/// The configuration of a running topology. Property names follow Kafka Streams' keys (application.id,
-/// processing.guarantee, commit.interval.ms, ...); <see cref="Validate"/> names the offending key.
+/// The configuration of a running topology, bindable from configuration as it is (a host binds its "Streams" section
+/// straight into it). Properties follow Kafka Streams' keys (application.id, processing.guarantee, commit.interval.ms,
+/// ...); <see cref="Validate"/> throws an <see cref="ArgumentException"/> whose parameter name is the offending property.
 /// </summary>
 public sealed class StreamsConfig
 {
@@ -12,8 +13,8 @@ public sealed class StreamsConfig
     /// <summary>bootstrap.servers of the Kafka cluster (unused by the topology test driver).</summary>
     public string BootstrapServers { get; set; } = "";
 
-    /// <summary>num.stream.threads.</summary>
-    public int NumStreamThreads { get; set; } = 1;
+    /// <summary>num.stream.threads: stream threads of this instance, 1 to 64.</summary>
+    public int NumThreads { get; set; } = 1;
 
     /// <summary>state.dir: where RocksDB stores and checkpoints live, under <c>&lt;state.dir&gt;/&lt;application.id&gt;/&lt;task&gt;</c>.</summary>
     public string StateDir { get; set; } = Path.Combine(Path.GetTempPath(), "kafka-streams");
@@ -22,7 +23,7 @@ public sealed class StreamsConfig
     public ProcessingGuarantee ProcessingGuarantee { get; set; } = ProcessingGuarantee.AtLeastOnce;
 
     /// <summary>commit.interval.ms; null means 100 ms under exactly-once and 30 s under at-least-once.</summary>
-    public TimeSpan? CommitInterval { get; set; }
+    public int? CommitIntervalMs { get; set; }
 
     /// <summary>What happens to a record whose key or value cannot be deserialized.</summary>
     public ErrorPolicy DeserializationErrorPolicy { get; set; } = ErrorPolicy.DeadLetter;
@@ -49,9 +50,33 @@ public sealed class StreamsConfig
     /// </summary>
     public Dictionary<string, string> ClientConfig { get; set; } = [];
 
+    /// <summary>
+    /// The block cache all RocksDB stores of the process share, memtables included (MB). The cache is process-wide, so
+    /// every runtime in one process must ask for the same size.
+    /// </summary>
+    public int RocksDbCacheMb { get; set; } = 384;
+
+    /// <summary>The part of that cache memtables may use before stores flush (MB).</summary>
+    public int RocksDbWriteBufferMb { get; set; } = 192;
+
+    /// <summary>How often freed C heap memory goes back to the operating system (s; Linux with glibc; 0 turns it off).</summary>
+    public int NativeHeapTrimSeconds { get; set; } = 10;
+
     /// <summary>The commit interval in force.</summary>
     public TimeSpan EffectiveCommitInterval =>
-        CommitInterval ?? (ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(30));
+        CommitIntervalMs is { } ms
+            ? TimeSpan.FromMilliseconds(ms)
+            : ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(30);
+
+    /// <summary>A copy for one cluster: its bootstrap servers, dead-letter topic and client settings.</summary>
+    public StreamsConfig ForCluster(string bootstrapServers, string? deadLetterTopic, IReadOnlyDictionary<string, string> clientConfig)
+    {
+        var copy = (StreamsConfig)MemberwiseClone();
+        copy.BootstrapServers = bootstrapServers;
+        copy.DeadLetterTopic = deadLetterTopic;
+        copy.ClientConfig = new Dictionary<string, string>(clientConfig);
+        return copy;
+    }
 
     /// <summary>The dead-letter topic in force.</summary>
     public string EffectiveDeadLetterTopic => string.IsNullOrWhiteSpace(DeadLetterTopic) ? $"{ApplicationId}-dlq" : DeadLetterTopic;
@@ -66,9 +91,9 @@ public sealed class StreamsConfig
                 nameof(ApplicationId));
         }
 
-        if (NumStreamThreads < 1)
+        if (NumThreads is < 1 or > 64)
         {
-            throw new ArgumentException($"num.stream.threads must be at least 1, not {NumStreamThreads}.", nameof(NumStreamThreads));
+            throw new ArgumentException($"num.stream.threads must be between 1 and 64 but is {NumThreads}.", nameof(NumThreads));
         }
 
         if (string.IsNullOrWhiteSpace(StateDir))
@@ -81,9 +106,25 @@ public sealed class StreamsConfig
             throw new ArgumentException("group.instance.id must not be blank; leave it unset for dynamic membership.", nameof(GroupInstanceId));
         }
 
-        if (CommitInterval is { } interval && interval <= TimeSpan.Zero)
+        if (CommitIntervalMs is <= 0)
         {
-            throw new ArgumentException($"commit.interval.ms must be positive, not {interval.TotalMilliseconds}.", nameof(CommitInterval));
+            throw new ArgumentException($"commit.interval.ms must be positive but is {CommitIntervalMs}.", nameof(CommitIntervalMs));
+        }
+
+        if (RocksDbCacheMb < 16)
+        {
+            throw new ArgumentException($"The RocksDB cache must be at least 16 MB but is {RocksDbCacheMb}.", nameof(RocksDbCacheMb));
+        }
+
+        if (RocksDbWriteBufferMb < 8 || RocksDbWriteBufferMb > RocksDbCacheMb)
+        {
+            throw new ArgumentException(
+                $"The RocksDB write buffers must be between 8 MB and the cache ({RocksDbCacheMb} MB) but are {RocksDbWriteBufferMb}.", nameof(RocksDbWriteBufferMb));
+        }
+
+        if (NativeHeapTrimSeconds < 0)
+        {
+            throw new ArgumentException($"The heap trim interval must be 0 (off) or positive but is {NativeHeapTrimSeconds}.", nameof(NativeHeapTrimSeconds));
         }
     }
 }

@@ -24,7 +24,7 @@ var config = new StreamsConfig
     ApplicationId = args[3],
     StateDir = args[4],
     ProcessingGuarantee = Enum.Parse<ProcessingGuarantee>(args[5]),
-    CommitInterval = TimeSpan.FromMilliseconds(200),
+    CommitIntervalMs = 200,
     ClientConfig = new Dictionary<string, string> { ["session.timeout.ms"] = "6000", ["heartbeat.interval.ms"] = "500" },
 };
 await using var streams = new KafkaStreams(builder.Build(), config);

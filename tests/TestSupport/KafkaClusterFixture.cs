@@ -91,7 +91,7 @@ public sealed class KafkaClusterFixture : IAsyncLifetime
         BootstrapServers = BootstrapServers,
         StateDir = stateDir,
         ProcessingGuarantee = guarantee,
-        CommitInterval = TimeSpan.FromMilliseconds(200),
+        CommitIntervalMs = 200,
         ClientConfig = new Dictionary<string, string>(ClientConfig),
     };
 

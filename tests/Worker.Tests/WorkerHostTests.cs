@@ -149,6 +149,8 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     [InlineData("Kafka:SchemaRegistryUrl", "registry:8081")]
     [InlineData("Tracing:SampleRatio", "1.5")]
     [InlineData("SchemaRegistry:Url", "http://registry:8081")]
+    [InlineData("Streams:BootstrapServers", "broker:9092")]
+    [InlineData("Streams:RocksDbWriteBufferMb", "4096")]
     public void A_bad_configuration_value_stops_start_up_with_its_key_named(string key, string value)
     {
         var error = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Build([], new Dictionary<string, string?> { [key] = value }));
@@ -211,9 +213,9 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         var (exitWithoutFlag, _, withoutFlag) = await WorkerProcess.RunAsync(output, environment, "run");
 
         Assert.Equal(2, exitWithFlag);
-        Assert.Contains("'Streams:NumThreads': must be between 1 and 64 but is 300", withFlag, StringComparison.Ordinal);
+        Assert.Contains("'Streams:NumThreads': num.stream.threads must be between 1 and 64 but is 300", withFlag, StringComparison.Ordinal);
         Assert.Equal(2, exitWithoutFlag);
-        Assert.Contains("'Streams:NumThreads': must be between 1 and 64 but is 200", withoutFlag, StringComparison.Ordinal);
+        Assert.Contains("'Streams:NumThreads': num.stream.threads must be between 1 and 64 but is 200", withoutFlag, StringComparison.Ordinal);
     }
 
     [Fact]

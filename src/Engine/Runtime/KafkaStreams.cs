@@ -2,11 +2,12 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
+using Streams.Engine.State;
 
 namespace Streams.Engine.Runtime;
 
 /// <summary>
-/// Runs a topology on a Kafka cluster: <see cref="StreamsConfig.NumStreamThreads"/> stream threads in the consumer group
+/// Runs a topology on a Kafka cluster: <see cref="StreamsConfig.NumThreads"/> stream threads in the consumer group
 /// named by the application id, each with its own consumer, producer and tasks. Scale out by starting more instances
 /// with the same application id; the group spreads the partitions.
 /// </summary>
@@ -37,6 +38,7 @@ public sealed class KafkaStreams : IAsyncDisposable
             throw new ArgumentException("bootstrap.servers must name at least one broker.", nameof(config));
         }
 
+        RocksDbMemory.Use(config);
         _topology = topology;
         _config = config;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
@@ -95,7 +97,7 @@ public sealed class KafkaStreams : IAsyncDisposable
 
         var plan = await TopicPlan.PrepareAsync(_topology, _config, _topicAdmin, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(Path.Combine(_config.StateDir, _config.ApplicationId));
-        _threads = Enumerable.Range(0, _config.NumStreamThreads)
+        _threads = Enumerable.Range(0, _config.NumThreads)
             .Select(index => new StreamThread(index, _topology, _config, plan, ProcessId, Metrics, _time, _loggerFactory, OnThreadStateChanged))
             .ToList();
         Transition(StreamsState.Rebalancing);

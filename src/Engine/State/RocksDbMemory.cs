@@ -52,6 +52,21 @@ public static class RocksDbMemory
         }
     }
 
+    /// <summary>
+    /// Sizes the shared memory as <paramref name="config"/> asks, unless it already is; a runtime applies its config so
+    /// when it starts. A second runtime in the process asking for other sizes once stores are open is refused.
+    /// </summary>
+    public static void Use(StreamsConfig config)
+    {
+        var cache = config.RocksDbCacheMb * 1024L * 1024;
+        var writeBuffers = config.RocksDbWriteBufferMb * 1024L * 1024;
+        var trim = TimeSpan.FromSeconds(config.NativeHeapTrimSeconds);
+        if (BlockCacheBytes != cache || WriteBufferBytes != writeBuffers || HeapTrimInterval != trim)
+        {
+            Configure(cache, writeBuffers, trim);
+        }
+    }
+
     /// <summary>Bytes the shared cache holds now (blocks and charged memtables).</summary>
     public static long Usage => s_cache is { } cache ? (long)cache.GetUsage() : 0;
 

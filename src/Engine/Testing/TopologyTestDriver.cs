@@ -47,6 +47,7 @@ public sealed class TopologyTestDriver : IDisposable
         }
 
         _config.Validate();
+        RocksDbMemory.Use(_config);
         _time = new ManualTimeProvider(initialWallClock ?? new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<TopologyTestDriver>();
         var collector = new Collector(this);

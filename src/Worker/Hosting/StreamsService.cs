@@ -5,7 +5,6 @@ using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Personalization.Worker.Metrics;
 using Streams.Engine.Runtime;
-using Streams.Engine.State;
 
 namespace Personalization.Worker.Hosting;
 
@@ -32,14 +31,6 @@ public sealed partial class StreamsService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var cache = settings.Streams.RocksDbCacheMb * 1024L * 1024;
-        var writeBuffers = settings.Streams.RocksDbWriteBufferMb * 1024L * 1024;
-        var trim = TimeSpan.FromSeconds(settings.Streams.NativeHeapTrimSeconds);
-        if (RocksDbMemory.BlockCacheBytes != cache || RocksDbMemory.WriteBufferBytes != writeBuffers || RocksDbMemory.HeapTrimInterval != trim)
-        {
-            RocksDbMemory.Configure(cache, writeBuffers, trim);
-        }
-
         await serdes.PrepareAsync(settings.Topics, cancellationToken);
         models.Start();
         foreach (var name in new[] { "fraud", "propensity" })
@@ -63,7 +54,7 @@ public sealed partial class StreamsService(
                 lifetime.StopApplication();
             }
         };
-        LogStarting(config.ApplicationId, connection.BootstrapServers, config.ProcessingGuarantee.ToString(), config.NumStreamThreads);
+        LogStarting(config.ApplicationId, connection.BootstrapServers, config.ProcessingGuarantee.ToString(), config.NumThreads);
         await _streams.StartAsync(cancellationToken);
     }
 

@@ -14,7 +14,8 @@ public sealed class WorkerSettings
 {
     public required KafkaOptions Kafka { get; init; }
 
-    public required StreamsOptions Streams { get; init; }
+    /// <summary>Section "Streams", bound straight into the engine's configuration and validated by it.</summary>
+    public required StreamsConfig Streams { get; init; }
 
     public required TopicOptions Topics { get; init; }
 
@@ -51,7 +52,7 @@ public sealed class WorkerSettings
         var settings = new WorkerSettings
         {
             Kafka = Bind<KafkaOptions>(configuration, "Kafka"),
-            Streams = Bind<StreamsOptions>(configuration, "Streams"),
+            Streams = BindStreams(configuration),
             Topics = Bind<TopicOptions>(configuration, "Topics", "Partitions"),
             Partitions = Bind(configuration, "Topics:Partitions", 4),
             Models = Bind<ModelOptions>(configuration, "Models"),
@@ -81,43 +82,30 @@ public sealed class WorkerSettings
         settings.Personalization.Topics = settings.Topics;
         settings.Models.Directory = Path.GetFullPath(settings.Models.Directory, contentRoot);
         settings.Streams.StateDir = Path.GetFullPath(settings.Streams.StateDir, contentRoot);
+        if (string.IsNullOrWhiteSpace(settings.Streams.GroupInstanceId))
+        {
+            // The StatefulSet gives each pod a stable name: static membership without per-pod configuration.
+            settings.Streams.GroupInstanceId = Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } pod ? pod : null;
+        }
+
         settings.Validate();
         return settings;
     }
 
-    /// <summary>The engine's configuration from these settings.</summary>
-    public StreamsConfig ToStreamsConfig(string bootstrapServers) => new()
-    {
-        ApplicationId = Streams.ApplicationId,
-        BootstrapServers = bootstrapServers,
-        NumStreamThreads = Streams.NumThreads,
-        StateDir = Streams.StateDir,
-        ProcessingGuarantee = Guarantee(Streams.ProcessingGuarantee),
-        CommitInterval = Streams.CommitIntervalMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
-        DeserializationErrorPolicy = Policy(Streams.DeserializationErrorPolicy, "Streams:DeserializationErrorPolicy"),
-        ProcessingErrorPolicy = Policy(Streams.ProcessingErrorPolicy, "Streams:ProcessingErrorPolicy"),
-        DeadLetterTopic = Topics.DeadLetters,
-        GroupInstanceId = string.IsNullOrWhiteSpace(Streams.GroupInstanceId) ? Environment.GetEnvironmentVariable("POD_NAME") : Streams.GroupInstanceId,
-        ReplicationFactor = Streams.ReplicationFactor,
-        ClientConfig = new Dictionary<string, string>(Kafka.Client),
-    };
+    /// <summary>The engine's configuration for the cluster at <paramref name="bootstrapServers"/>.</summary>
+    public StreamsConfig ToStreamsConfig(string bootstrapServers) => Streams.ForCluster(bootstrapServers, Topics.DeadLetters, Kafka.Client);
 
     private void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Streams.ApplicationId))
+        try
         {
-            throw new WorkerConfigurationException("Streams:ApplicationId", "must not be empty.");
+            Streams.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new WorkerConfigurationException($"Streams:{e.ParamName}", e.Message.Split(" (Parameter", 2)[0], e);
         }
 
-        Guarantee(Streams.ProcessingGuarantee);
-        Policy(Streams.DeserializationErrorPolicy, "Streams:DeserializationErrorPolicy");
-        Policy(Streams.ProcessingErrorPolicy, "Streams:ProcessingErrorPolicy");
-        Check("Streams:NumThreads", Streams.NumThreads is >= 1 and <= 64, $"must be between 1 and 64 but is {Streams.NumThreads}.");
-        Check("Streams:CommitIntervalMs", Streams.CommitIntervalMs is null or > 0, $"must be positive but is {Streams.CommitIntervalMs}.");
-        Check("Streams:RocksDbCacheMb", Streams.RocksDbCacheMb >= 16, $"must be at least 16 but is {Streams.RocksDbCacheMb}.");
-        Check("Streams:NativeHeapTrimSeconds", Streams.NativeHeapTrimSeconds >= 0, $"must be 0 (off) or positive but is {Streams.NativeHeapTrimSeconds}.");
-        Check("Streams:RocksDbWriteBufferMb", Streams.RocksDbWriteBufferMb >= 8 && Streams.RocksDbWriteBufferMb <= Streams.RocksDbCacheMb,
-            $"must be between 8 and Streams:RocksDbCacheMb ({Streams.RocksDbCacheMb}) but is {Streams.RocksDbWriteBufferMb}.");
         Check("Topics:Partitions", Partitions is >= 1 and <= 10_000, $"must be between 1 and 10000 but is {Partitions}.");
         Check("Http:Port", Http.Port is > 0 and <= 65535, $"must be a TCP port but is {Http.Port}.");
         Check("Generator:Rate", Generator.Rate >= 0, $"must not be negative but is {Generator.Rate}.");
@@ -151,21 +139,6 @@ public sealed class WorkerSettings
     private static bool IsHttpUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
-    private static ProcessingGuarantee Guarantee(string value) => value switch
-    {
-        "at_least_once" => global::Streams.Engine.ProcessingGuarantee.AtLeastOnce,
-        "exactly_once_v2" => global::Streams.Engine.ProcessingGuarantee.ExactlyOnceV2,
-        _ => throw new WorkerConfigurationException("Streams:ProcessingGuarantee", $"must be at_least_once or exactly_once_v2 but is '{value}'."),
-    };
-
-    private static ErrorPolicy Policy(string value, string key) => value switch
-    {
-        "dlq" => ErrorPolicy.DeadLetter,
-        "skip" => ErrorPolicy.Skip,
-        "fail" => ErrorPolicy.Fail,
-        _ => throw new WorkerConfigurationException(key, $"must be dlq, skip or fail but is '{value}'."),
-    };
-
     private static void Check(string key, bool valid, string problem)
     {
         if (!valid)
@@ -188,9 +161,28 @@ public sealed class WorkerSettings
         }
     }
 
-    private static T Bind<T>(IConfiguration configuration, string section, params string[] alsoKnown) where T : new()
+    /// <summary>
+    /// The "Streams" section into the engine's own configuration, with the worker's defaults. The cluster, the
+    /// dead-letter topic and client settings have their keys elsewhere (Kafka, Topics), so they are refused here.
+    /// </summary>
+    private static StreamsConfig BindStreams(IConfiguration configuration)
     {
-        var options = new T();
+        foreach (var (key, home) in new[] { ("BootstrapServers", "Kafka:BootstrapServers"), ("DeadLetterTopic", "Topics:DeadLetters"), ("ClientConfig", "Kafka:Client") })
+        {
+            if (configuration.GetSection($"Streams:{key}").Exists())
+            {
+                throw new WorkerConfigurationException($"Streams:{key}", $"is set as {home}.");
+            }
+        }
+
+        return BindInto(configuration, "Streams", new StreamsConfig { ApplicationId = "personalization", StateDir = "state" });
+    }
+
+    private static T Bind<T>(IConfiguration configuration, string section, params string[] alsoKnown) where T : notnull, new() =>
+        BindInto(configuration, section, new T(), alsoKnown);
+
+    private static T BindInto<T>(IConfiguration configuration, string section, T options, params string[] alsoKnown) where T : notnull
+    {
         var sectionConfiguration = configuration.GetSection(section);
         RejectUnknownKeys(sectionConfiguration, typeof(T), alsoKnown);
         try
@@ -199,7 +191,9 @@ public sealed class WorkerSettings
         }
         catch (InvalidOperationException e)
         {
-            throw new WorkerConfigurationException(KeyIn(e.Message) ?? section, e.Message, e);
+            // A value the setting's type refuses explains itself in the inner exception (e.g. the spellings it takes).
+            var problem = e.InnerException is FormatException or ArgumentException ? $"{e.Message} {e.InnerException.Message}" : e.Message;
+            throw new WorkerConfigurationException(KeyIn(e.Message) ?? section, problem, e);
         }
 
         return options;

@@ -158,7 +158,7 @@ public sealed class KustomizeManifestTests
         var settings = Settings();
         var grace = StatefulSet().Spec.Template.Spec.TerminationGracePeriodSeconds!.Value;
 
-        Assert.Equal("exactly_once_v2", settings.Streams.ProcessingGuarantee);
+        Assert.Equal(Streams.Engine.ProcessingGuarantee.ExactlyOnceV2, settings.Streams.ProcessingGuarantee);
         Assert.False(settings.Kafka.IsEmbedded);
         Assert.Equal("SASL_SSL", settings.Kafka.Client["security.protocol"]);
         Assert.True(settings.Kafka.Client.ContainsKey("sasl.password"), "the password comes from the Secret");
