@@ -1,7 +1,7 @@
 namespace Personalization.Worker.Hosting;
 
 /// <summary>Section "Generator": the demo traffic on the embedded default.</summary>
-public sealed class DemoGeneratorOptions
+internal sealed class DemoGeneratorOptions
 {
     /// <summary>Run the generator (embedded default only).</summary>
     public bool Enabled { get; set; } = true;

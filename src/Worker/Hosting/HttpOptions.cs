@@ -1,7 +1,7 @@
 namespace Personalization.Worker.Hosting;
 
 /// <summary>Section "Http".</summary>
-public sealed class HttpOptions
+internal sealed class HttpOptions
 {
     public int Port { get; set; } = 8080;
 }

@@ -7,7 +7,7 @@ namespace Personalization.Worker.Hosting;
 /// The cluster the worker talks to: the configured one, or the embedded one once <see cref="EmbeddedKafkaService"/>
 /// has started it. Services started after it read the bootstrap servers and the topic admin from here.
 /// </summary>
-public sealed class KafkaConnection(WorkerSettings settings)
+internal sealed class KafkaConnection(WorkerSettings settings)
 {
     public string BootstrapServers { get; private set; } = settings.Kafka.BootstrapServers ?? "";
 

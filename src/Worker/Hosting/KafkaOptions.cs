@@ -1,7 +1,7 @@
 namespace Personalization.Worker.Hosting;
 
 /// <summary>Section "Kafka": where the cluster and the Schema Registry are, and client settings passed through.</summary>
-public sealed class KafkaOptions
+internal sealed class KafkaOptions
 {
     /// <summary>The cluster; empty means the embedded default (an in-process cluster with the demo generator).</summary>
     public string? BootstrapServers { get; set; }

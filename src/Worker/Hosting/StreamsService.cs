@@ -13,7 +13,7 @@ namespace Personalization.Worker.Hosting;
 /// watches the models, starts the stream threads, and on shutdown lets them finish in-flight work, commit and close.
 /// A fatal runtime error stops the host with exit code 1 and the reason in the log.
 /// </summary>
-public sealed partial class StreamsService(
+internal sealed partial class StreamsService(
     WorkerSettings settings,
     KafkaConnection connection,
     RecordSerdes serdes,

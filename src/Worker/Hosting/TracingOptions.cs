@@ -5,7 +5,7 @@ namespace Personalization.Worker.Hosting;
 /// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>, <c>OTEL_EXPORTER_OTLP_HEADERS</c>,
 /// <c>OTEL_SERVICE_NAME</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>).
 /// </summary>
-public sealed class TracingOptions
+internal sealed class TracingOptions
 {
     public bool Enabled { get; set; }
 

@@ -1,7 +1,7 @@
 namespace Personalization.Worker.Hosting;
 
 /// <summary>A configuration value that stops start-up; the message names the key.</summary>
-public sealed class WorkerConfigurationException(string key, string problem, Exception? inner = null)
+internal sealed class WorkerConfigurationException(string key, string problem, Exception? inner = null)
     : Exception($"Configuration '{key}': {problem}", inner)
 {
     public string Key { get; } = key;

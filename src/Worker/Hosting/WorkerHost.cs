@@ -26,7 +26,7 @@ namespace Personalization.Worker.Hosting;
 /// anything starts; the embedded cluster and demo traffic when no cluster is configured; the stream runtime; and one
 /// HTTP port with <c>/metrics</c>, <c>/healthz/live</c> and <c>/healthz/ready</c>.
 /// </summary>
-public static class WorkerHost
+internal static class WorkerHost
 {
     /// <summary>How long a stream thread may go without completing a loop before liveness fails.</summary>
     private static readonly TimeSpan StuckAfter = TimeSpan.FromSeconds(60);

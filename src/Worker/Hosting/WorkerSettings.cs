@@ -10,7 +10,7 @@ using Streams.Engine;
 namespace Personalization.Worker.Hosting;
 
 /// <summary>Everything the worker reads from configuration, bound and validated once at start-up.</summary>
-public sealed class WorkerSettings
+internal sealed class WorkerSettings
 {
     public required KafkaOptions Kafka { get; init; }
 

@@ -17,7 +17,7 @@ namespace Personalization.Worker.Metrics;
 /// the engine's histogram listener. What only the exporter knows (lag, state, tasks, memory, model versions) is
 /// declared here, where it is computed.
 /// </summary>
-public sealed class MetricsExporter
+internal sealed class MetricsExporter
 {
     private static readonly MetricDescriptor ConsumerLagRecords = MetricDescriptor.Gauge(
         "streams_consumer_lag_records", "records", "Records between this instance's position and the end of each assigned input partition.",

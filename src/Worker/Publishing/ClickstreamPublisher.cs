@@ -10,7 +10,7 @@ namespace Personalization.Worker.Publishing;
 /// Produces generated records to Kafka: events to the clickstream topic, decisions and rewards to theirs, keyed by
 /// user id, Avro in the wire format, at a target rate (or as fast as the producer takes them).
 /// </summary>
-public sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes serdes, TopicOptions topics, IReadOnlyDictionary<string, string>? clientConfig = null)
+internal sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes serdes, TopicOptions topics, IReadOnlyDictionary<string, string>? clientConfig = null)
 {
     /// <summary>
     /// Produces records until <paramref name="maxRecords"/> are sent, <paramref name="duration"/> has passed, or
