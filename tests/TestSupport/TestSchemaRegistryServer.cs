@@ -1,10 +1,15 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Avro;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Streams.Avro;
 
@@ -47,15 +52,27 @@ public sealed class TestSchemaRegistryServer : IAsyncDisposable
     /// <summary>The next <paramref name="count"/> requests are answered only after <see cref="Delay"/>.</summary>
     public void DelayNext(int count) => Interlocked.Exchange(ref _delays, count);
 
-    public static async Task<TestSchemaRegistryServer> StartAsync()
+    /// <summary>Starts the server on a free port, over https with <paramref name="certificate"/> when one is given.</summary>
+    public static async Task<TestSchemaRegistryServer> StartAsync(X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (certificate is null)
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
+        else
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
+        }
+
         builder.Logging.ClearProviders();
         var server = new TestSchemaRegistryServer(builder.Build());
         server.MapRoutes();
         await server._app.StartAsync();
-        server.Url = server._app.Urls.First();
+        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        // Kestrel reports the loopback address; the certificate is issued to localhost.
+        server.Url = certificate is null ? address : address.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
         return server;
     }
 

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Streams.Avro.SchemaRegistry;
 
 namespace Streams.Avro.Tests.SchemaRegistry;
@@ -217,6 +219,35 @@ public sealed class ConfluentSchemaRegistryTests : IAsyncLifetime
         var error = Assert.Throws<ArgumentException>(() => TestServerClient(o => (o.BasicAuthUserInfo, o.BearerAuthToken) = ("u:p", "token")));
 
         Assert.StartsWith("BasicAuthUserInfo and BearerAuthToken", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Over_https_the_registry_is_trusted_through_the_configured_certificate_authority_and_refused_without_it()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        using var serving = X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
+        var caFile = Path.Combine(Path.GetTempPath(), $"registry-ca-{_suffix}.pem");
+        await File.WriteAllTextAsync(caFile, certificate.ExportCertificatePem());
+        await using var https = await TestSchemaRegistryServer.StartAsync(serving);
+        try
+        {
+            using var trusting = new ConfluentSchemaRegistry(new SchemaRegistryOptions { Url = https.Url, SslCaLocation = caFile, MaxRetries = 0 });
+            using var untrusting = new ConfluentSchemaRegistry(new SchemaRegistryOptions { Url = https.Url, MaxRetries = 0 });
+
+            Assert.StartsWith("https://localhost:", https.Url, StringComparison.Ordinal);
+            Assert.Equal(1, await trusting.RegisterAsync("tls-value", Schema()));
+            var refused = await Assert.ThrowsAsync<SchemaRegistryException>(() => untrusting.RegisterAsync("tls-value", Schema()));
+            Assert.Null(refused.StatusCode);
+        }
+        finally
+        {
+            File.Delete(caFile);
+        }
     }
 
     [Fact]
