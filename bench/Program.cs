@@ -97,12 +97,13 @@ if (results.FirstOrDefault(r => r.Scenario == "passthrough") is { } ceiling)
 }
 
 var inv = CultureInfo.InvariantCulture;
-Console.WriteLine($"{"scenario",-10} {"variant",-22} {"events",12} {"seconds",9} {"events/s",12} {"ratio",7} {"alloc B/ev",11} {"peak MB",8}");
+Console.WriteLine($"{"scenario",-10} {"variant",-22} {"events",12} {"seconds",9} {"events/s",12} {"ratio",7} {"CPU s/M ev",11} {"alloc B/ev",11} {"peak MB",8}");
 foreach (var r in results)
 {
-    Console.WriteLine(string.Format(inv, "{0,-10} {1,-22} {2,12:N0} {3,9:F2} {4,12:N0} {5,7} {6,11} {7,8:F0}",
+    Console.WriteLine(string.Format(inv, "{0,-10} {1,-22} {2,12:N0} {3,9:F2} {4,12:N0} {5,7} {6,11} {7,11} {8,8:F0}",
         r.Scenario, r.Variant, r.Events, r.Seconds, r.EventsPerSecond,
         r.Ratio is { } ratio ? ratio.ToString("F2", inv) : "-",
+        r.CpuSecondsPerMillionEvents is { } cpu ? cpu.ToString("F1", inv) : "-",
         r.AllocatedBytesPerEvent is { } alloc ? alloc.ToString("F0", inv) : "-",
         r.PeakWorkingSetMb));
 }

@@ -27,6 +27,13 @@ internal sealed record ScenarioResult
     [JsonPropertyName("baseline")]
     public string? Baseline { get; init; }
 
+    /// <summary>CPU seconds (user + system) of the bench process over the measured window; the cluster is not in it.</summary>
+    [JsonPropertyName("cpu_seconds")]
+    public double? CpuSeconds { get; init; }
+
+    [JsonPropertyName("cpu_s_per_million_events")]
+    public double? CpuSecondsPerMillionEvents => CpuSeconds is { } cpu && Events > 0 ? cpu / Events * 1e6 : null;
+
     [JsonPropertyName("allocated_bytes_per_event")]
     public double? AllocatedBytesPerEvent { get; init; }
 

@@ -57,6 +57,7 @@ internal sealed class KafkaScenarios : IDisposable
         using var consumer = new ConsumerBuilder<byte[], byte[]>(consumerConfig).Build();
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 5 }).Build();
         var stopwatch = Stopwatch.StartNew();
+        var cpu = CpuClock.Start();
         consumer.Subscribe(input);
         long consumed = 0;
         var lastCommit = Stopwatch.GetTimestamp();
@@ -93,8 +94,9 @@ internal sealed class KafkaScenarios : IDisposable
         producer.Flush(TimeSpan.FromSeconds(30));
         consumer.Commit();
         stopwatch.Stop();
+        var cpuUsed = cpu.Elapsed;
         consumer.Close();
-        return Result("passthrough", "at_least_once", consumed, stopwatch.Elapsed);
+        return Result("passthrough", "at_least_once", consumed, stopwatch.Elapsed, cpuUsed);
     }
 
     /// <summary>The engine's one-minute tumbling count per key on a logged RocksDB window store, 100,000 keys.</summary>
@@ -252,6 +254,7 @@ internal sealed class KafkaScenarios : IDisposable
         builder.Stream(input, Serdes.String, Serdes.ByteArray).GroupByKey().Count(Materialized.As("restore-store"));
         var streams = new KafkaStreams(builder.Build(), Config(applicationId, ProcessingGuarantee.AtLeastOnce, null), _cluster.TopicAdmin);
         var stopwatch = Stopwatch.StartNew();
+        var cpu = CpuClock.Start();
         streams.StartAsync().GetAwaiter().GetResult();
         long restored = 0;
         while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (restored = streams.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords)) < entries)
@@ -260,8 +263,9 @@ internal sealed class KafkaScenarios : IDisposable
         }
 
         stopwatch.Stop();
+        var cpuUsed = cpu.Elapsed;
         StopStreams(streams, "restore");
-        return Result("restore", "rocksdb-key-value", restored, stopwatch.Elapsed);
+        return Result("restore", "rocksdb-key-value", restored, stopwatch.Elapsed, cpuUsed);
     }
 
     /// <summary>
@@ -434,6 +438,7 @@ internal sealed class KafkaScenarios : IDisposable
     {
         var streams = new KafkaStreams(topology, Config($"bench-{scenario}-{++_serial}", guarantee, deadLetters), _cluster.TopicAdmin);
         var stopwatch = Stopwatch.StartNew();
+        var cpu = CpuClock.Start();
         streams.StartAsync().GetAwaiter().GetResult();
         long consumed = 0;
         while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (consumed = streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, input)) < events)
@@ -442,8 +447,9 @@ internal sealed class KafkaScenarios : IDisposable
         }
 
         stopwatch.Stop();
+        var cpuUsed = cpu.Elapsed;
         StopStreams(streams, scenario);
-        return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", consumed, stopwatch.Elapsed);
+        return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", consumed, stopwatch.Elapsed, cpuUsed);
     }
 
     /// <summary>Input for the count and passthrough: keys over 100,000 users, timestamps over ten minutes, 60-byte values.</summary>
@@ -490,12 +496,13 @@ internal sealed class KafkaScenarios : IDisposable
         producer.Flush(TimeSpan.FromSeconds(60));
     }
 
-    private static ScenarioResult Result(string scenario, string guarantee, long events, TimeSpan elapsed) => new()
+    private static ScenarioResult Result(string scenario, string guarantee, long events, TimeSpan elapsed, TimeSpan? cpu = null) => new()
     {
         Scenario = scenario,
         Variant = guarantee,
         Events = events,
         Seconds = elapsed.TotalSeconds,
+        CpuSeconds = cpu?.TotalSeconds,
         PeakWorkingSetMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
     };
 }
