@@ -1,3 +1,5 @@
+using Confluent.Kafka;
+using Personalization.Topology;
 using Personalization.Topology.Records;
 
 namespace Personalization.Simulation;
@@ -8,4 +10,14 @@ public readonly record struct GeneratedRecord(ClickEvent? Event, Decision? Decis
     public string UserId => Event?.UserId ?? Decision?.UserId ?? Reward!.UserId;
 
     public DateTimeOffset Timestamp => Event?.Timestamp ?? Decision?.Timestamp ?? Reward!.Timestamp;
+
+    /// <summary>The input topic the record goes to, and its value in the wire format.</summary>
+    public (string Topic, byte[] Value) Serialize(RecordSerdes serdes, TopicOptions topics) => this switch
+    {
+        { Event: { } e } => (topics.Clickstream, serdes.ClickEvent.Serialize(e, Value(topics.Clickstream))),
+        { Decision: { } d } => (topics.Decisions, serdes.Decision.Serialize(d, Value(topics.Decisions))),
+        _ => (topics.Rewards, serdes.Reward.Serialize(Reward!, Value(topics.Rewards))),
+    };
+
+    private static SerializationContext Value(string topic) => new(MessageComponentType.Value, topic);
 }

@@ -61,12 +61,7 @@ internal sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes
                 throw new InvalidOperationException($"Producing to {bootstrapServers} failed: {failure.Message}", failure);
             }
 
-            var (topic, value) = record switch
-            {
-                { Event: { } e } => (topics.Clickstream, serdes.ClickEvent.Serialize(e, new SerializationContext(MessageComponentType.Value, topics.Clickstream))),
-                { Decision: { } d } => (topics.Decisions, serdes.Decision.Serialize(d, new SerializationContext(MessageComponentType.Value, topics.Decisions))),
-                _ => (topics.Rewards, serdes.Reward.Serialize(record.Reward!, new SerializationContext(MessageComponentType.Value, topics.Rewards))),
-            };
+            var (topic, value) = record.Serialize(serdes, topics);
             var message = new Message<string, byte[]> { Key = record.UserId, Value = value, Timestamp = new Timestamp(record.Timestamp) };
             while (true)
             {

@@ -29,17 +29,10 @@ public abstract class PersonalizationEndToEndTest(KafkaClusterFixture kafka) : E
         var deliveries = new List<Task>(records.Count);
         foreach (var record in records)
         {
-            var (topic, value) = record switch
-            {
-                { Event: { } e } => (topics.Clickstream, serdes.ClickEvent.Serialize(e, Value(topics.Clickstream))),
-                { Decision: { } d } => (topics.Decisions, serdes.Decision.Serialize(d, Value(topics.Decisions))),
-                _ => (topics.Rewards, serdes.Reward.Serialize(record.Reward!, Value(topics.Rewards))),
-            };
+            var (topic, value) = record.Serialize(serdes, topics);
             deliveries.Add(producer.ProduceAsync(topic, new Message<string, byte[]> { Key = record.UserId, Value = value, Timestamp = new Timestamp(record.Timestamp) }));
         }
 
         await Task.WhenAll(deliveries);
     }
-
-    private static SerializationContext Value(string topic) => new(MessageComponentType.Value, topic);
 }
