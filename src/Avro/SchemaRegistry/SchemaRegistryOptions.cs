@@ -50,13 +50,13 @@ public sealed class SchemaRegistryOptions
     /// <summary>Checks the options; the message names the offending property.</summary>
     public void Validate()
     {
-        var urls = Urls();
-        if (urls.Length == 0)
+        if (string.IsNullOrWhiteSpace(Url))
         {
             throw new ArgumentException($"{nameof(Url)} must name the schema registry, e.g. http://schema-registry:8081.");
         }
 
-        foreach (var url in urls)
+        // Every comma-separated entry must be a URL: an empty one is a typo, not something to skip.
+        foreach (var url in Url.Split(',', StringSplitOptions.TrimEntries))
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
@@ -103,7 +103,7 @@ public sealed class SchemaRegistryOptions
     {
         var config = new SchemaRegistryConfig
         {
-            Url = string.Join(',', Urls()),
+            Url = string.Join(',', Url.Split(',', StringSplitOptions.TrimEntries)),
             RequestTimeoutMs = (int)RequestTimeout.TotalMilliseconds,
             // Confluent's client makes at most max.retries attempts in all (0 makes none), so it is one more than ours.
             MaxRetries = MaxRetries + 1,
@@ -142,6 +142,4 @@ public sealed class SchemaRegistryOptions
     /// <summary>A bearer token for a registry other than Confluent Cloud, which Confluent's config cannot express.</summary>
     internal IAuthenticationHeaderValueProvider? PlainBearerToken() =>
         !string.IsNullOrEmpty(BearerAuthToken) && string.IsNullOrEmpty(BearerAuthLogicalCluster) ? new StaticBearerToken(BearerAuthToken) : null;
-
-    private string[] Urls() => Url.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

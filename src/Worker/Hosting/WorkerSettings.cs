@@ -112,9 +112,6 @@ internal sealed class WorkerSettings
         Check("Generator:Users", Generator.Users >= 1, $"must be at least 1 but is {Generator.Users}.");
         Check("Shutdown:GracePeriod", Shutdown.GracePeriod > TimeSpan.Zero, $"must be positive but is {Shutdown.GracePeriod}.");
         Check("Tracing:SampleRatio", Tracing.SampleRatio is >= 0 and <= 1, $"must be between 0 and 1 but is {Tracing.SampleRatio}.");
-        Check("Kafka:SchemaRegistryUrl",
-            string.IsNullOrWhiteSpace(Kafka.SchemaRegistryUrl) || Kafka.SchemaRegistryUrl.Split(',', StringSplitOptions.TrimEntries).All(IsHttpUrl),
-            $"must be absolute http(s) URLs, comma-separated, but is '{Kafka.SchemaRegistryUrl}'.");
         Check("Kafka:SchemaRegistryBasicAuthUserInfo",
             string.IsNullOrEmpty(Kafka.SchemaRegistryBasicAuthUserInfo) || Kafka.SchemaRegistryBasicAuthUserInfo.Contains(':', StringComparison.Ordinal),
             "must be user:password.");
@@ -127,7 +124,8 @@ internal sealed class WorkerSettings
 
         if (!string.IsNullOrWhiteSpace(SchemaRegistry.Url))
         {
-            Section("SchemaRegistry", SchemaRegistry.Validate);
+            // The registry's options check its URL; the URL is set as Kafka:SchemaRegistryUrl, so errors name that key.
+            Section("SchemaRegistry", SchemaRegistry.Validate, new Dictionary<string, string> { ["Url"] = "Kafka:SchemaRegistryUrl" });
         }
 
         Section("Models", Models.Validate);
@@ -135,9 +133,6 @@ internal sealed class WorkerSettings
         Section("Attributes", Personalization.Attributes.Validate);
         Section("RewardJoin", Personalization.RewardJoin.Validate);
     }
-
-    private static bool IsHttpUrl(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     private static void Check(string key, bool valid, string problem)
     {
@@ -148,7 +143,7 @@ internal sealed class WorkerSettings
     }
 
     /// <summary>Runs an options class's own validation, which names the property, and prefixes the section.</summary>
-    private static void Section(string section, Action validate)
+    private static void Section(string section, Action validate, IReadOnlyDictionary<string, string>? keysSetElsewhere = null)
     {
         try
         {
@@ -157,7 +152,8 @@ internal sealed class WorkerSettings
         catch (ArgumentException e)
         {
             var property = e.Message.Split(' ', 2)[0];
-            throw new WorkerConfigurationException($"{section}:{property}", e.Message[(property.Length + 1)..], e);
+            var key = keysSetElsewhere?.GetValueOrDefault(property) ?? $"{section}:{property}";
+            throw new WorkerConfigurationException(key, e.Message[(property.Length + 1)..], e);
         }
     }
 
