@@ -48,6 +48,9 @@ internal sealed class MetricsExporter
     private static readonly MetricDescriptor GuardrailHighRiskShare = MetricDescriptor.Gauge(
         "streams_guardrail_high_risk_share", "ratio", "Share of high-risk fraud scores in the guardrail's window.", "model");
 
+    private static readonly Lazy<IReadOnlyList<MetricDescriptor>> ExportedMetrics = new(() =>
+        MetricDescriptor.DeclaredIn(typeof(StreamsMetrics).Assembly, typeof(PersonalizationTopology).Assembly, typeof(MetricsExporter).Assembly));
+
     private readonly ModelDirectory _models;
     private readonly StreamsMetrics _topologyMetrics;
     private readonly FraudGuardrail _guardrail;
@@ -69,9 +72,11 @@ internal sealed class MetricsExporter
 
     public CollectorRegistry Registry { get; }
 
-    /// <summary>Every <c>streams_</c> metric the worker can export: the engine's, the topology's and the exporter's own.</summary>
-    public static IReadOnlyList<MetricDescriptor> Exported { get; } =
-        MetricDescriptor.DeclaredIn(typeof(StreamsMetrics).Assembly, typeof(PersonalizationTopology).Assembly, typeof(MetricsExporter).Assembly);
+    /// <summary>
+    /// Every <c>streams_</c> metric the worker can export: the engine's, the topology's and the exporter's own. Found by
+    /// reflection when first asked for (the documentation's tests ask; exporting needs no list), not at start-up.
+    /// </summary>
+    public static IReadOnlyList<MetricDescriptor> Exported => ExportedMetrics.Value;
 
     private IMetricFactory Factory { get; }
 
