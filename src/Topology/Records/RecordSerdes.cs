@@ -68,9 +68,10 @@ public sealed class RecordSerdes : IDisposable
     /// </summary>
     public async Task PrepareAsync(TopicOptions topics, CancellationToken cancellationToken)
     {
+        var preparers = Preparers();
         foreach (var topicsOfOneType in topics.ValueSchemas().GroupBy(t => t.Schema.Fullname, t => t.Topic))
         {
-            var serde = Preparers().GetValueOrDefault(topicsOfOneType.Key)
+            var serde = preparers.GetValueOrDefault(topicsOfOneType.Key)
                 ?? throw new InvalidOperationException($"No serde writes {topicsOfOneType.Key}, the values of {string.Join(", ", topicsOfOneType)}.");
             await serde(topicsOfOneType, cancellationToken);
         }
