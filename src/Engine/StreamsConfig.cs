@@ -40,6 +40,13 @@ public sealed class StreamsConfig
     /// </summary>
     public string? GroupInstanceId { get; set; }
 
+    /// <summary>
+    /// application.server: the endpoint (e.g. <c>http://10.0.3.7:8080</c>) at which this instance answers interactive
+    /// queries. When set, the instance announces it and its tasks on the <c>&lt;application.id&gt;-instances</c> topic
+    /// and learns every other instance's, so that any instance can tell where a key lives; null keeps queries local.
+    /// </summary>
+    public string? ApplicationServer { get; set; }
+
     /// <summary>replication.factor of internal topics; -1 uses the broker default.</summary>
     public short ReplicationFactor { get; set; } = -1;
 
@@ -104,6 +111,13 @@ public sealed class StreamsConfig
         if (GroupInstanceId is { } instance && string.IsNullOrWhiteSpace(instance))
         {
             throw new ArgumentException("group.instance.id must not be blank; leave it unset for dynamic membership.", nameof(GroupInstanceId));
+        }
+
+        if (ApplicationServer is { } server && (string.IsNullOrWhiteSpace(server) || server.Any(char.IsWhiteSpace)))
+        {
+            throw new ArgumentException(
+                $"application.server '{server}' is not valid: it must be an endpoint other instances can reach, such as http://10.0.3.7:8080, without spaces.",
+                nameof(ApplicationServer));
         }
 
         if (CommitIntervalMs is <= 0)

@@ -1,7 +1,11 @@
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
+using Streams.Engine.Processor;
+using Streams.Engine.Queries;
+using Streams.Engine.Serialization;
 using Streams.Engine.State;
 
 namespace Streams.Engine.Runtime;
@@ -21,7 +25,11 @@ public sealed class KafkaStreams : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly object _gate = new();
+    private readonly HostedTasks _hosted = new();
     private List<StreamThread> _threads = [];
+    private volatile TopicPlan? _plan;
+    private Dictionary<string, int> _subtopologyOfStore = [];
+    private InstanceDirectory? _directory;
     private StreamsState _state = StreamsState.Created;
     private int _disposed;
 
@@ -84,6 +92,70 @@ public sealed class KafkaStreams : IAsyncDisposable
     public bool ThreadsAlive(TimeSpan within) =>
         _threads.Count > 0 && _threads.All(thread => thread.State is not (ThreadState.Dead or ThreadState.Error) && thread.SinceLastLoop <= within);
 
+    /// <summary>
+    /// The live instances of the application known from the instance directory (this one included), each with its
+    /// endpoint and tasks; only this instance when <see cref="StreamsConfig.ApplicationServer"/> is not set.
+    /// </summary>
+    public IReadOnlyList<InstanceMetadata> Instances =>
+        _directory is { } directory ? directory.Live().Select(instance => instance.Metadata).ToList() : [LocalMetadata()];
+
+    /// <summary>
+    /// Where <paramref name="key"/> of store <paramref name="storeName"/> lives: its task and the instance running it,
+    /// this one or another from the instance directory. Throws if the store is unknown or the instance not started.
+    /// </summary>
+    public KeyQueryMetadata QueryMetadataForKey<TKey>(string storeName, TKey key, ISerde<TKey> keySerde)
+    {
+        var task = TaskForKey(storeName, key, keySerde);
+        if (_hosted.TryGetActive(task, out _))
+        {
+            return new KeyQueryMetadata(task, LocalMetadata(), []);
+        }
+
+        var owner = _directory?.RemoteOwner(task);
+        return new KeyQueryMetadata(task, owner?.Metadata, []);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="query"/> against the stores of the task that holds <paramref name="key"/> of store
+    /// <paramref name="storeName"/>, if this instance runs it; otherwise says why not. The query runs on the caller's
+    /// thread while the task keeps processing: it sees every write the task made before it started (read-your-writes
+    /// on the owner) and maybe some made while it runs. It must only read, and not keep the stores beyond its return.
+    /// </summary>
+    public StoreQueryResult<TResult> Query<TKey, TResult>(string storeName, TKey key, ISerde<TKey> keySerde, Func<IQueryableStores, TResult> query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var task = TaskForKey(storeName, key, keySerde);
+        if (State is not (StreamsState.Running or StreamsState.Rebalancing))
+        {
+            return new StoreQueryResult<TResult>(QueryStatus.NotRunning, default, task, false, -1, null);
+        }
+
+        if (!_hosted.TryGetActive(task, out var hosted))
+        {
+            return new StoreQueryResult<TResult>(QueryStatus.NotHosted, default, task, false, -1, null);
+        }
+
+        if (!hosted.Running)
+        {
+            return new StoreQueryResult<TResult>(QueryStatus.Restoring, default, task, false, -1, null);
+        }
+
+        if (!hosted.TryEnter())
+        {
+            return new StoreQueryResult<TResult>(QueryStatus.NotHosted, default, task, false, -1, null);
+        }
+
+        try
+        {
+            var value = query(hosted);
+            return new StoreQueryResult<TResult>(QueryStatus.Answered, value, task, false, hosted.StreamTime, InputLag(task));
+        }
+        finally
+        {
+            hosted.Exit();
+        }
+    }
+
     /// <summary>Creates the internal topics, checks co-partitioning, and starts the stream threads.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -98,8 +170,16 @@ public sealed class KafkaStreams : IAsyncDisposable
         var plan = await TopicPlan.PrepareAsync(_topology, _config, _topicAdmin, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(Path.Combine(_config.StateDir, _config.ApplicationId));
         _threads = Enumerable.Range(0, _config.NumThreads)
-            .Select(index => new StreamThread(index, _topology, _config, plan, ProcessId, Metrics, _time, _loggerFactory, OnThreadStateChanged))
+            .Select(index => new StreamThread(index, _topology, _config, plan, ProcessId, Metrics, _time, _loggerFactory, _hosted, OnThreadStateChanged))
             .ToList();
+        _subtopologyOfStore = _topology.Subtopologies.SelectMany(s => s.StoreNames.Select(store => (store, s.Id))).ToDictionary(e => e.store, e => e.Id);
+        _plan = plan;
+        if (_config.ApplicationServer is not null)
+        {
+            _directory = new InstanceDirectory(_config, ProcessId, _hosted, _time, _loggerFactory.CreateLogger<InstanceDirectory>());
+            _directory.Start();
+        }
+
         Transition(StreamsState.Rebalancing);
         _logger.LogInformation(
             "Starting {Application} with {Threads} stream thread(s), {Guarantee}, subscribed to {Topics}",
@@ -142,6 +222,8 @@ public sealed class KafkaStreams : IAsyncDisposable
             _logger.LogWarning("Stream threads did not stop within {Timeout}", deadline);
         }
 
+        _directory?.Dispose();
+        _directory = null;
         if (State != StreamsState.Error)
         {
             Transition(StreamsState.NotRunning);
@@ -164,6 +246,41 @@ public sealed class KafkaStreams : IAsyncDisposable
             (_topicAdmin as IDisposable)?.Dispose();
         }
     }
+
+    private TaskId TaskForKey<TKey>(string storeName, TKey key, ISerde<TKey> keySerde)
+    {
+        ArgumentNullException.ThrowIfNull(keySerde);
+        var plan = _plan ?? throw new InvalidOperationException("The instance has not started: start it before querying its stores.");
+        if (!_subtopologyOfStore.TryGetValue(storeName, out var subtopology))
+        {
+            throw new ArgumentException($"The topology has no store '{storeName}'.", nameof(storeName));
+        }
+
+        var anchor = plan.SourceTopics[subtopology][0];
+        var bytes = keySerde.Serialize(key, new SerializationContext(MessageComponentType.Key, anchor))
+            ?? throw new ArgumentNullException(nameof(key), "Queries need a non-null key.");
+        return new TaskId(subtopology, KeyPartitioner.Partition(bytes, plan.Partitions[subtopology]));
+    }
+
+    private long? InputLag(TaskId task)
+    {
+        long? lag = null;
+        foreach (var thread in _threads)
+        {
+            foreach (var partition in thread.Lags)
+            {
+                if (partition.Task == task)
+                {
+                    lag = (lag ?? 0) + partition.Records;
+                }
+            }
+        }
+
+        return lag;
+    }
+
+    private InstanceMetadata LocalMetadata() => new(
+        ProcessId, _config.ApplicationServer, _hosted.ActiveSnapshot().Select(task => task.Id).ToList(), [], _time.GetUtcNow(), IsLocal: true);
 
     private void OnThreadStateChanged()
     {

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
+using Streams.Engine.Queries;
 using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Runtime;
@@ -34,6 +35,7 @@ internal sealed class StreamThread
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action _stateChanged;
+    private readonly HostedTasks _hosted;
     private readonly bool _exactlyOnce;
     private readonly Counter _rebalances;
     private readonly Counter _partitionsRevoked;
@@ -64,8 +66,10 @@ internal sealed class StreamThread
         StreamsMetrics metrics,
         TimeProvider time,
         ILoggerFactory loggerFactory,
+        HostedTasks hosted,
         Action stateChanged)
     {
+        _hosted = hosted;
         Index = index;
         _name = $"{config.ApplicationId}-StreamThread-{index}";
         _topology = topology;
@@ -188,7 +192,7 @@ internal sealed class StreamThread
         var collector = _collector;
         _taskManager = new TaskManager(
             _config, _plan, id => new StreamTask(id, _topology, _config, collector, _time, _metrics, _logger), _restorer,
-            collector.ChangelogOffset, _metrics, _logger, _name);
+            collector.ChangelogOffset, _metrics, _logger, _name, _hosted, _time);
         var tasks = _taskManager;
         _committer = _exactlyOnce
             ? new ExactlyOnceCommitter(_producer, _consumer, _collector, KafkaTimeout)

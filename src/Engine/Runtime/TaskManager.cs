@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
+using Streams.Engine.Queries;
 using Streams.Engine.State;
 using Streams.Engine.Tasks;
 
@@ -24,6 +25,8 @@ internal sealed class TaskManager
     private readonly StreamsMetrics _metrics;
     private readonly ILogger _logger;
     private readonly string _threadName;
+    private readonly HostedTasks _hosted;
+    private readonly TimeProvider _time;
     private readonly Dictionary<TaskId, ActiveTask> _tasks = [];
     private readonly Dictionary<TopicPartition, ActiveTask> _taskByPartition = [];
     private readonly Dictionary<TopicPartition, long> _nextOffsets = [];
@@ -38,6 +41,7 @@ internal sealed class TaskManager
     private bool _pauseCheckDue;
 
     /// <param name="acknowledgedChangelogOffset">The last offset the producer had acknowledged on a changelog partition.</param>
+    /// <param name="hosted">The instance's tasks as interactive queries see them; this thread's tasks join it while assigned.</param>
     public TaskManager(
         StreamsConfig config,
         TopicPlan plan,
@@ -46,8 +50,12 @@ internal sealed class TaskManager
         Func<string, int, long?> acknowledgedChangelogOffset,
         StreamsMetrics metrics,
         ILogger logger,
-        string threadName)
+        string threadName,
+        HostedTasks? hosted = null,
+        TimeProvider? time = null)
     {
+        _hosted = hosted ?? new HostedTasks();
+        _time = time ?? TimeProvider.System;
         _config = config;
         _plan = plan;
         _createTask = createTask;
@@ -75,8 +83,10 @@ internal sealed class TaskManager
             var subtopology = _plan.SubtopologyOfTopic[anchor.Topic];
             var id = new TaskId(subtopology, anchor.Partition.Value);
             var partitions = _plan.SourceTopics[subtopology].Select(topic => new TopicPartition(topic, anchor.Partition)).ToList();
-            var active = new ActiveTask(_createTask(id), partitions);
+            var task = _createTask(id);
+            var active = new ActiveTask(task, partitions);
             _tasks[id] = active;
+            _hosted.AddActive(new QueryableTask(id, task.Stores, () => task.StreamTime, isStandby: false), _time.GetUtcNow().ToUnixTimeMilliseconds());
             foreach (var partition in partitions)
             {
                 _taskByPartition[partition] = active;
@@ -250,7 +260,9 @@ internal sealed class TaskManager
     /// </summary>
     public void Close(ActiveTask active, bool clean)
     {
-        // Closing the stores flushes them; the checkpoint then describes what is on disk.
+        // Queries reading the stores finish first; closing the stores flushes them, and the checkpoint then describes
+        // what is on disk.
+        _hosted.RemoveActive(active.Task.Id);
         active.Task.Dispose();
         if (clean && active.Running)
         {
@@ -370,6 +382,7 @@ internal sealed class TaskManager
 
         task.InitializeProcessors();
         active.Running = true;
+        _hosted.MarkRunning(task.Id);
         foreach (var partition in active.Partitions.Where(_paused.Remove))
         {
             _pendingResume.Add(partition);

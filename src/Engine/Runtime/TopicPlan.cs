@@ -1,4 +1,5 @@
 using Streams.Engine.Graph;
+using Streams.Engine.Queries;
 using Streams.Engine.State;
 
 namespace Streams.Engine.Runtime;
@@ -127,6 +128,11 @@ internal sealed class TopicPlan
             internalTopics.Add(new TopicSpec(config.EffectiveDeadLetterTopic, partitions.Values.Max(), config.ReplicationFactor));
         }
 
+        if (config.ApplicationServer is not null)
+        {
+            internalTopics.Add(InstanceDirectory.Topic(config));
+        }
+
         // Returns once every internal topic is visible with its partitions.
         await admin.CreateTopicsAsync(internalTopics, cancellationToken).ConfigureAwait(false);
         var created = await admin.PartitionCountsAsync(internalTopics.Select(t => t.Name), cancellationToken).ConfigureAwait(false);
@@ -137,7 +143,7 @@ internal sealed class TopicPlan
                 throw new InvalidOperationException($"Internal topic '{topic.Name}' could not be created.");
             }
 
-            if (actual != topic.Partitions && topic.Name != config.EffectiveDeadLetterTopic)
+            if (actual != topic.Partitions && topic.Name != config.EffectiveDeadLetterTopic && topic.Name != InstanceDirectory.TopicName(config.ApplicationId))
             {
                 throw new InvalidOperationException(
                     $"Internal topic '{topic.Name}' has {actual} partitions but its sub-topology has {topic.Partitions}: "

@@ -1,0 +1,105 @@
+using System.Text;
+using Confluent.Kafka;
+using Streams.Engine.Queries;
+using Streams.Engine.Runtime;
+using Streams.Engine.Serialization;
+using Streams.Engine.State;
+using Xunit.Abstractions;
+
+namespace Streams.Engine.Tests.EndToEnd;
+
+/// <summary>
+/// Interactive queries across instances: a key's task found as producers partition it, every key answered by the
+/// instance that runs its task with what that task has processed, and every instance told by the instance directory
+/// where each key lives, through a handover when an instance leaves.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EngineEndToEndTest(kafka)
+{
+    private const int Keys = 40;
+
+    [Fact]
+    public async Task A_keys_task_is_the_partition_a_murmur2_producer_writes_it_to()
+    {
+        var topic = Name("partitioned");
+        await Kafka.CreateTopicAsync(topic, 7);
+        var config = new ProducerConfig(new Dictionary<string, string>(Kafka.ClientConfig)) { BootstrapServers = Kafka.BootstrapServers, Partitioner = Partitioner.Murmur2Random };
+        using var producer = new ProducerBuilder<string, string>(config).Build();
+        for (var i = 0; i < 200; i++)
+        {
+            var key = $"user-{i}-{new string('x', i % 9)}";
+            var delivered = await producer.ProduceAsync(topic, new Message<string, string> { Key = key, Value = "v" });
+            Assert.Equal(delivered.Partition.Value, KeyPartitioner.Partition(Encoding.UTF8.GetBytes(key), 7));
+        }
+    }
+
+    [Fact]
+    public async Task Every_key_is_answered_by_its_owner_and_located_by_the_other_instance_through_a_handover()
+    {
+        var input = Name("clicks");
+        var outputTopic = Name("click-counts");
+        await Kafka.CreateTopicAsync(input, 4);
+        await Kafka.CreateTopicAsync(outputTopic, 4);
+        var application = Name("query-app");
+        await using var first = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "first"), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "first"));
+        await using var second = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "second"), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
+        await first.StartAsync();
+        await WaitForRunningAsync(first);
+        await second.StartAsync();
+        await WaitForAsync(
+            () => first.State == StreamsState.Running && second.State == StreamsState.Running && first.Tasks.Count == 2 && second.Tasks.Count == 2,
+            TimeSpan.FromSeconds(60), "the two instances to share the four tasks");
+
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                for (var key = 0; key < Keys; key++)
+                {
+                    producer.Produce(input, new Message<string, string> { Key = $"key-{key}", Value = "x" });
+                }
+            }
+
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        var instances = new[] { first, second };
+        await WaitForAsync(() => AllKeys().All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by one instance");
+        await WaitForAsync(() => instances.All(i => i.Instances.Count == 2), TimeSpan.FromSeconds(30), "each instance to know both");
+        foreach (var key in AllKeys())
+        {
+            var (owner, other) = Query(first, key).Status == QueryStatus.Answered ? (first, second) : (second, first);
+            Assert.Equal(QueryStatus.NotHosted, Query(other, key).Status);
+            var fromOther = other.QueryMetadataForKey("counts", key, Serdes.String);
+            var fromOwner = owner.QueryMetadataForKey("counts", key, Serdes.String);
+            Assert.Equal(fromOwner.Task, fromOther.Task);
+            Assert.Equal(Endpoint(owner == first ? "first" : "second"), fromOther.Active?.Endpoint);
+            Assert.True(fromOwner.Active?.IsLocal);
+            var answer = Query(owner, key);
+            Assert.Equal(fromOwner.Task, answer.Task);
+            Assert.True(answer.StreamTime > 0, "an answer says how far its task has processed");
+        }
+
+        Assert.True(await second.CloseAsync(TimeSpan.FromSeconds(30)));
+        await WaitForAsync(() => first.State == StreamsState.Running && first.Tasks.Count == 4 && first.Tasks.All(t => t.Running), TimeSpan.FromSeconds(60), "the survivor to run all tasks");
+        Assert.All(AllKeys(), key => Assert.Equal(3, Count(first, key)));
+        await WaitForAsync(() => first.Instances.Count == 1, TimeSpan.FromSeconds(10), "the closed instance to leave the directory");
+        Assert.All(AllKeys(), key => Assert.True(first.QueryMetadataForKey("counts", key, Serdes.String).Active?.IsLocal));
+    }
+
+    private StreamsConfig Config(string application, string instance)
+    {
+        var config = Kafka.StreamsConfig(application, StateDir(instance));
+        config.ApplicationServer = Endpoint(instance);
+        return config;
+    }
+
+    private static string Endpoint(string instance) => $"http://{instance}.example:8080";
+
+    private static IEnumerable<string> AllKeys() => Enumerable.Range(0, Keys).Select(key => $"key-{key}");
+
+    private static StoreQueryResult<long?> Query(KafkaStreams streams, string key) =>
+        streams.Query("counts", key, Serdes.String, stores => stores.Store<IReadOnlyKeyValueStore<string, long>>("counts").TryGet(key, out var count) ? count : (long?)null);
+
+    private static long? Count(KafkaStreams streams, string key) => Query(streams, key) is { Status: QueryStatus.Answered } answer ? answer.Value : null;
+}
