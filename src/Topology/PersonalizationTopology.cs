@@ -3,6 +3,7 @@ using Personalization.Topology.Bandit;
 using Personalization.Topology.Features;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
+using Personalization.Topology.Serving;
 using Streams.Engine.Dsl;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
@@ -16,6 +17,7 @@ namespace Personalization.Topology;
 /// <item>clickstream (and forget requests) → per-user features in minute tiles → fraud and propensity scores →
 /// <c>features.user</c>, <c>scores.fraud</c>, <c>scores.propensity</c>;</item>
 /// <item>scores and features → user attributes → <c>users.attributes</c> (only on changes downstream cares about);</item>
+/// <item>scores → each user's latest scores, kept for the query API (<see cref="UserStateQuery"/>);</item>
 /// <item>decisions, rewards and the clickstream → one training record per decision → <c>bandit.training</c>;</item>
 /// <item><c>users.forget</c> → the user is removed from every store, with tombstones to <c>users.attributes</c> and
 /// <c>features.user</c>.</item>
@@ -35,6 +37,7 @@ public sealed class PersonalizationTopology(PersonalizationOptions options, Reco
             TimeSpan.FromMilliseconds(FeatureTile.SizeMs), FeatureCalculator.Retention, type: storeType));
         builder.AddStateStore(Stores.KeyValue(UserScoringProcessor.PendingStore, Serdes.String, Serdes.Int64, storeType));
         builder.AddStateStore(Stores.KeyValue(UserAttributeProcessor.Store, Serdes.String, new UserAttributeProcessor.Serde(), storeType));
+        builder.AddStateStore(Stores.KeyValue(LatestScoreProcessor.Store, Serdes.String, new LatestScores.Serde(), storeType));
         builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.PendingStore, Serdes.String, new PendingDecision.Serde(), storeType));
         builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.EarlyRewardStore, Serdes.String, new EarlyRewards.Serde(), storeType));
         builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.ClosedStore, Serdes.String, Serdes.Int64, storeType));
@@ -56,6 +59,7 @@ public sealed class PersonalizationTopology(PersonalizationOptions options, Reco
         scored.Filter((_, o) => o.Fraud is not null, "fraud-scored").MapValues(o => o.Fraud!).To(topics.FraudScores, Serdes.String, serdes.Score);
         scored.Filter((_, o) => o.Propensity is not null, "propensity-scored").MapValues(o => o.Propensity!).To(topics.PropensityScores, Serdes.String, serdes.Score);
 
+        scored.Process("latest-scores", () => new LatestScoreProcessor(), LatestScoreProcessor.Store);
         scored.Process("user-attributes", () => new UserAttributeProcessor(options.Attributes, guardrail), UserAttributeProcessor.Store)
             .MapValues(update => update!)
             .To(topics.Attributes, Serdes.String, serdes.AttributeUpdate);

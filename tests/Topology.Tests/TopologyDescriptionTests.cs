@@ -24,7 +24,7 @@ public sealed class TopologyDescriptionTests
             ["features.user", "prod.bandit.training", "scores.fraud", "scores.propensity", "users.attributes"],
             subtopology.Nodes.Where(n => n.Kind == NodeKind.Sink).SelectMany(n => n.Topics).Order());
         Assert.Equal(
-            ["closed-decisions", "early-rewards", "feature-tiles", "pending-decisions", "propensity-pending", "recent-reward-clicks", "user-attributes", "user-profiles"],
+            ["closed-decisions", "early-rewards", "feature-tiles", "latest-scores", "pending-decisions", "propensity-pending", "recent-reward-clicks", "user-attributes", "user-profiles"],
             description.Stores.Select(s => s.Name).Order());
         // Every store is logged except the recent clicks, a short in-memory bridge (see docs/topology.md, "The reward join").
         Assert.All(description.Stores.Where(s => s.Name != "recent-reward-clicks"), store => Assert.NotNull(store.Changelog));

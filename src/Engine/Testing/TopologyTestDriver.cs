@@ -147,6 +147,18 @@ public sealed class TopologyTestDriver : IDisposable
         throw new ArgumentException($"The topology has no state store '{name}'.", nameof(name));
     }
 
+    /// <summary>
+    /// Runs an interactive query against the task that holds <paramref name="storeName"/>, through the same read-only
+    /// view a running instance gives (<see cref="Queries.IQueryableStores"/>), so query code is tested as it will run.
+    /// </summary>
+    public TResult Query<TResult>(string storeName, Func<Queries.IQueryableStores, TResult> query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var task = _tasks.FirstOrDefault(t => t.Stores.ContainsKey(storeName))
+            ?? throw new ArgumentException($"The topology has no state store '{storeName}'.", nameof(storeName));
+        return query(new Queries.QueryableTask(task.Id, task.Stores, () => task.StreamTime, isStandby: false));
+    }
+
     /// <summary>Closes the tasks and their stores, and deletes the state directory if the driver made it.</summary>
     public void Dispose()
     {

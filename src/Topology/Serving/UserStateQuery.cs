@@ -1,0 +1,50 @@
+using Personalization.Topology.Attributes;
+using Personalization.Topology.Features;
+using Personalization.Topology.Records;
+using Streams.Engine.Queries;
+using Streams.Engine.State;
+
+namespace Personalization.Topology.Serving;
+
+/// <summary>
+/// Reads a user's state from the stores of the task that holds the user. The stores are read one after another while
+/// the task keeps processing, so an answer may combine, say, the features of an event with the scores of the one
+/// before it; each part is a state the topology has written.
+/// </summary>
+public static class UserStateQuery
+{
+    /// <summary>The store that locates a user's task (all the user's stores are in that task).</summary>
+    public const string RoutingStore = UserScoringProcessor.ProfileStore;
+
+    /// <summary>The user's state, or null when the stores know nothing of the user (never seen, or forgotten).</summary>
+    public static UserState? Read(IQueryableStores stores, string userId)
+    {
+        ArgumentNullException.ThrowIfNull(stores);
+        var profiles = stores.Store<IReadOnlyKeyValueStore<string, UserProfile>>(UserScoringProcessor.ProfileStore);
+        var tiles = stores.Store<IReadOnlyWindowStore<string, FeatureTile>>(UserScoringProcessor.TileStore);
+        var attributes = stores.Store<IReadOnlyKeyValueStore<string, UserAttributes>>(UserAttributeProcessor.Store).Get(userId);
+        var scores = stores.Store<IReadOnlyKeyValueStore<string, LatestScores>>(LatestScoreProcessor.Store).Get(userId);
+        var profile = profiles.Get(userId);
+        if (profile is null && attributes is null && scores is null)
+        {
+            return null;
+        }
+
+        var features = profile is null ? null : FeatureCalculator.Compute(new QueryFeatureState(profiles, tiles), userId, profile);
+        return new UserState(userId, attributes, scores?.Fraud, scores?.Propensity, features);
+    }
+
+    /// <summary>Feature state for reading only: queries never write.</summary>
+    private sealed class QueryFeatureState(IReadOnlyKeyValueStore<string, UserProfile> profiles, IReadOnlyWindowStore<string, FeatureTile> tiles) : IUserFeatureState
+    {
+        public UserProfile? GetProfile(string userId) => profiles.Get(userId);
+
+        public void PutProfile(string userId, UserProfile profile) => throw new InvalidOperationException("A query does not write.");
+
+        public FeatureTile? GetTile(string userId, long tileStart) => tiles.TryFetch(userId, tileStart, out var tile) ? tile : null;
+
+        public void PutTile(string userId, long tileStart, FeatureTile tile) => throw new InvalidOperationException("A query does not write.");
+
+        public IEnumerable<KeyValuePair<long, FeatureTile>> Tiles(string userId, long fromTileStart, long toTileStart) => tiles.Fetch(userId, fromTileStart, toTileStart);
+    }
+}
