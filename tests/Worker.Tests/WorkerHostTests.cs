@@ -151,6 +151,10 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     [InlineData("SchemaRegistry:Url", "http://registry:8081")]
     [InlineData("Streams:BootstrapServers", "broker:9092")]
     [InlineData("Streams:RocksDbWriteBufferMb", "4096")]
+    [InlineData("Streams:ApplicationServer", "http://pod 1:8080")]
+    [InlineData("Queries:Port", "70000")]
+    [InlineData("Queries:MaxBatchSize", "0")]
+    [InlineData("Queries:ForwardTimeout", "00:01:00")]
     public void A_bad_configuration_value_stops_start_up_with_its_key_named(string key, string value)
     {
         var error = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Build([], new Dictionary<string, string?> { [key] = value }));
@@ -158,6 +162,56 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(key, error.Key);
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
         output.WriteLine(error.Message);
+    }
+
+    [Fact]
+    public async Task The_query_api_can_have_a_port_of_its_own_away_from_metrics_and_health_or_be_turned_off()
+    {
+        var (port, queryPort) = (Ports.Free(), Ports.Free());
+        await using (var app = WorkerHost.Build([], QuietEmbedded(port, ("Queries:Port", queryPort.ToString(System.Globalization.CultureInfo.InvariantCulture)))))
+        {
+            await app.StartAsync();
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            using var queries = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{queryPort}") };
+            await WaitForAsync(async () => (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "/healthz/ready");
+
+            var unknown = await queries.GetAsync("/v1/users/nobody");
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Contains("\"user_id\":\"nobody\"", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.BadRequest, (await queries.GetAsync("/v1/users")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await queries.GetAsync("/metrics")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await queries.GetAsync("/healthz/ready")).StatusCode);
+            var onMainPort = await http.GetAsync("/v1/users/nobody");
+            Assert.Equal(HttpStatusCode.NotFound, onMainPort.StatusCode);
+            Assert.Empty(await onMainPort.Content.ReadAsStringAsync());
+            await app.StopAsync();
+        }
+
+        var offPort = Ports.Free();
+        await using var off = WorkerHost.Build([], QuietEmbedded(offPort, ("Queries:Enabled", "false")));
+        await off.StartAsync();
+        using var offHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{offPort}") };
+        await WaitForAsync(async () => (await offHttp.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "/healthz/ready");
+        var disabled = await offHttp.GetAsync("/v1/users/nobody");
+        Assert.Equal(HttpStatusCode.NotFound, disabled.StatusCode);
+        Assert.Empty(await disabled.Content.ReadAsStringAsync());
+        await off.StopAsync();
+    }
+
+    private Dictionary<string, string?> QuietEmbedded(int port, params (string Key, string Value)[] settings)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Http:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Streams:StateDir"] = Path.Combine(_stateDir, port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ["Generator:Enabled"] = "false",
+        };
+        foreach (var (key, value) in settings)
+        {
+            overrides[key] = value;
+        }
+
+        return overrides;
     }
 
     [Fact]

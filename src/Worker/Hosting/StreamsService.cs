@@ -29,6 +29,9 @@ internal sealed partial class StreamsService(
     /// <summary>The running engine, once started.</summary>
     public KafkaStreams? Streams => _streams;
 
+    /// <summary>Where this instance answers queries, as it advertises it (<c>Streams:ApplicationServer</c>).</summary>
+    public string? AdvertisedEndpoint => settings.Streams.ApplicationServer;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await serdes.PrepareAsync(settings.Topics, cancellationToken);

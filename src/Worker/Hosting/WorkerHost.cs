@@ -13,6 +13,7 @@ using Personalization.Topology;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Personalization.Worker.Metrics;
+using Personalization.Worker.Queries;
 using Prometheus;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
@@ -24,7 +25,8 @@ namespace Personalization.Worker.Hosting;
 /// The worker process: configuration (appsettings.json, then environment variables such as
 /// <c>Kafka__BootstrapServers</c>, then files in <c>SECRETS_DIR</c>, then command-line overrides), validated before
 /// anything starts; the embedded cluster and demo traffic when no cluster is configured; the stream runtime; and one
-/// HTTP port with <c>/metrics</c>, <c>/healthz/live</c> and <c>/healthz/ready</c>.
+/// HTTP port with <c>/metrics</c>, <c>/healthz/live</c>, <c>/healthz/ready</c> and the query API (<c>/v1/users</c>,
+/// optionally on a port of its own).
 /// </summary>
 internal static class WorkerHost
 {
@@ -47,7 +49,14 @@ internal static class WorkerHost
 
         var settings = WorkerSettings.Load(builder.Configuration, builder.Environment.ContentRootPath);
         ConfigureLogging(builder.Logging);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(settings.Http.Port));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ListenAnyIP(settings.Http.Port);
+            if (settings.Queries.Enabled && settings.Queries.EffectivePort(settings.Http.Port) != settings.Http.Port)
+            {
+                kestrel.ListenAnyIP(settings.Queries.Port);
+            }
+        });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.Shutdown.GracePeriod);
 
         var services = builder.Services;
@@ -72,6 +81,8 @@ internal static class WorkerHost
         }
 
         services.AddSingleton<StreamsService>();
+        services.AddSingleton(settings.Queries);
+        services.AddSingleton<UserQueryService>();
         services.AddHostedService(provider => provider.GetRequiredService<StreamsService>());
         if (settings.Kafka.IsEmbedded && settings.Generator.Enabled)
         {
@@ -80,7 +91,12 @@ internal static class WorkerHost
         }
 
         var app = builder.Build();
-        MapEndpoints(app);
+        MapEndpoints(app, settings);
+        if (settings.Queries.Enabled)
+        {
+            UserQueryEndpoints.Map(app, settings.Queries, settings.Http.Port);
+        }
+
         return app;
     }
 
@@ -123,12 +139,19 @@ internal static class WorkerHost
         }
     }
 
-    private static void MapEndpoints(WebApplication app)
+    private static void MapEndpoints(WebApplication app, WorkerSettings settings)
     {
         var exporter = app.Services.GetRequiredService<MetricsExporter>();
         var streams = app.Services.GetRequiredService<StreamsService>();
-        app.MapMetrics("/metrics", exporter.Registry);
-        app.MapGet("/healthz/live", () =>
+        var operations = app.MapGroup("");
+        if (settings.Queries.Enabled && settings.Queries.EffectivePort(settings.Http.Port) != settings.Http.Port)
+        {
+            // With the queries on a port of their own, that port serves nothing else.
+            operations.RequireHost($"*:{settings.Http.Port}");
+        }
+
+        operations.MapMetrics("/metrics", exporter.Registry);
+        operations.MapGet("/healthz/live", () =>
         {
             var runtime = streams.Streams;
             var state = runtime?.State;
@@ -136,7 +159,7 @@ internal static class WorkerHost
                 || (state == StreamsState.Running && runtime.ThreadsAlive(StuckAfter));
             return Health(alive, new { state = state?.ToString() ?? "Starting" });
         });
-        app.MapGet("/healthz/ready", () =>
+        operations.MapGet("/healthz/ready", () =>
         {
             var runtime = streams.Streams;
             var tasks = runtime?.Tasks ?? [];

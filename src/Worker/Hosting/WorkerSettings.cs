@@ -4,6 +4,7 @@ using Personalization.Topology;
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
 using Personalization.Topology.Scoring;
+using Personalization.Worker.Queries;
 using Streams.Avro.SchemaRegistry;
 using Streams.Engine;
 
@@ -27,6 +28,8 @@ internal sealed class WorkerSettings
     public required PersonalizationOptions Personalization { get; init; }
 
     public required HttpOptions Http { get; init; }
+
+    public required QueryOptions Queries { get; init; }
 
     public required DemoGeneratorOptions Generator { get; init; }
 
@@ -63,6 +66,7 @@ internal sealed class WorkerSettings
                 RewardJoin = Bind<RewardJoinOptions>(configuration, "RewardJoin"),
             },
             Http = Bind<HttpOptions>(configuration, "Http"),
+            Queries = Bind<QueryOptions>(configuration, "Queries"),
             Generator = Bind<DemoGeneratorOptions>(configuration, "Generator"),
             Shutdown = Bind<ShutdownOptions>(configuration, "Shutdown"),
             Tracing = Bind<TracingOptions>(configuration, "Tracing"),
@@ -108,6 +112,12 @@ internal sealed class WorkerSettings
 
         Check("Topics:Partitions", Partitions is >= 1 and <= 10_000, $"must be between 1 and 10000 but is {Partitions}.");
         Check("Http:Port", Http.Port is > 0 and <= 65535, $"must be a TCP port but is {Http.Port}.");
+        Check("Queries:Port", Queries.Port is >= 0 and <= 65535, $"must be a TCP port, or 0 to share Http:Port, but is {Queries.Port}.");
+        Check("Queries:ForwardTimeout", Queries.ForwardTimeout > TimeSpan.Zero && Queries.ForwardTimeout <= TimeSpan.FromSeconds(30),
+            $"must be more than 0 and at most 30 seconds but is {Queries.ForwardTimeout}.");
+        Check("Queries:MaxBatchSize", Queries.MaxBatchSize is >= 1 and <= 1000, $"must be between 1 and 1000 but is {Queries.MaxBatchSize}.");
+        Check("Streams:ApplicationServer", Queries.Enabled || Streams.ApplicationServer is null,
+            "advertises a query endpoint, but Queries:Enabled is false: unset it, or enable the queries.");
         Check("Generator:Rate", Generator.Rate >= 0, $"must not be negative but is {Generator.Rate}.");
         Check("Generator:Users", Generator.Users >= 1, $"must be at least 1 but is {Generator.Users}.");
         Check("Shutdown:GracePeriod", Shutdown.GracePeriod > TimeSpan.Zero, $"must be positive but is {Shutdown.GracePeriod}.");

@@ -88,15 +88,16 @@ public sealed class KustomizeManifestTests
     }
 
     [Fact]
-    public void The_StatefulSet_probes_the_worker_endpoints_on_its_port_keeps_state_on_a_volume_and_outlasts_the_workers_grace_period()
+    public void The_StatefulSet_probes_the_worker_endpoints_on_its_port_advertises_its_query_port_keeps_state_on_a_volume_and_outlasts_the_grace_period()
     {
         var statefulSet = StatefulSet();
         var settings = Settings();
         var pod = statefulSet.Spec.Template.Spec;
         var container = Assert.Single(pod.Containers);
 
-        var port = Assert.Single(container.Ports);
-        Assert.Equal((settings.Http.Port, "http"), (port.ContainerPort, port.Name));
+        Assert.Equal([(settings.Http.Port, "http"), (settings.Queries.Port, "queries")], container.Ports.Select(p => (p.ContainerPort, p.Name)));
+        Assert.Equal("status.podIP", Assert.Single(container.Env, e => e.Name == "POD_IP").ValueFrom.FieldRef.FieldPath);
+        Assert.Equal($"http://$(POD_IP):{settings.Queries.Port}", Assert.Single(container.Env, e => e.Name == "Streams__ApplicationServer").Value);
         Assert.Equal("/healthz/live", container.LivenessProbe.HttpGet.Path);
         Assert.Equal("/healthz/ready", container.ReadinessProbe.HttpGet.Path);
         Assert.Equal("/healthz/live", container.StartupProbe.HttpGet.Path);
@@ -220,6 +221,9 @@ public sealed class KustomizeManifestTests
         Assert.Equal(statefulSet.Spec.ServiceName, service.Metadata.Name);
         Assert.All(service.Spec.Selector, label => Assert.Equal(label.Value, podLabels[label.Key]));
         Assert.Equal("http", Assert.Single(service.Spec.Ports).TargetPort.Value);
+        var queries = Kubernetes<V1Service>($"{Base}/service-queries.yaml");
+        Assert.All(queries.Spec.Selector, label => Assert.Equal(label.Value, podLabels[label.Key]));
+        Assert.Equal("queries", Assert.Single(queries.Spec.Ports).TargetPort.Value);
         Assert.All(budget.Spec.Selector.MatchLabels, label => Assert.Equal(label.Value, podLabels[label.Key]));
         var monitor = Yaml("deploy/kustomize/components/monitoring/servicemonitor.yaml");
         var endpoint = (YamlMappingNode)((YamlSequenceNode)monitor["spec"]["endpoints"]).Children[0];

@@ -1,0 +1,35 @@
+using Personalization.Topology.Records;
+
+namespace Personalization.Worker.Queries;
+
+/// <summary>
+/// One user's answer as the query API writes it (snake_case JSON): an HTTP-like status, who answered and how fresh
+/// that is, and the state when found.
+/// </summary>
+/// <param name="UserId">The user asked for.</param>
+/// <param name="Status">200 found, 404 unknown (never seen or forgotten), 503 not answerable now (see <paramref name="Error"/>).</param>
+/// <param name="Instance">The instance that read its stores (or, for a 503, the one that gave up).</param>
+/// <param name="Source"><c>active</c>: the task that processes the user's events answered.</param>
+/// <param name="StreamTime">The answering task's stream time: the latest event time it has processed, across its users.</param>
+/// <param name="LagRecords">Input records the task had not processed yet when last measured (about once a second).</param>
+/// <param name="Attributes">The attribute set last sent to <c>users.attributes</c>.</param>
+/// <param name="Scores">The scores last sent to <c>scores.fraud</c> and <c>scores.propensity</c>.</param>
+/// <param name="Features">The features as of the user's latest event.</param>
+/// <param name="Error">Why a 503 or 404 could not answer.</param>
+internal sealed record UserStateResponse(
+    string UserId,
+    int Status,
+    AnsweringInstance Instance,
+    string? Source = null,
+    DateTimeOffset? StreamTime = null,
+    long? LagRecords = null,
+    UserAttributes? Attributes = null,
+    LatestScoresView? Scores = null,
+    UserFeatures? Features = null,
+    string? Error = null);
+
+/// <summary>The instance that answered: its id and advertised endpoint.</summary>
+internal sealed record AnsweringInstance(string ProcessId, string? Endpoint);
+
+/// <summary>A user's latest scores, each as the score topics carry it.</summary>
+internal sealed record LatestScoresView(Score? Fraud, Score? Propensity);

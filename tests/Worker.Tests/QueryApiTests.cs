@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Confluent.Kafka;
+using Personalization.Topology;
+using Personalization.Topology.Records;
+using Personalization.Topology.Scoring;
+using Personalization.Worker.Queries;
+using Streams.TestSupport;
+using Xunit.Abstractions;
+
+namespace Personalization.Worker.Tests;
+
+/// <summary>
+/// The query API across worker processes sharing one application, as the site and bidders use it: every user
+/// answerable from every instance, with what the output topics last carried for that user, single and in batches,
+/// and still correct while a rebalance moves partitions away from an instance that leaves.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
+{
+    private const int Partitions = 4;
+    private const int Users = 24;
+
+    private static readonly (string Key, string Topic)[] TopicKeys =
+    [
+        ("Clickstream", "events.clickstream"), ("Decisions", "bandit.decisions"), ("Rewards", "bandit.rewards"), ("Forget", "users.forget"),
+        ("Features", "features.user"), ("FraudScores", "scores.fraud"), ("PropensityScores", "scores.propensity"),
+        ("Training", "bandit.training"), ("Attributes", "users.attributes"), ("DeadLetters", "events.dlq"),
+    ];
+
+    private Dictionary<string, string> Environment(int port, string instance)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Kafka__BootstrapServers"] = Kafka.BootstrapServers,
+            ["Streams__ApplicationId"] = Name("queries"),
+            ["Streams__StateDir"] = StateDir(instance),
+            ["Streams__CommitIntervalMs"] = "200",
+            ["Streams__ApplicationServer"] = $"http://127.0.0.1:{port}",
+            ["Topics__Partitions"] = Partitions.ToString(CultureInfo.InvariantCulture),
+            ["Http__Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Kafka__Client__session.timeout.ms"] = "6000",
+            ["Scoring__PropensityInterval"] = "00:00:01",
+        };
+        foreach (var (key, topic) in TopicKeys)
+        {
+            environment[$"Topics__{key}"] = Name(topic);
+        }
+
+        return environment;
+    }
+
+    [Fact]
+    public async Task Every_user_is_answered_by_every_instance_with_what_the_output_topics_last_carried_also_through_a_rebalance()
+    {
+        await CreateTopicsAsync();
+        var (port1, port2) = (Ports.Free(), Ports.Free());
+        using var first = WorkerProcess.Start(output, Environment(port1, "first"), "run");
+        await first.WaitUntilReadyAsync(port1, TimeSpan.FromSeconds(90));
+        using var second = WorkerProcess.Start(output, Environment(port2, "second"), "run");
+        await second.WaitUntilReadyAsync(port2, TimeSpan.FromSeconds(90));
+        using var http1 = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port1}") };
+        using var http2 = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port2}") };
+        await WaitForAsync(async () => await TaskCount(http1) + await TaskCount(http2) == Partitions && await TaskCount(http2) > 0,
+            TimeSpan.FromSeconds(60), "the two instances to share the partitions");
+
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        ProduceClicks(serdes);
+        var fraud = LastPerUser(Name("scores.fraud"), serdes.Score, Users);
+        var propensity = LastPerUser(Name("scores.propensity"), serdes.Score, Users);
+        var attributes = LastPerUser(Name("users.attributes"), serdes.AttributeUpdate, Users);
+
+        // Each instance answers every user, the same instance reading the stores whichever was asked.
+        var owners = new Dictionary<string, string>();
+        foreach (var user in UserIds())
+        {
+            var one = await GetUserAsync(http1, user);
+            var two = await GetUserAsync(http2, user);
+            Assert.Equal(one["instance"]!.ToJsonString(), two["instance"]!.ToJsonString());
+            AssertMatchesTopics(one, fraud[user], propensity[user], attributes[user].Attributes);
+            AssertMatchesTopics(two, fraud[user], propensity[user], attributes[user].Attributes);
+            owners[user] = one["instance"]!["endpoint"]!.GetValue<string>();
+        }
+
+        Assert.Equal(2, owners.Values.Distinct().Count());
+        var unknown = await http2.GetAsync("/v1/users/nobody-at-all");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        // One batch across both instances, answered in the order asked.
+        var ids = UserIds().Append("nobody-at-all").ToList();
+        var batch = JsonNode.Parse(await http1.GetStringAsync("/v1/users?" + string.Join('&', ids.Select(id => "id=" + id))))!["users"]!.AsArray();
+        Assert.Equal(ids, batch.Select(entry => entry!["user_id"]!.GetValue<string>()));
+        Assert.All(batch.Take(Users), entry => Assert.Equal(200, entry!["status"]!.GetValue<int>()));
+        Assert.Equal(404, batch[^1]!["status"]!.GetValue<int>());
+        Assert.Equal(owners.Values, batch.Take(Users).Select(entry => entry!["instance"]!["endpoint"]!.GetValue<string>()));
+
+        // The second instance leaves: while its partitions move, an answer is the right one or a 503 with Retry-After.
+        var leaving = second.TerminateAsync(TimeSpan.FromSeconds(45));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var answeredByFirst = new HashSet<string>();
+        while (answeredByFirst.Count < Users && DateTime.UtcNow < deadline)
+        {
+            foreach (var user in UserIds().Where(u => !answeredByFirst.Contains(u)))
+            {
+                using var response = await http1.GetAsync($"/v1/users/{user}");
+                var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    Assert.Equal("1", response.Headers.RetryAfter?.ToString());
+                    continue;
+                }
+
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                AssertMatchesTopics(body, fraud[user], propensity[user], attributes[user].Attributes);
+                if (body["instance"]!["endpoint"]!.GetValue<string>() == $"http://127.0.0.1:{port1}")
+                {
+                    answeredByFirst.Add(user);
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(0, (await leaving).Exit);
+        Assert.Equal(Users, answeredByFirst.Count);
+        await first.TerminateAsync(TimeSpan.FromSeconds(45));
+    }
+
+    private async Task CreateTopicsAsync()
+    {
+        if (Kafka.Kind != BrokerKind.Embedded)
+        {
+            foreach (var (_, topic) in TopicKeys)
+            {
+                await Kafka.CreateTopicAsync(Name(topic), Partitions);
+            }
+
+            return;
+        }
+
+        // The mock has no CreateTopics: the internal topics the workers would create are created here.
+        foreach (var (_, topic) in TopicKeys)
+        {
+            await Kafka.CreateTopicAsync(Name(topic), Partitions);
+        }
+
+        using var models = new ModelDirectory(new ModelOptions { Directory = Path.GetTempPath() });
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        var options = new PersonalizationOptions();
+        foreach (var store in new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe().Stores.Where(s => s.Changelog is not null))
+        {
+            await Kafka.CreateTopicAsync($"{Name("queries")}-{store.Name}-changelog", Partitions);
+        }
+
+        await Kafka.CreateTopicAsync($"{Name("queries")}-instances", 1);
+    }
+
+    private static IEnumerable<string> UserIds() => Enumerable.Range(0, Users).Select(i => $"user-{i:D3}");
+
+    private void ProduceClicks(RecordSerdes serdes)
+    {
+        var topic = Name("events.clickstream");
+        var context = new SerializationContext(MessageComponentType.Value, topic);
+        using var producer = Kafka.Producer(Serializers.Utf8, Serializers.ByteArray);
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var serial = 0;
+        foreach (var user in UserIds())
+        {
+            foreach (var (type, seconds) in new[] { (EventType.ProductView, 0), (EventType.AddToCart, 2), (EventType.Purchase, 4) })
+            {
+                var click = new ClickEvent
+                {
+                    EventId = $"e{++serial}", UserId = user, SessionId = "s-" + user, Type = type, Timestamp = start.AddSeconds(seconds),
+                    ItemId = "item-7", Price = 25, DeviceId = "device-" + user,
+                };
+                producer.Produce(topic, new Message<string, byte[]> { Key = user, Value = serdes.ClickEvent.Serialize(click, context), Timestamp = new Timestamp(click.Timestamp) });
+            }
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>
+    /// Each user's last record on a topic once the topic has settled: every user present and nothing new for three
+    /// seconds, longer than the propensity interval, so pending rescoring has come out too.
+    /// </summary>
+    private Dictionary<string, T> LastPerUser<T>(string topic, Streams.Engine.Serialization.ISerde<T> serde, int users)
+    {
+        var context = new SerializationContext(MessageComponentType.Value, topic);
+        var (count, grewAt) = (0, DateTime.UtcNow);
+        var records = Kafka.ReadUntil(topic, Deserializers.Utf8, Deserializers.ByteArray, read =>
+        {
+            if (read.Count != count)
+            {
+                (count, grewAt) = (read.Count, DateTime.UtcNow);
+            }
+
+            return read.Select(r => r.Message.Key).Distinct().Count() >= users && DateTime.UtcNow - grewAt > TimeSpan.FromSeconds(3);
+        }, TimeSpan.FromSeconds(90));
+        return records.Where(r => r.Message.Value is not null)
+            .GroupBy(r => r.Message.Key)
+            .ToDictionary(g => g.Key, g => serde.Deserialize(g.Last().Message.Value, false, context));
+    }
+
+    private static async Task<JsonNode> GetUserAsync(HttpClient http, string user)
+    {
+        using var response = await http.GetAsync($"/v1/users/{user}");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{user}: {(int)response.StatusCode} {body}");
+        return JsonNode.Parse(body)!;
+    }
+
+    private static void AssertMatchesTopics(JsonNode answer, Score fraud, Score propensity, UserAttributes attributes)
+    {
+        Assert.Equal(Json(fraud), answer["scores"]!["fraud"]!.ToJsonString());
+        Assert.Equal(Json(propensity), answer["scores"]!["propensity"]!.ToJsonString());
+        Assert.Equal(Json(attributes), answer["attributes"]!.ToJsonString());
+        Assert.Equal("active", answer["source"]!.GetValue<string>());
+    }
+
+    private static string Json<T>(T value) => JsonSerializer.SerializeToNode(value, UserQueryService.Json)!.ToJsonString();
+
+    private static async Task<int> TaskCount(HttpClient http)
+    {
+        // Not ready (503) while a rebalance restores tasks: the body still counts them.
+        using var response = await http.GetAsync("/healthz/ready");
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return response.StatusCode == HttpStatusCode.OK ? health.RootElement.GetProperty("details").GetProperty("tasks").GetInt32() : -100;
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for {what}.");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+}
