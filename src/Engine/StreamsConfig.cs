@@ -47,6 +47,14 @@ public sealed class StreamsConfig
     /// </summary>
     public string? ApplicationServer { get; set; }
 
+    /// <summary>
+    /// num.standby.replicas: how many other instances keep a warm copy of each task's stores by reading its
+    /// changelogs, so that a failover restores only the tail and queries can be answered from a standby meanwhile.
+    /// Placement comes from the instance directory (see <see cref="ApplicationServer"/>), which runs whenever this is
+    /// above 0.
+    /// </summary>
+    public int NumStandbyReplicas { get; set; }
+
     /// <summary>replication.factor of internal topics; -1 uses the broker default.</summary>
     public short ReplicationFactor { get; set; } = -1;
 
@@ -85,6 +93,9 @@ public sealed class StreamsConfig
         return copy;
     }
 
+    /// <summary>Whether the instance directory runs: for query routing, for standby placement, or both.</summary>
+    public bool UsesInstanceDirectory => ApplicationServer is not null || NumStandbyReplicas > 0;
+
     /// <summary>The dead-letter topic in force.</summary>
     public string EffectiveDeadLetterTopic => string.IsNullOrWhiteSpace(DeadLetterTopic) ? $"{ApplicationId}-dlq" : DeadLetterTopic;
 
@@ -118,6 +129,11 @@ public sealed class StreamsConfig
             throw new ArgumentException(
                 $"application.server '{server}' is not valid: it must be an endpoint other instances can reach, such as http://10.0.3.7:8080, without spaces.",
                 nameof(ApplicationServer));
+        }
+
+        if (NumStandbyReplicas is < 0 or > 8)
+        {
+            throw new ArgumentException($"num.standby.replicas must be between 0 and 8 but is {NumStandbyReplicas}.", nameof(NumStandbyReplicas));
         }
 
         if (CommitIntervalMs is <= 0)

@@ -112,6 +112,11 @@ internal sealed class InstanceDirectory : IDisposable
         return owner;
     }
 
+    /// <summary>The live instances, other than this one, that keep a standby of <paramref name="task"/>, the least behind first.</summary>
+    public IReadOnlyList<KnownInstance> RemoteStandbys(TaskId task) =>
+        Live().Where(instance => !instance.Metadata.IsLocal && instance.StandbyLag.ContainsKey(task))
+            .OrderBy(instance => instance.StandbyLag[task] ?? long.MaxValue).ToList();
+
     public void Dispose()
     {
         _stopping.Cancel();
@@ -165,7 +170,8 @@ internal sealed class InstanceDirectory : IDisposable
         _announcedVersion = _hosted.Version;
         _lastAnnounceTicks = Stopwatch.GetTimestamp();
         var active = _hosted.ActiveSnapshot().Select(task => new AnnouncedTask(task.Id.ToString(), task.SinceMs, task.Running, null)).ToList();
-        var announcement = new InstanceAnnouncement(_processId, _config.ApplicationServer, _time.GetUtcNow().ToUnixTimeMilliseconds(), active, []);
+        var standby = _hosted.StandbySnapshot().Select(task => new AnnouncedTask(task.Id.ToString(), 0, true, task.LagRecords)).ToList();
+        var announcement = new InstanceAnnouncement(_processId, _config.ApplicationServer, _time.GetUtcNow().ToUnixTimeMilliseconds(), active, standby);
         _producer!.Produce(
             new TopicPartition(_topic, 0),
             new Message<string, string?> { Key = _processId, Value = JsonSerializer.Serialize(announcement, Json) },

@@ -30,6 +30,7 @@ public sealed class KafkaStreams : IAsyncDisposable
     private volatile TopicPlan? _plan;
     private Dictionary<string, int> _subtopologyOfStore = [];
     private InstanceDirectory? _directory;
+    private StandbyUpdater? _standbys;
     private StreamsState _state = StreamsState.Created;
     private int _disposed;
 
@@ -85,6 +86,9 @@ public sealed class KafkaStreams : IAsyncDisposable
     /// <summary>The tasks this instance runs now.</summary>
     public IReadOnlyList<TaskInfo> Tasks => _threads.SelectMany(thread => thread.Tasks).ToList();
 
+    /// <summary>The standby replicas this instance keeps (<see cref="StreamsConfig.NumStandbyReplicas"/>), with their lag.</summary>
+    public IReadOnlyList<StandbyTaskInfo> StandbyTasks => _hosted.StandbySnapshot().Select(task => new StandbyTaskInfo(task.Id, task.LagRecords)).ToList();
+
     /// <summary>Consumer lag per assigned input partition, refreshed about once a second.</summary>
     public IReadOnlyList<PartitionLag> Lags => _threads.SelectMany(thread => thread.Lags).ToList();
 
@@ -106,22 +110,30 @@ public sealed class KafkaStreams : IAsyncDisposable
     public KeyQueryMetadata QueryMetadataForKey<TKey>(string storeName, TKey key, ISerde<TKey> keySerde)
     {
         var task = TaskForKey(storeName, key, keySerde);
-        if (_hosted.TryGetActive(task, out _))
+        var standbys = (_directory?.RemoteStandbys(task) ?? []).Select(instance => instance.Metadata).ToList();
+        if (_hosted.TryGetStandby(task, out _))
         {
-            return new KeyQueryMetadata(task, LocalMetadata(), []);
+            standbys.Insert(0, LocalMetadata());
         }
 
-        var owner = _directory?.RemoteOwner(task);
-        return new KeyQueryMetadata(task, owner?.Metadata, []);
+        if (_hosted.TryGetActive(task, out _))
+        {
+            return new KeyQueryMetadata(task, LocalMetadata(), standbys);
+        }
+
+        return new KeyQueryMetadata(task, _directory?.RemoteOwner(task)?.Metadata, standbys);
     }
 
     /// <summary>
     /// Runs <paramref name="query"/> against the stores of the task that holds <paramref name="key"/> of store
-    /// <paramref name="storeName"/>, if this instance runs it; otherwise says why not. The query runs on the caller's
-    /// thread while the task keeps processing: it sees every write the task made before it started (read-your-writes
-    /// on the owner) and maybe some made while it runs. It must only read, and not keep the stores beyond its return.
+    /// <paramref name="storeName"/>, if this instance runs it (or, with <paramref name="allowStandby"/>, keeps a standby
+    /// of it); otherwise says why not. The query runs on the caller's thread while the task keeps processing: it sees
+    /// every write the task made before it started (read-your-writes on the owner) and maybe some made while it runs. A
+    /// standby's answer trails the owner by the changelog records it has not applied yet. The query must only read, and
+    /// not keep the stores beyond its return.
     /// </summary>
-    public StoreQueryResult<TResult> Query<TKey, TResult>(string storeName, TKey key, ISerde<TKey> keySerde, Func<IQueryableStores, TResult> query)
+    public StoreQueryResult<TResult> Query<TKey, TResult>(
+        string storeName, TKey key, ISerde<TKey> keySerde, Func<IQueryableStores, TResult> query, bool allowStandby = false)
     {
         ArgumentNullException.ThrowIfNull(query);
         var task = TaskForKey(storeName, key, keySerde);
@@ -132,7 +144,9 @@ public sealed class KafkaStreams : IAsyncDisposable
 
         if (!_hosted.TryGetActive(task, out var hosted))
         {
-            return new StoreQueryResult<TResult>(QueryStatus.NotHosted, default, task, false, -1, null);
+            return allowStandby && _hosted.TryGetStandby(task, out var standby)
+                ? Read(standby, task, query, lag: null)
+                : new StoreQueryResult<TResult>(QueryStatus.NotHosted, default, task, false, -1, null);
         }
 
         if (!hosted.Running)
@@ -140,15 +154,20 @@ public sealed class KafkaStreams : IAsyncDisposable
             return new StoreQueryResult<TResult>(QueryStatus.Restoring, default, task, false, -1, null);
         }
 
+        return Read(hosted, task, query, InputLag(task));
+    }
+
+    private static StoreQueryResult<TResult> Read<TResult>(QueryableTask hosted, TaskId task, Func<IQueryableStores, TResult> query, long? lag)
+    {
         if (!hosted.TryEnter())
         {
-            return new StoreQueryResult<TResult>(QueryStatus.NotHosted, default, task, false, -1, null);
+            return new StoreQueryResult<TResult>(QueryStatus.NotHosted, default, task, hosted.IsStandby, -1, null);
         }
 
         try
         {
             var value = query(hosted);
-            return new StoreQueryResult<TResult>(QueryStatus.Answered, value, task, false, hosted.StreamTime, InputLag(task));
+            return new StoreQueryResult<TResult>(QueryStatus.Answered, value, task, hosted.IsStandby, hosted.StreamTime, hosted.IsStandby ? hosted.LagRecords : lag);
         }
         finally
         {
@@ -174,10 +193,16 @@ public sealed class KafkaStreams : IAsyncDisposable
             .ToList();
         _subtopologyOfStore = _topology.Subtopologies.SelectMany(s => s.StoreNames.Select(store => (store, s.Id))).ToDictionary(e => e.store, e => e.Id);
         _plan = plan;
-        if (_config.ApplicationServer is not null)
+        if (_config.UsesInstanceDirectory)
         {
             _directory = new InstanceDirectory(_config, ProcessId, _hosted, _time, _loggerFactory.CreateLogger<InstanceDirectory>());
             _directory.Start();
+        }
+
+        if (_config.NumStandbyReplicas > 0)
+        {
+            _standbys = new StandbyUpdater(_topology, _config, ProcessId, _hosted, _directory!, Metrics, _time, _loggerFactory.CreateLogger<StandbyUpdater>());
+            _standbys.Start();
         }
 
         Transition(StreamsState.Rebalancing);
@@ -210,6 +235,9 @@ public sealed class KafkaStreams : IAsyncDisposable
             Transition(StreamsState.PendingShutdown);
         }
 
+        // Standbys stop first (checkpointed): the tasks the threads give up while closing must not become standbys here.
+        _standbys?.Dispose();
+        _standbys = null;
         foreach (var thread in _threads)
         {
             thread.RequestShutdown();
@@ -280,7 +308,8 @@ public sealed class KafkaStreams : IAsyncDisposable
     }
 
     private InstanceMetadata LocalMetadata() => new(
-        ProcessId, _config.ApplicationServer, _hosted.ActiveSnapshot().Select(task => task.Id).ToList(), [], _time.GetUtcNow(), IsLocal: true);
+        ProcessId, _config.ApplicationServer, _hosted.ActiveSnapshot().Select(task => task.Id).ToList(),
+        _hosted.StandbySnapshot().Select(task => task.Id).ToList(), _time.GetUtcNow(), IsLocal: true);
 
     private void OnThreadStateChanged()
     {

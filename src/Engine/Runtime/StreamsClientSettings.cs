@@ -61,6 +61,24 @@ internal static class StreamsClientSettings
             QueuedMaxMessagesKbytes = 64 * 1024,
         };
 
+    /// <summary>
+    /// The consumer of the standby updater: assigned the changelog partitions of this instance's standby tasks, read as
+    /// they grow (committed records only under exactly-once), no group membership.
+    /// </summary>
+    public static ConsumerConfig StandbyConsumer(StreamsConfig config, string processId) =>
+        new(new Dictionary<string, string>(config.ClientConfig))
+        {
+            BootstrapServers = config.BootstrapServers,
+            ClientId = $"{config.ApplicationId}-{processId}-standby-consumer",
+            GroupId = $"{config.ApplicationId}-standby",
+            EnableAutoCommit = false,
+            EnablePartitionEof = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            AllowAutoCreateTopics = false,
+            IsolationLevel = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2 ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+            FetchWaitMaxMs = 100,
+        };
+
     /// <summary>The producer of stream thread <paramref name="threadIndex"/> of instance <paramref name="processId"/>.</summary>
     public static ProducerConfig Producer(StreamsConfig config, string threadName, string processId, int threadIndex)
     {

@@ -261,13 +261,15 @@ internal sealed class TaskManager
     public void Close(ActiveTask active, bool clean)
     {
         // Queries reading the stores finish first; closing the stores flushes them, and the checkpoint then describes
-        // what is on disk.
-        _hosted.RemoveActive(active.Task.Id);
+        // what is on disk. Only then may a standby of this instance open the same stores.
+        _hosted.CloseActiveGate(active.Task.Id);
         active.Task.Dispose();
         if (clean && active.Running)
         {
             WriteCheckpoint(active);
         }
+
+        _hosted.RemoveActive(active.Task.Id);
 
         _tasks.Remove(active.Task.Id);
         _pendingRestore.Remove(active);
@@ -303,6 +305,9 @@ internal sealed class TaskManager
     private void BeginRestoration(ActiveTask active)
     {
         var task = active.Task;
+
+        // A standby of this task on this instance hands its stores over, checkpointed: only the tail is restored.
+        _hosted.StandbyReleaser?.Invoke(task.Id);
         var checkpoint = TaskCheckpoint.Read(task.StateDirectory);
         var wiped = false;
         foreach (var store in task.Stores.Values.Where(store => store.IsPersistent && store.IsLogged))

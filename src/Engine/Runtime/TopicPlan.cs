@@ -128,7 +128,7 @@ internal sealed class TopicPlan
             internalTopics.Add(new TopicSpec(config.EffectiveDeadLetterTopic, partitions.Values.Max(), config.ReplicationFactor));
         }
 
-        if (config.ApplicationServer is not null)
+        if (config.UsesInstanceDirectory)
         {
             internalTopics.Add(InstanceDirectory.Topic(config));
         }

@@ -87,19 +87,83 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
         Assert.All(AllKeys(), key => Assert.True(first.QueryMetadataForKey("counts", key, Serdes.String).Active?.IsLocal));
     }
 
-    private StreamsConfig Config(string application, string instance)
+    [Fact]
+    public async Task A_standby_answers_queries_with_its_lag_and_hands_its_stores_over_so_a_takeover_restores_only_the_tail()
+    {
+        var input = Name("clicks");
+        var outputTopic = Name("click-counts");
+        await Kafka.CreateTopicAsync(input, 4);
+        await Kafka.CreateTopicAsync(outputTopic, 4);
+        var application = Name("standby-app");
+        await using var first = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "first", standbys: 1), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "first"));
+        await using var second = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "second", standbys: 1), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
+        await first.StartAsync();
+        await WaitForRunningAsync(first);
+        await second.StartAsync();
+        await WaitForAsync(
+            () => first.State == StreamsState.Running && second.State == StreamsState.Running && first.Tasks.Count == 2 && second.Tasks.Count == 2,
+            TimeSpan.FromSeconds(60), "the two instances to share the four tasks");
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                for (var key = 0; key < Keys; key++)
+                {
+                    producer.Produce(input, new Message<string, string> { Key = $"key-{key}", Value = "x" });
+                }
+            }
+
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        var instances = new[] { first, second };
+        await WaitForAsync(() => AllKeys().All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by its owner");
+        await WaitForAsync(
+            () => instances.All(i => i.StandbyTasks.Count == 2 && i.StandbyTasks.All(t => t.LagRecords == 0)),
+            TimeSpan.FromSeconds(60), "each instance to keep an up-to-date standby of the other's two tasks");
+        Assert.All(instances, i => Assert.Empty(i.StandbyTasks.Select(t => t.Id).Intersect(i.Tasks.Select(t => t.Id))));
+
+        foreach (var key in AllKeys())
+        {
+            var (owner, other) = Query(first, key).Status == QueryStatus.Answered ? (first, second) : (second, first);
+            // The standby applies the changelog a moment after the owner writes it; its lag is measured against the end
+            // offsets its fetches last saw, so it is waited for rather than expected at once.
+            await WaitForAsync(() => other.Query("counts", key, Serdes.String, ReadCount(key), allowStandby: true) is { Value: 3, LagRecords: 0 },
+                TimeSpan.FromSeconds(10), $"the standby of {key} to catch up");
+            var fromStandby = other.Query("counts", key, Serdes.String, ReadCount(key), allowStandby: true);
+            Assert.Equal((QueryStatus.Answered, true), (fromStandby.Status, fromStandby.IsStandby));
+            Assert.Equal(QueryStatus.NotHosted, Query(other, key).Status);
+            var located = owner.QueryMetadataForKey("counts", key, Serdes.String);
+            await WaitForAsync(
+                () => owner.QueryMetadataForKey("counts", key, Serdes.String).Standbys.Any(s => s.Endpoint == other.Instances.Single(i => i.IsLocal).Endpoint),
+                TimeSpan.FromSeconds(10), "the owner to see the other's standby");
+            Assert.True(located.Active?.IsLocal);
+        }
+
+        var restoredBefore = first.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords);
+        Assert.True(await second.CloseAsync(TimeSpan.FromSeconds(30)));
+        await WaitForAsync(() => first.State == StreamsState.Running && first.Tasks.Count == 4 && first.Tasks.All(t => t.Running), TimeSpan.FromSeconds(60), "the survivor to run all tasks");
+        Assert.All(AllKeys(), key => Assert.Equal(3, Count(first, key)));
+        Assert.Equal(restoredBefore, first.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords));
+        Assert.Empty(first.StandbyTasks);
+    }
+
+    private StreamsConfig Config(string application, string instance, int standbys = 0)
     {
         var config = Kafka.StreamsConfig(application, StateDir(instance));
         config.ApplicationServer = Endpoint(instance);
+        config.NumStandbyReplicas = standbys;
         return config;
     }
+
+    private static Func<IQueryableStores, long?> ReadCount(string key) =>
+        stores => stores.Store<IReadOnlyKeyValueStore<string, long>>("counts").TryGet(key, out var count) ? count : null;
 
     private static string Endpoint(string instance) => $"http://{instance}.example:8080";
 
     private static IEnumerable<string> AllKeys() => Enumerable.Range(0, Keys).Select(key => $"key-{key}");
 
-    private static StoreQueryResult<long?> Query(KafkaStreams streams, string key) =>
-        streams.Query("counts", key, Serdes.String, stores => stores.Store<IReadOnlyKeyValueStore<string, long>>("counts").TryGet(key, out var count) ? count : (long?)null);
+    private static StoreQueryResult<long?> Query(KafkaStreams streams, string key) => streams.Query("counts", key, Serdes.String, ReadCount(key));
 
     private static long? Count(KafkaStreams streams, string key) => Query(streams, key) is { Status: QueryStatus.Answered } answer ? answer.Value : null;
 }
