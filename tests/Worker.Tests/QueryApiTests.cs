@@ -30,7 +30,7 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
         ("Training", "bandit.training"), ("Attributes", "users.attributes"), ("DeadLetters", "events.dlq"),
     ];
 
-    private Dictionary<string, string> Environment(int port, string instance)
+    private Dictionary<string, string> Environment(int port, string instance, int standbys = 0)
     {
         var environment = new Dictionary<string, string>
         {
@@ -43,6 +43,7 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
             ["Http__Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Kafka__Client__session.timeout.ms"] = "6000",
             ["Scoring__PropensityInterval"] = "00:00:01",
+            ["Streams__NumStandbyReplicas"] = standbys.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, topic) in TopicKeys)
         {
@@ -126,6 +127,115 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
         Assert.Equal(0, (await leaving).Exit);
         Assert.Equal(Users, answeredByFirst.Count);
         await first.TerminateAsync(TimeSpan.FromSeconds(45));
+    }
+
+    [Fact]
+    public async Task With_a_standby_the_users_of_a_killed_instance_are_answered_by_the_standby_at_once_and_then_by_their_new_owner()
+    {
+        await CreateTopicsAsync();
+        var ports = new[] { Ports.Free(), Ports.Free(), Ports.Free() };
+        var workers = new List<WorkerProcess>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                workers.Add(WorkerProcess.Start(output, Environment(ports[i], $"instance-{i}", standbys: 1), "run"));
+                await workers[i].WaitUntilReadyAsync(ports[i], TimeSpan.FromSeconds(90));
+            }
+
+            var clients = ports.Select(port => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") }).ToList();
+            await WaitForAsync(async () => (await Task.WhenAll(clients.Select(TaskCount))) is var counts && counts.Sum() == Partitions && counts.All(c => c > 0),
+                TimeSpan.FromSeconds(60), "the three instances to share the partitions");
+
+            using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+            ProduceClicks(serdes);
+            var fraud = LastPerUser(Name("scores.fraud"), serdes.Score, Users);
+            var propensity = LastPerUser(Name("scores.propensity"), serdes.Score, Users);
+            var attributes = LastPerUser(Name("users.attributes"), serdes.AttributeUpdate, Users);
+            foreach (var client in clients)
+            {
+                foreach (var user in UserIds())
+                {
+                    AssertMatchesTopics(await GetUserAsync(client, user), fraud[user], propensity[user], attributes[user].Attributes);
+                }
+            }
+
+            // Every standby placed and caught up before the failure.
+            await WaitForAsync(async () => (await Task.WhenAll(clients.Select(StandbyLag))).All(lag => lag == 0), TimeSpan.FromSeconds(30), "standbys in sync");
+
+            var victimEndpoint = (await GetUserAsync(clients[0], "user-000"))["instance"]!["endpoint"]!.GetValue<string>();
+            var victim = Array.FindIndex(ports, port => victimEndpoint.EndsWith($":{port}", StringComparison.Ordinal));
+            var victimUsers = new List<string>();
+            foreach (var user in UserIds())
+            {
+                if ((await GetUserAsync(clients[0], user))["instance"]!["endpoint"]!.GetValue<string>() == victimEndpoint)
+                {
+                    victimUsers.Add(user);
+                }
+            }
+
+            workers[victim].KillHard();
+            var survivors = clients.Where((_, i) => i != victim).ToList();
+            var sources = new Dictionary<string, HashSet<string>>();
+            var activeAgain = new HashSet<string>();
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+            while (activeAgain.Count < victimUsers.Count && DateTime.UtcNow < deadline)
+            {
+                foreach (var user in victimUsers)
+                {
+                    foreach (var client in survivors)
+                    {
+                        using var response = await client.GetAsync($"/v1/users/{user}");
+                        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                        if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                        {
+                            Assert.Equal("1", response.Headers.RetryAfter?.ToString());
+                            continue;
+                        }
+
+                        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                        var source = body["source"]!.GetValue<string>();
+                        Assert.Equal(Json(fraud[user]), body["scores"]!["fraud"]!.ToJsonString());
+                        Assert.Equal(Json(attributes[user].Attributes), body["attributes"]!.ToJsonString());
+                        Assert.NotEqual(victimEndpoint, body["instance"]!["endpoint"]!.GetValue<string>());
+                        if (!sources.TryGetValue(user, out var seen))
+                        {
+                            sources[user] = seen = [];
+                        }
+
+                        seen.Add(source);
+                        if (source == "active")
+                        {
+                            activeAgain.Add(user);
+                        }
+                    }
+                }
+
+                await Task.Delay(100);
+            }
+
+            output.WriteLine($"killed instance {victim} owning {victimUsers.Count} users; sources seen: {string.Join("; ", sources.Select(kv => $"{kv.Key}={string.Join("/", kv.Value)}"))}");
+            Assert.Equal(victimUsers.Count, activeAgain.Count);
+            Assert.All(victimUsers, user => Assert.Contains("standby", sources[user]));
+            foreach (var (worker, index) in workers.Select((w, i) => (w, i)).Where(w => w.i != victim))
+            {
+                await worker.TerminateAsync(TimeSpan.FromSeconds(45));
+            }
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                worker.Dispose();
+            }
+        }
+    }
+
+    private static async Task<double> StandbyLag(HttpClient http)
+    {
+        var metrics = await http.GetStringAsync("/metrics");
+        var lines = metrics.Split('\n').Where(line => line.StartsWith("streams_standby_lag_records{", StringComparison.Ordinal)).ToList();
+        return lines.Count == 0 ? -1 : lines.Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 
     private async Task CreateTopicsAsync()

@@ -71,6 +71,13 @@ internal sealed class WorkerProcess : IDisposable
         throw new TimeoutException($"The worker was not ready within {timeout.TotalSeconds} s (exit {exit}): {errors}");
     }
 
+    /// <summary>SIGKILL, as a node failure or an OOM kill ends a pod: no commit, no goodbye.</summary>
+    public void KillHard()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
     /// <summary>Sends SIGTERM, as Kubernetes does, and waits for the exit.</summary>
     public async Task<(int Exit, string Output, string Errors)> TerminateAsync(TimeSpan timeout)
     {

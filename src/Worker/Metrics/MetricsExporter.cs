@@ -33,7 +33,11 @@ internal sealed class MetricsExporter
         "1 for the runtime's current state (Created, Rebalancing, Running, PendingShutdown, NotRunning, Error), 0 for the others.", "state");
 
     private static readonly MetricDescriptor Tasks =
-        MetricDescriptor.Gauge("streams_tasks", "tasks", "Tasks this instance runs: running (restored and processing) or restoring.", "state");
+        MetricDescriptor.Gauge("streams_tasks", "tasks",
+            "Tasks this instance holds: running (restored and processing), restoring, or standby (warm replicas of other instances' tasks).", "state");
+
+    private static readonly MetricDescriptor StandbyLag = MetricDescriptor.Gauge(
+        "streams_standby_lag_records", "records", "Changelog records a standby replica has not applied yet, by task.", "task");
 
     private static readonly MetricDescriptor RocksDbMemoryBytes = MetricDescriptor.Gauge(
         "streams_rocksdb_memory_bytes", "bytes",
@@ -56,6 +60,7 @@ internal sealed class MetricsExporter
     private readonly FraudGuardrail _guardrail;
     private readonly Dictionary<string, Collector> _collectors = new(StringComparer.Ordinal);
     private readonly HashSet<(string Topic, string Partition)> _lagSeries = [];
+    private readonly HashSet<string> _standbySeries = [];
     private readonly Dictionary<string, string> _modelVersions = new(StringComparer.Ordinal);
     private KafkaStreams? _streams;
 
@@ -127,6 +132,9 @@ internal sealed class MetricsExporter
             var taskGauge = Gauge(Tasks);
             taskGauge.WithLabels("running").Set(tasks.Count(t => t.Running));
             taskGauge.WithLabels("restoring").Set(tasks.Count(t => !t.Running));
+            var standbys = streams.StandbyTasks;
+            taskGauge.WithLabels("standby").Set(standbys.Count);
+            PublishStandbyLags(standbys);
             var stateGauge = Gauge(State);
             foreach (var state in Enum.GetValues<StreamsState>())
             {
@@ -174,6 +182,27 @@ internal sealed class MetricsExporter
         }
 
         _lagSeries.UnionWith(current);
+    }
+
+    private void PublishStandbyLags(IReadOnlyList<StandbyTaskInfo> standbys)
+    {
+        var gauge = Gauge(StandbyLag);
+        var current = new HashSet<string>();
+        foreach (var standby in standbys)
+        {
+            var task = standby.Id.ToString();
+            current.Add(task);
+            gauge.WithLabels(task).Set(standby.LagRecords ?? 0);
+        }
+
+        // A standby this instance no longer keeps has no lag here.
+        foreach (var task in _standbySeries.Except(current).ToList())
+        {
+            gauge.RemoveLabelled(task);
+            _standbySeries.Remove(task);
+        }
+
+        _standbySeries.UnionWith(current);
     }
 
     private Gauge Gauge(MetricDescriptor metric) => (Gauge)Collector(metric);

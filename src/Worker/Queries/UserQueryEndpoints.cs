@@ -23,7 +23,12 @@ internal static class UserQueryEndpoints
 
         group.MapGet("/{userId}", async (string userId, HttpContext context) =>
         {
-            var (status, json) = await queries.LookupAsync(userId, IsForwarded(context), context.RequestAborted);
+            if (Hop(context) is not { } hop)
+            {
+                return UnknownHop();
+            }
+
+            var (status, json) = await queries.LookupAsync(userId, hop, context.RequestAborted);
             if (status == StatusCodes.Status503ServiceUnavailable)
             {
                 context.Response.Headers.RetryAfter = "1";
@@ -41,10 +46,19 @@ internal static class UserQueryEndpoints
                     new { error = $"ask for 1 to {queries.MaxBatchSize} users as ?id=…&id=…, none empty" }, UserQueryService.Json, statusCode: StatusCodes.Status400BadRequest);
             }
 
-            var answer = await queries.LookupBatchAsync([.. ids!], IsForwarded(context), context.RequestAborted);
+            if (Hop(context) is not { } hop)
+            {
+                return UnknownHop();
+            }
+
+            var answer = await queries.LookupBatchAsync([.. ids!], hop, context.RequestAborted);
             return Results.Json(answer, UserQueryService.Json);
         });
     }
 
-    private static bool IsForwarded(HttpContext context) => context.Request.Headers.ContainsKey(UserQueryService.ForwardedHeader);
+    private static QueryHop? Hop(HttpContext context) => UserQueryService.HopOf(context.Request.Headers[UserQueryService.ForwardedHeader]);
+
+    private static IResult UnknownHop() => Results.Json(
+        new { error = $"{UserQueryService.ForwardedHeader} takes 'owner' or 'standby' (it is set by the worker's own forwarding)" },
+        UserQueryService.Json, statusCode: StatusCodes.Status400BadRequest);
 }

@@ -15,9 +15,10 @@ namespace Personalization.Worker.Queries;
 
 /// <summary>
 /// Answers user-state lookups: from this instance's stores when it runs the user's task, otherwise by forwarding the
-/// request to the instance that does (found in the instance directory), within <see cref="QueryOptions.ForwardTimeout"/>.
-/// A forwarded request is answered locally or refused, never forwarded again, so ownership moving during a rebalance
-/// cannot bounce a request around.
+/// request to the instance that does (found in the instance directory), within <see cref="QueryOptions.ForwardTimeout"/>;
+/// when the owner is gone or does not answer, from a standby replica (this instance's, else another's), marked as such
+/// with its lag. A forwarded request is answered locally or refused, never forwarded again, so ownership moving during
+/// a rebalance cannot bounce a request around.
 /// </summary>
 internal sealed partial class UserQueryService : IDisposable
 {
@@ -68,76 +69,93 @@ internal sealed partial class UserQueryService : IDisposable
 
     public int MaxBatchSize => _options.MaxBatchSize;
 
-    /// <summary>One user: the answer to write, with its status; a forwarded request's answer is relayed as the owner wrote it.</summary>
-    public async Task<(int Status, string Json)> LookupAsync(string userId, bool forwarded, CancellationToken cancellationToken)
+    /// <summary>The hop a request's <see cref="ForwardedHeader"/> names; null for a value this version does not send.</summary>
+    public static QueryHop? HopOf(string? header) => header switch
+    {
+        null or "" => QueryHop.Client,
+        "owner" => QueryHop.Owner,
+        "standby" => QueryHop.Standby,
+        _ => null,
+    };
+
+    /// <summary>One user: the answer to write, with its status; a forwarded request's answer is relayed as its instance wrote it.</summary>
+    public async Task<(int Status, string Json)> LookupAsync(string userId, QueryHop hop, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (local, owner) = LookupLocal(userId, forwarded);
-        if (owner is null)
+        var local = LookupLocal(userId, hop);
+        if (local is not null)
         {
             Count("local", local.Status);
             _localDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             return (local.Status, JsonSerializer.Serialize(local, Json));
         }
 
-        var (status, json) = await ForwardAsync(owner, $"/v1/users/{Uri.EscapeDataString(userId)}", cancellationToken);
+        var (status, json) = await LookupElsewhereAsync(userId, cancellationToken);
         _forwardedDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        if (json is null)
-        {
-            var unavailable = Unavailable(userId, status);
-            Count("forwarded", unavailable.Status);
-            return (unavailable.Status, JsonSerializer.Serialize(unavailable, Json));
-        }
-
         Count("forwarded", status);
         return (status, json);
     }
 
-    /// <summary>Several users: each answered locally or by its owner (one forwarded request per owner), in the order asked.</summary>
-    public async Task<JsonObject> LookupBatchAsync(IReadOnlyList<string> userIds, bool forwarded, CancellationToken cancellationToken)
+    /// <summary>
+    /// Several users, answered in the order asked: each locally, or by its owner with one forwarded request per owner;
+    /// a user whose owner does not answer is looked up alone, which tries the standbys.
+    /// </summary>
+    public async Task<JsonObject> LookupBatchAsync(IReadOnlyList<string> userIds, QueryHop hop, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var answers = new JsonNode?[userIds.Count];
-        var remote = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var byOwner = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var alone = new List<int>();
         for (var i = 0; i < userIds.Count; i++)
         {
-            var (local, owner) = LookupLocal(userIds[i], forwarded);
-            if (owner is null)
+            if (LookupLocal(userIds[i], hop) is { } local)
             {
                 Count("local", local.Status);
                 answers[i] = JsonSerializer.SerializeToNode(local, Json);
             }
-            else
+            else if (Owner(userIds[i]) is { } owner)
             {
-                if (!remote.TryGetValue(owner, out var indexes))
+                if (!byOwner.TryGetValue(owner, out var indexes))
                 {
-                    remote[owner] = indexes = [];
+                    byOwner[owner] = indexes = [];
                 }
 
                 indexes.Add(i);
             }
+            else
+            {
+                alone.Add(i);
+            }
         }
 
-        await Task.WhenAll(remote.Select(async group =>
+        await Task.WhenAll(byOwner.Select(async group =>
         {
             var query = string.Join('&', group.Value.Select(i => "id=" + Uri.EscapeDataString(userIds[i])));
-            var (status, json) = await ForwardAsync(group.Key, $"/v1/users?{query}", cancellationToken);
+            var (status, json) = await ForwardAsync(group.Key, $"/v1/users?{query}", QueryHop.Owner, cancellationToken);
             var users = json is null || status != (int)HttpStatusCode.OK ? null : JsonNode.Parse(json)?["users"]?.AsArray();
             for (var k = 0; k < group.Value.Count; k++)
             {
-                var index = group.Value[k];
-                if (users is not null && k < users.Count)
+                var entry = users is not null && k < users.Count ? users[k] : null;
+                if (entry?["status"]?.GetValue<int>() is { } entryStatus and not (int)HttpStatusCode.MisdirectedRequest)
                 {
-                    answers[index] = users[k]?.DeepClone();
-                    Count("forwarded", users[k]?["status"]?.GetValue<int>() ?? 503);
+                    Count("forwarded", entryStatus);
+                    answers[group.Value[k]] = entry.DeepClone();
                 }
                 else
                 {
-                    var unavailable = Unavailable(userIds[index], status);
-                    Count("forwarded", unavailable.Status);
-                    answers[index] = JsonSerializer.SerializeToNode(unavailable, Json);
+                    lock (alone)
+                    {
+                        alone.Add(group.Value[k]);
+                    }
                 }
             }
+        }));
+
+        await Task.WhenAll(alone.Select(async index =>
+        {
+            var (status, json) = await LookupElsewhereAsync(userIds[index], cancellationToken);
+            Count("forwarded", status);
+            answers[index] = JsonNode.Parse(json);
         }));
 
         _batchDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -146,66 +164,107 @@ internal sealed partial class UserQueryService : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary>The local answer, or the endpoint of the owner to forward to.</summary>
-    private (UserStateResponse Answer, string? Owner) LookupLocal(string userId, bool forwarded)
+    /// <summary>
+    /// The answer from this instance's stores, or null when another instance must answer. A forwarded request is
+    /// never forwarded again: not hosted here, it gets a 421 (the forwarder's view was out of date).
+    /// </summary>
+    private UserStateResponse? LookupLocal(string userId, QueryHop hop)
     {
-        var self = Self();
         if (_streams.Streams is not { } streams)
         {
-            return (new UserStateResponse(userId, 503, self, Error: "the worker is starting"), null);
+            return new UserStateResponse(userId, 503, Self(), Error: "the worker is starting");
         }
 
         StoreQueryResult<UserState?> result;
         try
         {
-            result = streams.Query(UserStateQuery.RoutingStore, userId, Serdes.String, stores => UserStateQuery.Read(stores, userId));
+            result = streams.Query(UserStateQuery.RoutingStore, userId, Serdes.String, stores => UserStateQuery.Read(stores, userId), allowStandby: hop == QueryHop.Standby);
         }
         catch (InvalidOperationException)
         {
-            return (new UserStateResponse(userId, 503, self, Error: "the worker is starting"), null);
+            return new UserStateResponse(userId, 503, Self(), Error: "the worker is starting");
         }
 
-        switch (result.Status)
+        return result.Status switch
         {
-            case QueryStatus.Answered:
-                var stream = result.StreamTime >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(result.StreamTime) : (DateTimeOffset?)null;
-                return result.Value is { } state
-                    ? (new UserStateResponse(userId, 200, self, "active", stream, result.LagRecords, state.Attributes,
-                        new LatestScoresView(state.Fraud, state.Propensity), state.Features), null)
-                    : (new UserStateResponse(userId, 404, self, "active", stream, result.LagRecords, Error: "no state for this user: never seen, or forgotten"), null);
-            case QueryStatus.Restoring:
-                return (new UserStateResponse(userId, 503, self, Error: $"task {result.Task} is restoring its stores on this instance"), null);
-            case QueryStatus.NotRunning:
-                return (new UserStateResponse(userId, 503, self, Error: $"the worker is {streams.State}"), null);
-        }
+            QueryStatus.Answered => Answer(userId, result),
+            QueryStatus.Restoring => new UserStateResponse(userId, 503, Self(), Error: $"task {result.Task} is restoring its stores on this instance"),
+            QueryStatus.NotRunning => new UserStateResponse(userId, 503, Self(), Error: $"the worker is {streams.State}"),
+            _ when hop != QueryHop.Client => new UserStateResponse(userId, (int)HttpStatusCode.MisdirectedRequest, Self(), Error: $"task {result.Task} is not on this instance"),
+            _ => null,
+        };
+    }
 
-        if (forwarded)
-        {
-            // The forwarding instance thought this one owned the task; ownership has moved (a rebalance). 421 tells it so.
-            return (new UserStateResponse(userId, (int)HttpStatusCode.MisdirectedRequest, self, Error: $"task {result.Task} is not on this instance"), null);
-        }
-
+    /// <summary>
+    /// A user another instance holds: its owner, and if the owner cannot answer (gone, or no answer in time) a
+    /// standby, this instance's own first; a 503 when none can.
+    /// </summary>
+    private async Task<(int Status, string Json)> LookupElsewhereAsync(string userId, CancellationToken cancellationToken)
+    {
+        var streams = _streams.Streams!;
         var metadata = streams.QueryMetadataForKey(UserStateQuery.RoutingStore, userId, Serdes.String);
-        if (metadata.Active is { IsLocal: false, Endpoint: { } endpoint })
+        var path = $"/v1/users/{Uri.EscapeDataString(userId)}";
+        var ownerStatus = -1;
+        if (metadata.Active is { IsLocal: false, Endpoint: { } owner })
         {
-            return (null!, endpoint);
+            var (status, json) = await ForwardAsync(owner, path, QueryHop.Owner, cancellationToken);
+            if (json is not null)
+            {
+                return (status, json);
+            }
+
+            ownerStatus = status;
         }
 
-        return (new UserStateResponse(userId, 503, self, Error: $"no live instance runs task {result.Task} now (a rebalance or a failover is in progress)"), null);
+        if (LookupLocal(userId, QueryHop.Standby) is { Status: not (int)HttpStatusCode.MisdirectedRequest } standbyHere)
+        {
+            return (standbyHere.Status, JsonSerializer.Serialize(standbyHere, Json));
+        }
+
+        foreach (var standby in metadata.Standbys.Where(s => !s.IsLocal && s.Endpoint is not null))
+        {
+            var (status, json) = await ForwardAsync(standby.Endpoint!, path, QueryHop.Standby, cancellationToken);
+            if (json is not null)
+            {
+                return (status, json);
+            }
+        }
+
+        var unavailable = new UserStateResponse(userId, 503, Self(), Error: ownerStatus switch
+        {
+            -1 => $"no live instance runs task {metadata.Task} now (a rebalance or a failover is in progress), and no standby answered",
+            421 => "the owning instance just gave the user's task up (a rebalance), and no standby answered; ask again",
+            0 => $"the owning instance did not answer within {_options.ForwardTimeout.TotalMilliseconds:0} ms, and no standby answered",
+            _ => $"the owning instance answered {ownerStatus}, and no standby answered",
+        });
+        return (503, JsonSerializer.Serialize(unavailable, Json));
+    }
+
+    /// <summary>The endpoint of another live instance that runs the user's task, if any.</summary>
+    private string? Owner(string userId) =>
+        _streams.Streams!.QueryMetadataForKey(UserStateQuery.RoutingStore, userId, Serdes.String).Active is { IsLocal: false, Endpoint: { } endpoint } ? endpoint : null;
+
+    private UserStateResponse Answer(string userId, StoreQueryResult<UserState?> result)
+    {
+        var source = result.IsStandby ? "standby" : "active";
+        var stream = result.StreamTime >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(result.StreamTime) : (DateTimeOffset?)null;
+        return result.Value is { } state
+            ? new UserStateResponse(userId, 200, Self(), source, stream, result.LagRecords, state.Attributes, new LatestScoresView(state.Fraud, state.Propensity), state.Features)
+            : new UserStateResponse(userId, 404, Self(), source, stream, result.LagRecords, Error: "no state for this user: never seen, or forgotten");
     }
 
     /// <summary>Forwards a query API path to another instance; a null body means it did not answer in time.</summary>
-    private async Task<(int Status, string? Json)> ForwardAsync(string endpoint, string pathAndQuery, CancellationToken cancellationToken)
+    private async Task<(int Status, string? Json)> ForwardAsync(string endpoint, string pathAndQuery, QueryHop hop, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ForwardTimeout);
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, endpoint.TrimEnd('/') + pathAndQuery);
-            request.Headers.Add(ForwardedHeader, "1");
+            request.Headers.Add(ForwardedHeader, hop == QueryHop.Standby ? "standby" : "owner");
             using var response = await _http.SendAsync(request, timeout.Token);
             var body = await response.Content.ReadAsStringAsync(timeout.Token);
-            // A 421 from the owner: it no longer runs the task (a rebalance moved it); the caller retries shortly.
+            // A 421: that instance no longer holds the task (a rebalance moved it).
             return response.StatusCode == HttpStatusCode.MisdirectedRequest ? (421, null) : ((int)response.StatusCode, body);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
@@ -214,12 +273,6 @@ internal sealed partial class UserQueryService : IDisposable
             return (0, null);
         }
     }
-
-    private UserStateResponse Unavailable(string userId, int ownerStatus) => new(
-        userId, 503, Self(),
-        Error: ownerStatus == 421 ? "the owning instance just gave the user's task up (a rebalance); ask again"
-            : ownerStatus == 0 ? $"the owning instance did not answer within {_options.ForwardTimeout.TotalMilliseconds:0} ms"
-            : $"the owning instance answered {ownerStatus}");
 
     private AnsweringInstance Self() => new(_streams.Streams?.ProcessId ?? "", _streams.Streams is null ? null : _streams.AdvertisedEndpoint);
 
