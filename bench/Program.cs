@@ -27,6 +27,7 @@ var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) &
 const int KafkaEvents = 500_000;
 const int TopologyEvents = 300_000;
 using var kafka = new KafkaScenarios();
+var queries = new QueryScenarios(kafka.Cluster, kafka.StateRoot);
 var results = new List<ScenarioResult>();
 var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(StringComparer.OrdinalIgnoreCase)
 {
@@ -55,6 +56,13 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
             "--memory-users", Option("--memory-users", 1_000_000).ToString(CultureInfo.InvariantCulture),
             "--isolated",
         ])],
+    ["queries"] = () => queries.Queries(users: 50_000, backlog: 60_000, requestRate: Option("--query-rate", 5_000), TimeSpan.FromSeconds(30)),
+    // 200,000 users keep the whole run short; the serving target is stated for 1,000,000 (--failover-users 1000000).
+    ["failover"] = () =>
+    [
+        queries.Failover(Option("--failover-users", 200_000), standbys: 1, partitions: 64),
+        queries.Failover(Option("--failover-users", 200_000), standbys: 0, partitions: 64),
+    ],
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
     ["features"] = () => TopologyDriverScenario.Run(events: 200_000),
     ["tracing"] = () => TopologyDriverScenario.RunTracing(events: 200_000),

@@ -34,6 +34,12 @@ internal sealed class KafkaScenarios : IDisposable
     private readonly string _stateRoot = Path.Combine(Path.GetTempPath(), "bench-" + Guid.NewGuid().ToString("N"));
     private int _serial;
 
+    /// <summary>The cluster, shared with the scenarios that run worker processes on it.</summary>
+    public ClusterProcess Cluster => _cluster;
+
+    /// <summary>Where runs keep their state; deleted with the scenarios.</summary>
+    public string StateRoot => _stateRoot;
+
     public void Dispose()
     {
         _cluster.Dispose();

@@ -4,6 +4,7 @@ using Personalization.Simulation;
 using Personalization.Topology;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
+using Personalization.Topology.Serving;
 using Streams.Engine;
 using Streams.Engine.State;
 using Streams.Engine.Testing;
@@ -20,7 +21,54 @@ internal static class TopologyDriverScenario
     {
         var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 20_000, Seed = 3 })
             .Select(r => r.Event).OfType<ClickEvent>().Take(events).ToArray();
-        return [Measure(generated, StoreType.RocksDb), Measure(generated, StoreType.InMemory)];
+        return [Measure(generated, StoreType.RocksDb), Measure(generated, StoreType.InMemory), .. QueryReads(generated, reads: 50_000)];
+    }
+
+    /// <summary>
+    /// What a query API lookup costs in the stores alone (no HTTP): <see cref="UserStateQuery.Read"/> of random users
+    /// after the events are in, through the read-only view a running instance gives, on RocksDB.
+    /// </summary>
+    private static IReadOnlyList<ScenarioResult> QueryReads(ClickEvent[] events, int reads)
+    {
+        var options = new PersonalizationOptions();
+        using var models = new ModelDirectory(new ModelOptions { Directory = Path.Combine(AppContext.BaseDirectory, "models") });
+        models.Scan();
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        using var driver = new TopologyTestDriver(new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build(), new StreamsConfig { ApplicationId = "bench" });
+        var input = driver.CreateInputTopic(options.Topics.Clickstream, Streams.Engine.Serialization.Serdes.String, serdes.ClickEvent);
+        foreach (var e in events)
+        {
+            input.PipeInput(e.UserId, e, e.Timestamp.ToUnixTimeMilliseconds());
+        }
+
+        var users = events.Select(e => e.UserId).Distinct().ToArray();
+        var random = new Random(9);
+        var found = 0;
+        for (var i = 0; i < 2_000; i++)
+        {
+            var user = users[random.Next(users.Length)];
+            driver.Query(UserStateQuery.RoutingStore, stores => UserStateQuery.Read(stores, user));
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var cpu = CpuClock.Start();
+        var stopwatch = Stopwatch.StartNew();
+        for (var i = 0; i < reads; i++)
+        {
+            var user = users[random.Next(users.Length)];
+            found += driver.Query(UserStateQuery.RoutingStore, stores => UserStateQuery.Read(stores, user)) is null ? 0 : 1;
+        }
+
+        stopwatch.Stop();
+        return
+        [
+            new ScenarioResult
+            {
+                Scenario = "features", Variant = "query-reads", Events = reads, Seconds = stopwatch.Elapsed.TotalSeconds, CpuSeconds = cpu.Elapsed.TotalSeconds,
+                AllocatedBytesPerEvent = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)reads,
+                Notes = FormattableString.Invariant($"a user's attributes, scores and features read from RocksDB stores, {users.Length:N0} users, {found:N0} found"),
+            },
+        ];
     }
 
     /// <summary>

@@ -108,7 +108,10 @@ public static class FeatureCalculator
     {
         var asOfTile = FeatureTile.StartOf(profile.Latest);
         var horizons = new HorizonSums();
-        foreach (var (start, tile) in state.Tiles(userId, asOfTile - (TilesInRetention - 1) * FeatureTile.SizeMs, asOfTile))
+        // No tile is older than the user's first event: a user seen for the first time this hour reads one store segment,
+        // not the retention's two or three.
+        var from = Math.Max(asOfTile - (TilesInRetention - 1) * FeatureTile.SizeMs, FeatureTile.StartOf(profile.FirstSeen));
+        foreach (var (start, tile) in state.Tiles(userId, from, asOfTile))
         {
             horizons.Add((int)((asOfTile - start) / FeatureTile.SizeMs), tile);
         }

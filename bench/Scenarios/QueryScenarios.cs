@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Confluent.Kafka;
+using HdrHistogram;
+using Personalization.Simulation;
+using Personalization.Topology.Records;
+
+namespace Personalization.Bench.Scenarios;
+
+/// <summary>
+/// The query API as the site and bidders use it, on worker processes of one application (pods): lookups of random
+/// active users at a fixed request rate against a random pod, timed at the client and split into local (the asked pod
+/// holds the user) and routed (forwarded to the owner); the processing throughput with and without that load; and a
+/// <c>kill -9</c> of a pod, timed until its users are answered again and its partitions processing again, with and
+/// without a standby.
+/// </summary>
+internal sealed class QueryScenarios(ClusterProcess cluster, string stateRoot)
+{
+    private const int Partitions = 8;
+    private int _serial;
+    private ScenarioResult[] _alone = [];
+    private TimeSpan _idleCpuPerSecond;
+
+    /// <summary>Two pods; throughput with and without <paramref name="requestRate"/> lookups/s, then lookup latency at half that throughput.</summary>
+    public IReadOnlyList<ScenarioResult> Queries(int users, int backlog, double requestRate, TimeSpan duration)
+    {
+        using var fleet = new WorkerFleet(cluster, $"queries{++_serial}", Partitions, Path.Combine(stateRoot, $"queries{_serial}"), new Dictionary<string, string>());
+        fleet.Start();
+        fleet.Start();
+        WaitShared(fleet, Partitions);
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        var generator = new ClickstreamGenerator(new GeneratorOptions { Users = users, Seed = 11, Start = DateTimeOffset.UtcNow.AddHours(-1) })
+            .Where(r => r.Event is not null).Select(r => r.Event!).GetEnumerator();
+        var active = new HashSet<string>();
+        var consumed = 0L;
+
+        // State first: every user active.
+        consumed += Feed(fleet, serdes, generator, users * 2, active);
+        var userIds = active.ToArray();
+
+        var (quiet, _) = Drain(fleet, serdes, generator, backlog, ref consumed, load: null);
+        var (loaded, loadedQueries) = Drain(fleet, serdes, generator, backlog, ref consumed, load: (requestRate, userIds));
+        var half = backlog / quiet.TotalSeconds / 2;
+
+        // Lookups alone, with the cores to themselves: each user asked at its owner (local), then at the other pod
+        // (routed), for what one costs the pods and the client in CPU and how long it takes.
+        var owners = Owners(fleet, userIds);
+        var idleBefore = fleet.CpuTime();
+        Thread.Sleep(TimeSpan.FromSeconds(5));
+        _idleCpuPerSecond = (fleet.CpuTime() - idleBefore) / 5;
+        _alone = [Alone(fleet, "local", userIds, owners, requestRate, routed: false), Alone(fleet, "routed", userIds, owners, requestRate, routed: true)];
+
+        using var stop = new CancellationTokenSource(duration);
+        var queries = QueryLoad.Run(fleet.Ports, userIds, requestRate, stop.Token);
+        var fed = FeedAtRate(fleet, serdes, generator, half, duration);
+        var figures = queries.GetAwaiter().GetResult();
+        var throughputRatio = quiet.TotalSeconds / loaded.TotalSeconds;
+        return
+        [
+            .. _alone,
+            new ScenarioResult
+            {
+                Scenario = "queries", Variant = "throughput", Events = backlog, Seconds = loaded.TotalSeconds,
+                Ratio = throughputRatio, Baseline = "no lookups",
+                Notes = FormattableString.Invariant($"two pods, {Partitions} partitions, {userIds.Length:N0} users: {backlog / quiet.TotalSeconds:F0} events/s without lookups, ")
+                    + FormattableString.Invariant($"{backlog / loaded.TotalSeconds:F0} with {loadedQueries.Rate:F0} lookups/s ({throughputRatio:P0})"),
+            },
+            new ScenarioResult
+            {
+                Scenario = "queries", Variant = "latency", Events = figures.Local.TotalCount + figures.Routed.TotalCount, Seconds = duration.TotalSeconds,
+                Latency = new Dictionary<string, LatencyFigures> { ["local"] = Figures(figures.Local), ["routed"] = Figures(figures.Routed) },
+                Notes = FormattableString.Invariant($"{figures.Rate:F0} lookups/s asked at {requestRate:F0} (random pod, random active user), ")
+                    + FormattableString.Invariant($"while {fed:N0} events were fed at {half:F0}/s (half the throughput without lookups); ")
+                    + FormattableString.Invariant($"status counts {string.Join(", ", figures.Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value:N0}"))}; ")
+                    + "client-side HTTP round trips on the same 2 cores",
+            },
+        ];
+    }
+
+    /// <summary>
+    /// Two pods with <paramref name="users"/> users of state and <paramref name="standbys"/> standby replicas; one is
+    /// killed. Times until every sampled user of its partitions is answered by the survivor, and until the survivor runs
+    /// all partitions.
+    /// </summary>
+    public ScenarioResult Failover(int users, int standbys, int partitions)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Streams__NumStandbyReplicas"] = standbys.ToString(CultureInfo.InvariantCulture),
+            // The group notices the dead pod after the session timeout; the manifests use static membership and 120 s,
+            // for which the standby's answers are what keeps the users served.
+            ["Kafka__Client__session.timeout.ms"] = "3000",
+            ["Kafka__Client__heartbeat.interval.ms"] = "500",
+        };
+        using var fleet = new WorkerFleet(cluster, $"failover{++_serial}", partitions, Path.Combine(stateRoot, $"failover{_serial}"), settings);
+        var survivor = fleet.Start();
+        var victim = fleet.Start();
+        WaitShared(fleet, partitions);
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        var start = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var consumed = 0L;
+        var views = Enumerable.Range(0, users).Select(user => new ClickEvent
+        {
+            EventId = $"f-{user}", UserId = $"user-{user:D7}", SessionId = $"s-{user}", Type = EventType.ProductView, Timestamp = start,
+            ItemId = $"item-{user % 20_000}", Category = $"category-{user % 200}", Price = 10, DeviceId = $"d-{user}", Country = "DE",
+        }).GetEnumerator();
+        var loadClock = Stopwatch.StartNew();
+        consumed += Feed(fleet, serdes, views, users, active: null);
+        var loadSeconds = loadClock.Elapsed.TotalSeconds;
+        if (standbys > 0)
+        {
+            WaitFor(() => WorkerFleet.Scrape(fleet.Ports, "streams_tasks{state=\"standby\"}") >= partitions
+                && WorkerFleet.Scrape(fleet.Ports, "streams_standby_lag_records") == 0, TimeSpan.FromMinutes(5), "standbys in sync");
+        }
+
+        // Users of the victim's partitions, found by asking the survivor where they live.
+        using var http = new HttpClient { BaseAddress = new Uri(WorkerFleet.Endpoint(survivor)), Timeout = TimeSpan.FromSeconds(5) };
+        var victimEndpoint = WorkerFleet.Endpoint(victim);
+        var probes = Enumerable.Range(0, 2_000).Select(i => $"user-{i * (users / 2_000):D7}")
+            .Where(user => http.GetStringAsync($"/v1/users/{user}").GetAwaiter().GetResult().Contains(victimEndpoint, StringComparison.Ordinal))
+            .Take(200).ToList();
+        var restoredBefore = WorkerFleet.Scrape([survivor], "streams_restored_records_total");
+
+        fleet.Kill(victim);
+        var clock = Stopwatch.StartNew();
+        var pending = new HashSet<string>(probes);
+        var fromStandby = 0;
+        while (pending.Count > 0 && clock.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            foreach (var user in pending.ToList())
+            {
+                using var response = http.GetAsync($"/v1/users/{user}").GetAwaiter().GetResult();
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    pending.Remove(user);
+                    fromStandby += response.Content.ReadAsStringAsync().GetAwaiter().GetResult().Contains("\"source\":\"standby\"", StringComparison.Ordinal) ? 1 : 0;
+                }
+            }
+
+            Thread.Sleep(10);
+        }
+
+        var served = clock.Elapsed;
+        WorkerFleet.WaitReady(survivor, TimeSpan.FromMinutes(5), tasks: partitions);
+        var processing = clock.Elapsed;
+        var restored = WorkerFleet.Scrape([survivor], "streams_restored_records_total") - restoredBefore;
+        return new ScenarioResult
+        {
+            Scenario = "failover", Variant = standbys > 0 ? $"{standbys} standby" : "no standby", Events = users, Seconds = processing.TotalSeconds,
+            Notes = FormattableString.Invariant($"{users:N0} users over {partitions} partitions (loaded in {loadSeconds:F0} s), kill -9 of one of two pods: ")
+                + FormattableString.Invariant($"its users answered again after {served.TotalSeconds:F1} s ({fromStandby} of {probes.Count} sampled by a standby), ")
+                + FormattableString.Invariant($"all partitions processing again after {processing.TotalSeconds:F1} s (session timeout 3 s), {restored:N0} changelog records restored on takeover"),
+        };
+    }
+
+    /// <summary>The pod (index) that answers each user from its own stores.</summary>
+    private static int[] Owners(WorkerFleet fleet, string[] users)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(WorkerFleet.Endpoint(fleet.Ports[0])) };
+        var endpoints = fleet.Ports.Select(WorkerFleet.Endpoint).ToList();
+        return users.Select(user =>
+        {
+            var body = http.GetStringAsync($"/v1/users/{user}").GetAwaiter().GetResult();
+            return endpoints.FindIndex(endpoint => body.Contains($"\"endpoint\":\"{endpoint}\"", StringComparison.Ordinal));
+        }).ToArray();
+    }
+
+    private ScenarioResult Alone(WorkerFleet fleet, string variant, string[] users, int[] owners, double rate, bool routed)
+    {
+        var (workersBefore, clusterBefore, client) = (fleet.CpuTime(), ClusterCpu(), CpuClock.Start());
+        using var alone = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var figures = QueryLoad.Run(fleet.Ports, (random, pods) =>
+        {
+            var index = random.Next(users.Length);
+            return ((owners[index] + (routed ? 1 : 0)) % pods, users[index]);
+        }, rate, alone.Token).GetAwaiter().GetResult();
+        var histogram = routed ? figures.Routed : figures.Local;
+        var lookups = figures.Local.TotalCount + figures.Routed.TotalCount;
+        var pods = fleet.CpuTime() - workersBefore;
+        return new ScenarioResult
+        {
+            Scenario = "queries", Variant = $"{variant}-only", Events = lookups, Seconds = 10,
+            Latency = new Dictionary<string, LatencyFigures> { [variant] = Figures(histogram) },
+            Notes = FormattableString.Invariant($"{figures.Rate:F0} lookups/s asked at {rate:F0}, no events fed; CPU per lookup: ")
+                + FormattableString.Invariant($"pods {pods.TotalMicroseconds / lookups:F0} µs ({(pods - _idleCpuPerSecond * 10).TotalMicroseconds / lookups:F0} µs above their idle ")
+                + FormattableString.Invariant($"{_idleCpuPerSecond.TotalMilliseconds / 10:F0}% of a core), client {client.Elapsed.TotalMicroseconds / lookups:F0} µs, ")
+                + FormattableString.Invariant($"cluster {(ClusterCpu() - clusterBefore).TotalMicroseconds / lookups:F0} µs"),
+        };
+    }
+
+    private TimeSpan ClusterCpu()
+    {
+        using var process = Process.GetProcessById(cluster.ProcessId);
+        return process.TotalProcessorTime;
+    }
+
+    private static void WaitShared(WorkerFleet fleet, int partitions) =>
+        WaitFor(() => fleet.Ports.All(port => WorkerFleet.Scrape([port], "streams_tasks{state=\"running\"}") > 0)
+            && WorkerFleet.Scrape(fleet.Ports, "streams_tasks{state=\"running\"}") == partitions,
+            TimeSpan.FromMinutes(2), "both pods to run their share of the tasks");
+
+    private static void WaitFor(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Timed out waiting for {what}.");
+            }
+
+            Thread.Sleep(200);
+        }
+    }
+
+    private static long Consumed(WorkerFleet fleet) =>
+        (long)WorkerFleet.Scrape(fleet.Ports, $"streams_records_consumed_total{{topic=\"{fleet.Topics.Clickstream}\"}}");
+
+    /// <summary>Feeds <paramref name="count"/> events a bounded distance ahead of consumption (the mock keeps little per partition) and waits until all are consumed.</summary>
+    private long Feed(WorkerFleet fleet, RecordSerdes serdes, IEnumerator<ClickEvent> events, int count, HashSet<string>? active)
+    {
+        var baseline = Consumed(fleet);
+        using var producer = Producer();
+        var context = new SerializationContext(MessageComponentType.Value, fleet.Topics.Clickstream);
+        var produced = 0;
+        while (produced < count && events.MoveNext())
+        {
+            var e = events.Current;
+            active?.Add(e.UserId);
+            producer.Produce(fleet.Topics.Clickstream, new Message<byte[], byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes(e.UserId), Value = serdes.ClickEvent.Serialize(e, context), Timestamp = new Timestamp(e.Timestamp),
+            });
+            if (++produced % 10_000 == 0)
+            {
+                producer.Flush(TimeSpan.FromSeconds(30));
+                WaitFor(() => produced - (Consumed(fleet) - baseline) < 40_000, TimeSpan.FromMinutes(5), "the pods to keep up");
+            }
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(30));
+        WaitFor(() => Consumed(fleet) - baseline >= produced, TimeSpan.FromMinutes(5), "the pods to consume what was fed");
+        return produced;
+    }
+
+    /// <summary>A backlog fed at once, then drained; with <paramref name="load"/>, under that lookup load.</summary>
+    private (TimeSpan Elapsed, QueryLoad.Figures Queries) Drain(
+        WorkerFleet fleet, RecordSerdes serdes, IEnumerator<ClickEvent> events, int backlog, ref long consumed, (double Rate, string[] Users)? load)
+    {
+        var baseline = Consumed(fleet);
+        using (var producer = Producer())
+        {
+            var context = new SerializationContext(MessageComponentType.Value, fleet.Topics.Clickstream);
+            for (var i = 0; i < backlog && events.MoveNext(); i++)
+            {
+                var e = events.Current;
+                producer.Produce(fleet.Topics.Clickstream, new Message<byte[], byte[]>
+                {
+                    Key = Encoding.UTF8.GetBytes(e.UserId), Value = serdes.ClickEvent.Serialize(e, context), Timestamp = new Timestamp(e.Timestamp),
+                });
+            }
+
+            producer.Flush(TimeSpan.FromSeconds(60));
+        }
+
+        using var stop = new CancellationTokenSource();
+        var queries = load is { } l ? QueryLoad.Run(fleet.Ports, l.Users, l.Rate, stop.Token) : null;
+        var clock = Stopwatch.StartNew();
+        WaitFor(() => Consumed(fleet) - baseline >= backlog, TimeSpan.FromMinutes(5), "the backlog to drain");
+        var elapsed = clock.Elapsed;
+        stop.Cancel();
+        consumed += backlog;
+        return (elapsed, queries?.GetAwaiter().GetResult() ?? new QueryLoad.Figures(new LongHistogram(1000, 2), new LongHistogram(1000, 2), 0, []));
+    }
+
+    private long FeedAtRate(WorkerFleet fleet, RecordSerdes serdes, IEnumerator<ClickEvent> events, double rate, TimeSpan duration)
+    {
+        using var producer = Producer();
+        var context = new SerializationContext(MessageComponentType.Value, fleet.Topics.Clickstream);
+        var clock = Stopwatch.StartNew();
+        var produced = 0L;
+        while (clock.Elapsed < duration && events.MoveNext())
+        {
+            var e = events.Current with { Timestamp = DateTimeOffset.UtcNow };
+            producer.Produce(fleet.Topics.Clickstream, new Message<byte[], byte[]>
+            {
+                Key = Encoding.UTF8.GetBytes(e.UserId), Value = serdes.ClickEvent.Serialize(e, context), Timestamp = new Timestamp(e.Timestamp),
+            });
+            produced++;
+            var ahead = TimeSpan.FromSeconds(produced / rate) - clock.Elapsed;
+            if (ahead > TimeSpan.FromMilliseconds(2))
+            {
+                Thread.Sleep(ahead);
+            }
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(30));
+        return produced;
+    }
+
+    private IProducer<byte[], byte[]> Producer() =>
+        new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 20, Partitioner = Partitioner.Murmur2Random }).Build();
+
+    private static LatencyFigures Figures(LongHistogram histogram) => histogram.TotalCount == 0
+        ? new LatencyFigures(0, 0, 0, 0)
+        : new LatencyFigures(
+            histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0, histogram.GetValueAtPercentile(99.9) / 1000.0, histogram.TotalCount);
+}
