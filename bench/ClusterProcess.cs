@@ -9,7 +9,7 @@ namespace Personalization.Bench;
 /// memory) and threads are not counted as the engine's. The child speaks a line protocol on stdin/stdout:
 /// <c>CREATE &lt;topic&gt; &lt;partitions&gt;</c> → <c>OK</c>; end of input stops it.
 /// </summary>
-internal sealed class ClusterProcess : IDisposable
+internal sealed class ClusterProcess : IBenchCluster
 {
     public const string ServeArgument = "--serve-cluster";
 
@@ -38,7 +38,13 @@ internal sealed class ClusterProcess : IDisposable
 
     public ITopicAdmin TopicAdmin { get; }
 
-    public int ProcessId => _process.Id;
+    public string Kind => "embedded";
+
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
 
     public void CreateTopic(string name, int partitions)
     {

@@ -4,7 +4,7 @@ using Personalization.Bench;
 using Personalization.Bench.Scenarios;
 using Streams.Engine;
 
-// dotnet run -c Release --project bench -- [scenario...]
+// dotnet run -c Release --project bench -- [scenario...] [--bootstrap host:port]
 // Each scenario reports its throughput next to a baseline measured in the same run, as a table and one JSON object
 // per result; a run of every scenario also writes bench/results/latest.json (a run of some, latest-partial.json).
 if (args is [ClusterProcess.ServeArgument])
@@ -26,7 +26,8 @@ var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) &
 
 const int KafkaEvents = 500_000;
 const int TopologyEvents = 300_000;
-using var kafka = new KafkaScenarios();
+var bootstrap = args.Where((a, i) => i > 0 && args[i - 1] == "--bootstrap").FirstOrDefault();
+using var kafka = new KafkaScenarios(bootstrap);
 var queries = new QueryScenarios(kafka.Cluster, kafka.StateRoot);
 var results = new List<ScenarioResult>();
 var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(StringComparer.OrdinalIgnoreCase)
@@ -55,6 +56,7 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
             "--memory-minutes", memoryMinutes.ToString(CultureInfo.InvariantCulture),
             "--memory-users", Option("--memory-users", 1_000_000).ToString(CultureInfo.InvariantCulture),
             "--isolated",
+            .. bootstrap is null ? Array.Empty<string>() : ["--bootstrap", bootstrap],
         ])],
     ["queries"] = () => queries.Queries(users: 50_000, backlog: 60_000, requestRate: Option("--query-rate", 5_000), TimeSpan.FromSeconds(30)),
     // 200,000 users keep the whole run short; the serving target is stated for 1,000,000 (--failover-users 1000000).
@@ -130,7 +132,11 @@ foreach (var r in results)
 
 var resultsDirectory = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "results");
 Directory.CreateDirectory(resultsDirectory);
-var machine = new { processors = Environment.ProcessorCount, os = Environment.OSVersion.ToString(), runtime = Environment.Version.ToString(), at = DateTimeOffset.UtcNow };
+var machine = new
+{
+    processors = Environment.ProcessorCount, os = Environment.OSVersion.ToString(), runtime = Environment.Version.ToString(), at = DateTimeOffset.UtcNow,
+    cluster = kafka.Cluster.Kind,
+};
 var resultsFile = names.Length == 0 ? "latest.json" : "latest-partial.json";
 File.WriteAllText(Path.Combine(resultsDirectory, resultsFile), JsonSerializer.Serialize(new { machine, results }, new JsonSerializerOptions { WriteIndented = true }));
 return 0;

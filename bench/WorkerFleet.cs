@@ -20,7 +20,7 @@ internal sealed class WorkerFleet : IDisposable
     private readonly List<(Process Process, int Port)> _workers = [];
     private readonly List<StreamWriter> _logs = [];
 
-    public WorkerFleet(ClusterProcess cluster, string name, int partitions, string stateRoot, IReadOnlyDictionary<string, string> settings)
+    public WorkerFleet(IBenchCluster cluster, string name, int partitions, string stateRoot, IReadOnlyDictionary<string, string> settings)
     {
         _stateRoot = stateRoot;
         Topics = new TopicOptions

@@ -30,12 +30,16 @@ internal sealed class KafkaScenarios : IDisposable
     private static readonly TimeSpan LatencyWindow = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
-    private readonly ClusterProcess _cluster = new();
+    private readonly IBenchCluster _cluster;
     private readonly string _stateRoot = Path.Combine(Path.GetTempPath(), "bench-" + Guid.NewGuid().ToString("N"));
     private int _serial;
 
+    /// <param name="bootstrapServers">An external cluster to run on; null runs the embedded cluster in a child process.</param>
+    public KafkaScenarios(string? bootstrapServers) =>
+        _cluster = bootstrapServers is null ? new ClusterProcess() : new ExternalCluster(bootstrapServers);
+
     /// <summary>The cluster, shared with the scenarios that run worker processes on it.</summary>
-    public ClusterProcess Cluster => _cluster;
+    public IBenchCluster Cluster => _cluster;
 
     /// <summary>Where runs keep their state; deleted with the scenarios.</summary>
     public string StateRoot => _stateRoot;

@@ -16,7 +16,7 @@ namespace Personalization.Bench.Scenarios;
 /// <c>kill -9</c> of a pod, timed until its users are answered again and its partitions processing again, with and
 /// without a standby.
 /// </summary>
-internal sealed class QueryScenarios(ClusterProcess cluster, string stateRoot)
+internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
 {
     private const int Partitions = 8;
     private int _serial;
@@ -190,11 +190,7 @@ internal sealed class QueryScenarios(ClusterProcess cluster, string stateRoot)
         };
     }
 
-    private TimeSpan ClusterCpu()
-    {
-        using var process = Process.GetProcessById(cluster.ProcessId);
-        return process.TotalProcessorTime;
-    }
+    private TimeSpan ClusterCpu() => cluster.CpuTime();
 
     private static void WaitShared(WorkerFleet fleet, int partitions) =>
         WaitFor(() => fleet.Ports.All(port => WorkerFleet.Scrape([port], "streams_tasks{state=\"running\"}") > 0)
