@@ -34,6 +34,8 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
 {
     ["passthrough"] = () => [kafka.Passthrough(KafkaEvents)],
     ["count"] = () => [kafka.Count(KafkaEvents, ProcessingGuarantee.AtLeastOnce), kafka.Count(KafkaEvents, ProcessingGuarantee.ExactlyOnceV2)],
+    // The peer, on the count workload: `-- passthrough count streamiz` reruns the comparison.
+    ["streamiz"] = () => [kafka.StreamizCount(KafkaEvents, ProcessingGuarantee.AtLeastOnce), kafka.StreamizCount(KafkaEvents, ProcessingGuarantee.ExactlyOnceV2)],
     ["topology"] = () => [kafka.Topology(TopologyEvents, ProcessingGuarantee.AtLeastOnce), kafka.Topology(TopologyEvents, ProcessingGuarantee.ExactlyOnceV2)],
     ["latency"] = () =>
     {
@@ -99,10 +101,24 @@ if (results.FirstOrDefault(r => r.Scenario == "passthrough") is { } ceiling)
 {
     for (var i = 0; i < results.Count; i++)
     {
-        if (results[i].Scenario is "count" or "topology")
+        if (results[i].Scenario is "count" or "count-streamiz" or "topology")
         {
             results[i] = results[i] with { Ratio = results[i].EventsPerSecond / ceiling.EventsPerSecond, Baseline = "passthrough" };
         }
+    }
+}
+
+// The engine against the peer, per guarantee: throughput and CPU per event as ratios measured in this run.
+for (var i = 0; i < results.Count; i++)
+{
+    if (results[i].Scenario == "count" && results.FirstOrDefault(r => r.Scenario == "count-streamiz" && r.Variant == results[i].Variant) is { } peer)
+    {
+        var ours = results[i];
+        results[i] = ours with
+        {
+            Notes = $"{ours.Notes}; " + FormattableString.Invariant($"{ours.EventsPerSecond / peer.EventsPerSecond:F2}x Streamiz's throughput, ")
+                + FormattableString.Invariant($"{peer.CpuSecondsPerMillionEvents / ours.CpuSecondsPerMillionEvents:F2}x fewer CPU seconds per event"),
+        };
     }
 }
 

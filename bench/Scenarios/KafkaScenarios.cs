@@ -56,7 +56,7 @@ internal sealed class KafkaScenarios : IDisposable
     /// <summary>A bare consumer → producer loop over the same bytes, committing every second: the ceiling.</summary>
     public ScenarioResult Passthrough(int events)
     {
-        var (input, output) = CountInput(events);
+        var (input, output, _) = CountInput(events);
         var consumerConfig = new ConsumerConfig
         {
             BootstrapServers = _cluster.BootstrapServers,
@@ -112,7 +112,7 @@ internal sealed class KafkaScenarios : IDisposable
     /// <summary>The engine's one-minute tumbling count per key on a logged RocksDB window store, 100,000 keys.</summary>
     public ScenarioResult Count(int events, ProcessingGuarantee guarantee)
     {
-        var (input, output) = CountInput(events);
+        var (input, output, start) = CountInput(events);
         var builder = new StreamsBuilder();
         builder.Stream(input, Serdes.String, Serdes.ByteArray)
             .GroupByKey()
@@ -120,7 +120,41 @@ internal sealed class KafkaScenarios : IDisposable
             .Count(Materialized.As("counts"))
             .ToStream()
             .To(output, WindowedSerdes.TimeWindowed(Serdes.String, TimeSpan.FromMinutes(1)), Serdes.Int64);
-        return RunStreams("count", builder.Build(), input, events, guarantee);
+        var result = RunStreams("count", builder.Build(), input, events, guarantee);
+        var (windows, wrong, _) = CountOutput.Verify(_cluster.BootstrapServers, output, ExpectedCounts(events, start), events);
+        return result with { Notes = $"output checked: {windows:N0} windows, {wrong:N0} wrong or missing" };
+    }
+
+    /// <summary>
+    /// The peer on the same workload: Streamiz.Kafka.Net's one-minute tumbling count on RocksDB, its output checked
+    /// the same way; its CPU figure leaves out the output reader the run ends by.
+    /// </summary>
+    public ScenarioResult StreamizCount(int events, ProcessingGuarantee guarantee)
+    {
+        var (input, output, start) = CountInput(events);
+        var exactlyOnce = guarantee == ProcessingGuarantee.ExactlyOnceV2;
+        var applicationId = $"bench-streamiz-{++_serial}";
+        var (elapsed, cpu, updates) = StreamizPeer.Count(_cluster, applicationId, input, output, events, exactlyOnce, Path.Combine(_stateRoot, applicationId), Timeout);
+        var (windows, wrong, readCpu) = CountOutput.Verify(_cluster.BootstrapServers, output, ExpectedCounts(events, start), updates);
+        return Result("count-streamiz", exactlyOnce ? "exactly_once_v2" : "at_least_once", updates, elapsed, cpu - readCpu) with
+        {
+            Notes = FormattableString.Invariant($"Streamiz.Kafka.Net 1.8.2; output checked: {windows:N0} windows, {wrong:N0} wrong or missing; ")
+                + FormattableString.Invariant($"CPU leaves out the output reader ({readCpu.TotalSeconds:F1} s to read the output once more)"),
+        };
+    }
+
+    /// <summary>The count of each (key, one-minute window) in the input <see cref="CountInput"/> generates.</summary>
+    private static Dictionary<(string Key, long Window), long> ExpectedCounts(int events, long start)
+    {
+        var expected = new Dictionary<(string, long), long>();
+        for (var i = 0; i < events; i++)
+        {
+            var timestamp = start + (long)i * 600_000 / events;
+            var key = ($"user-{i * 7919L % Keys:D6}", timestamp / 60_000 * 60_000);
+            expected[key] = expected.GetValueOrDefault(key) + 1;
+        }
+
+        return expected;
     }
 
     /// <summary>The full personalization topology on the generator's event mix, with the shipped models.</summary>
@@ -463,7 +497,7 @@ internal sealed class KafkaScenarios : IDisposable
     }
 
     /// <summary>Input for the count and passthrough: keys over 100,000 users, timestamps over ten minutes, 60-byte values.</summary>
-    private (string Input, string Output) CountInput(int events)
+    private (string Input, string Output, long Start) CountInput(int events)
     {
         var id = ++_serial;
         var input = $"count-in-{id}";
@@ -474,7 +508,7 @@ internal sealed class KafkaScenarios : IDisposable
         var value = new byte[60];
         Feed(input, Enumerable.Range(0, events).Select(i =>
             (Encoding.UTF8.GetBytes($"user-{i * 7919L % Keys:D6}"), value, start + (long)i * 600_000 / events)));
-        return (input, output);
+        return (input, output, start);
     }
 
     private void Feed(string topic, IEnumerable<(byte[] Key, byte[] Value, long Timestamp)> records)
