@@ -11,7 +11,7 @@ namespace Streams.Engine.Runtime;
 /// Rebuilds stores from their changelog partitions: reads each, one at a time, from a start offset to the end it had
 /// when restoration began, with a consumer of its own (no group), writing batches under the store's logging layer, a
 /// bounded slice per call, and reports progress per store and task as a gauge of records remaining. Before local state
-/// is reused, <see cref="CheckpointMismatch"/> tells whether it can continue from the changelog at all.
+/// is reused, <see cref="CheckpointMismatch(TopicPartition, long)"/> tells whether it can continue from the changelog at all.
 /// </summary>
 internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, StreamsMetrics metrics, ILogger logger)
 {
@@ -27,9 +27,12 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
     /// the application reset, another cluster); before the start, records after the checkpoint are gone. Either way
     /// the local state is not to be trusted, as Kafka Streams treats a corrupted task.
     /// </summary>
-    public string? CheckpointMismatch(TopicPartition changelog, long checkpoint)
+    public string? CheckpointMismatch(TopicPartition changelog, long checkpoint) => CheckpointMismatch(consumer, changelog, checkpoint, Timeout);
+
+    /// <summary>The same check through any consumer of the changelog (the standby updater has its own).</summary>
+    public static string? CheckpointMismatch(IConsumer<byte[], byte[]> consumer, TopicPartition changelog, long checkpoint, TimeSpan timeout)
     {
-        var watermarks = consumer.QueryWatermarkOffsets(changelog, Timeout);
+        var watermarks = consumer.QueryWatermarkOffsets(changelog, timeout);
         if (checkpoint + 1 > watermarks.High.Value)
         {
             return $"its checkpoint (offset {checkpoint}) is past the end of {changelog} (end offset {watermarks.High.Value})";

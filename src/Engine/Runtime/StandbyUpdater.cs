@@ -178,7 +178,7 @@ internal sealed class StandbyUpdater : IDisposable
         foreach (var store in logged.Where(store => store.IsPersistent))
         {
             var changelog = Changelog(store, id);
-            if (checkpoint.TryGetValue(store.Name, out var offset) && !Continues(changelog, offset))
+            if (checkpoint.TryGetValue(store.Name, out var offset) && ChangelogRestorer.CheckpointMismatch(_consumer!, changelog, offset, KafkaTimeout) is not null)
             {
                 checkpoint.Remove(store.Name);
             }
@@ -211,12 +211,6 @@ internal sealed class StandbyUpdater : IDisposable
         _tasks[id] = standby;
         _hosted.AddStandby(new QueryableTask(id, task.Stores, () => standby.StreamTime, isStandby: true) { Running = true });
         _logger.LogInformation("Keeping a standby of task {Task} ({Resumed} of {Stores} logged stores resumed from a checkpoint)", id, standby.Offsets.Count, logged.Count);
-    }
-
-    private bool Continues(TopicPartition changelog, long checkpoint)
-    {
-        var watermarks = _consumer!.QueryWatermarkOffsets(changelog, KafkaTimeout);
-        return checkpoint + 1 <= watermarks.High.Value && checkpoint + 1 >= watermarks.Low.Value;
     }
 
     private void Close(StandbyTask standby, bool checkpoint)
