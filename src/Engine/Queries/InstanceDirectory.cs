@@ -67,23 +67,8 @@ internal sealed class InstanceDirectory : IDisposable
 
     public void Start()
     {
-        _producer = new ProducerBuilder<string, string?>(new ProducerConfig(new Dictionary<string, string>(_config.ClientConfig))
-        {
-            BootstrapServers = _config.BootstrapServers,
-            ClientId = $"{_config.ApplicationId}-{_processId}-directory-producer",
-            AllowAutoCreateTopics = false,
-            LingerMs = 0,
-        }).SetLogHandler((_, message) => _logger.LogDebug("librdkafka {Client}: {Message}", message.Name, message.Message)).Build();
-        _consumer = new ConsumerBuilder<string, string?>(new ConsumerConfig(new Dictionary<string, string>(_config.ClientConfig))
-        {
-            BootstrapServers = _config.BootstrapServers,
-            ClientId = $"{_config.ApplicationId}-{_processId}-directory-consumer",
-            GroupId = $"{_config.ApplicationId}-instances-reader",
-            EnableAutoCommit = false,
-            EnablePartitionEof = false,
-            AllowAutoCreateTopics = false,
-            FetchWaitMaxMs = 100,
-        }).SetLogHandler((_, message) => _logger.LogDebug("librdkafka {Client}: {Message}", message.Name, message.Message)).Build();
+        _producer = new ProducerBuilder<string, string?>(StreamsClientSettings.DirectoryProducer(_config, _processId)).SetLogHandler(LogClientMessage).Build();
+        _consumer = new ConsumerBuilder<string, string?>(StreamsClientSettings.DirectoryConsumer(_config, _processId)).SetLogHandler(LogClientMessage).Build();
         _consumer.Assign(new TopicPartitionOffset(_topic, 0, Offset.Beginning));
         _thread.Start();
     }
@@ -141,6 +126,8 @@ internal sealed class InstanceDirectory : IDisposable
         _producer?.Dispose();
         _stopping.Dispose();
     }
+
+    private void LogClientMessage(IClient client, LogMessage message) => _logger.LogDebug("librdkafka {Client}: {Message}", message.Name, message.Message);
 
     private void Run()
     {

@@ -4,8 +4,8 @@ namespace Streams.Engine.Runtime;
 
 /// <summary>
 /// Every setting the runtime gives its clients, in one place: the main consumer (the group member that reads input),
-/// the restore consumer (reads changelogs, no group) and the producer (outputs and changelogs; transactional under
-/// exactly-once). The user's librdkafka settings (<see cref="StreamsConfig.ClientConfig"/>) are the base; a setting
+/// the restore consumer (reads changelogs, no group), the standby and instance-directory clients, and the producer
+/// (outputs and changelogs; transactional under exactly-once). The user's librdkafka settings (<see cref="StreamsConfig.ClientConfig"/>) are the base; a setting
 /// below overrides them where the runtime depends on its value, and only fills it in where the text says the user's
 /// value wins.
 /// </summary>
@@ -76,6 +76,29 @@ internal static class StreamsClientSettings
             AutoOffsetReset = AutoOffsetReset.Earliest,
             AllowAutoCreateTopics = false,
             IsolationLevel = config.ProcessingGuarantee == ProcessingGuarantee.ExactlyOnceV2 ? IsolationLevel.ReadCommitted : IsolationLevel.ReadUncommitted,
+            FetchWaitMaxMs = 100,
+        };
+
+    /// <summary>The instance directory's producer: one small announcement a second, sent at once.</summary>
+    public static ProducerConfig DirectoryProducer(StreamsConfig config, string processId) =>
+        new(new Dictionary<string, string>(config.ClientConfig))
+        {
+            BootstrapServers = config.BootstrapServers,
+            ClientId = $"{config.ApplicationId}-{processId}-directory-producer",
+            AllowAutoCreateTopics = false,
+            LingerMs = 0,
+        };
+
+    /// <summary>The instance directory's consumer: assigned its topic's one partition from the start, no group membership.</summary>
+    public static ConsumerConfig DirectoryConsumer(StreamsConfig config, string processId) =>
+        new(new Dictionary<string, string>(config.ClientConfig))
+        {
+            BootstrapServers = config.BootstrapServers,
+            ClientId = $"{config.ApplicationId}-{processId}-directory-consumer",
+            GroupId = $"{config.ApplicationId}-instances-reader",
+            EnableAutoCommit = false,
+            EnablePartitionEof = false,
+            AllowAutoCreateTopics = false,
             FetchWaitMaxMs = 100,
         };
 
