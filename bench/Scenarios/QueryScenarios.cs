@@ -19,9 +19,8 @@ namespace Personalization.Bench.Scenarios;
 internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
 {
     private const int Partitions = 8;
+    private static readonly TimeSpan AloneFor = TimeSpan.FromSeconds(10);
     private int _serial;
-    private ScenarioResult[] _alone = [];
-    private TimeSpan _idleCpuPerSecond;
 
     /// <summary>Two pods; throughput with and without <paramref name="requestRate"/> lookups/s, then lookup latency at half that throughput.</summary>
     public IReadOnlyList<ScenarioResult> Queries(int users, int backlog, double requestRate, TimeSpan duration)
@@ -34,14 +33,13 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         var generator = new ClickstreamGenerator(new GeneratorOptions { Users = users, Seed = 11, Start = DateTimeOffset.UtcNow.AddHours(-1) })
             .Where(r => r.Event is not null).Select(r => r.Event!).GetEnumerator();
         var active = new HashSet<string>();
-        var consumed = 0L;
 
         // State first: every user active.
-        consumed += Feed(fleet, serdes, generator, users * 2, active);
+        Feed(fleet, serdes, generator, users * 2, active);
         var userIds = active.ToArray();
 
-        var (quiet, _) = Drain(fleet, serdes, generator, backlog, ref consumed, load: null);
-        var (loaded, loadedQueries) = Drain(fleet, serdes, generator, backlog, ref consumed, load: (requestRate, userIds));
+        var (quiet, _) = Drain(fleet, serdes, generator, backlog, load: null);
+        var (loaded, loadedQueries) = Drain(fleet, serdes, generator, backlog, load: (requestRate, userIds));
         var half = backlog / quiet.TotalSeconds / 2;
 
         // Lookups alone, with the cores to themselves: each user asked at its owner (local), then at the other pod
@@ -49,8 +47,12 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         var owners = Owners(fleet, userIds);
         var idleBefore = fleet.CpuTime();
         Thread.Sleep(TimeSpan.FromSeconds(5));
-        _idleCpuPerSecond = (fleet.CpuTime() - idleBefore) / 5;
-        _alone = [Alone(fleet, "local", userIds, owners, requestRate, routed: false), Alone(fleet, "routed", userIds, owners, requestRate, routed: true)];
+        var idleCpuPerSecond = (fleet.CpuTime() - idleBefore) / 5;
+        ScenarioResult[] alone =
+        [
+            Alone(fleet, "local", userIds, owners, requestRate, idleCpuPerSecond, routed: false),
+            Alone(fleet, "routed", userIds, owners, requestRate, idleCpuPerSecond, routed: true),
+        ];
 
         using var stop = new CancellationTokenSource(duration);
         var queries = QueryLoad.Run(fleet.Ports, userIds, requestRate, stop.Token);
@@ -59,7 +61,7 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         var throughputRatio = quiet.TotalSeconds / loaded.TotalSeconds;
         return
         [
-            .. _alone,
+            .. alone,
             new ScenarioResult
             {
                 Scenario = "queries", Variant = "throughput", Events = backlog, Seconds = loaded.TotalSeconds,
@@ -100,14 +102,13 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         WaitShared(fleet, partitions);
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var start = DateTimeOffset.UtcNow.AddMinutes(-5);
-        var consumed = 0L;
         var views = Enumerable.Range(0, users).Select(user => new ClickEvent
         {
             EventId = $"f-{user}", UserId = $"user-{user:D7}", SessionId = $"s-{user}", Type = EventType.ProductView, Timestamp = start,
             ItemId = $"item-{user % 20_000}", Category = $"category-{user % 200}", Price = 10, DeviceId = $"d-{user}", Country = "DE",
         }).GetEnumerator();
         var loadClock = Stopwatch.StartNew();
-        consumed += Feed(fleet, serdes, views, users, active: null);
+        Feed(fleet, serdes, views, users, active: null);
         var loadSeconds = loadClock.Elapsed.TotalSeconds;
         if (standbys > 0)
         {
@@ -167,10 +168,10 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         }).ToArray();
     }
 
-    private ScenarioResult Alone(WorkerFleet fleet, string variant, string[] users, int[] owners, double rate, bool routed)
+    private ScenarioResult Alone(WorkerFleet fleet, string variant, string[] users, int[] owners, double rate, TimeSpan idleCpuPerSecond, bool routed)
     {
-        var (workersBefore, clusterBefore, client) = (fleet.CpuTime(), ClusterCpu(), CpuClock.Start());
-        using var alone = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var (workersBefore, clusterBefore, client) = (fleet.CpuTime(), cluster.CpuTime(), CpuClock.Start());
+        using var alone = new CancellationTokenSource(AloneFor);
         var figures = QueryLoad.Run(fleet.Ports, (random, pods) =>
         {
             var index = random.Next(users.Length);
@@ -181,16 +182,14 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         var pods = fleet.CpuTime() - workersBefore;
         return new ScenarioResult
         {
-            Scenario = "queries", Variant = $"{variant}-only", Events = lookups, Seconds = 10,
+            Scenario = "queries", Variant = $"{variant}-only", Events = lookups, Seconds = AloneFor.TotalSeconds,
             Latency = new Dictionary<string, LatencyFigures> { [variant] = Figures(histogram) },
             Notes = FormattableString.Invariant($"{figures.Rate:F0} lookups/s asked at {rate:F0}, no events fed; CPU per lookup: ")
-                + FormattableString.Invariant($"pods {pods.TotalMicroseconds / lookups:F0} µs ({(pods - _idleCpuPerSecond * 10).TotalMicroseconds / lookups:F0} µs above their idle ")
-                + FormattableString.Invariant($"{_idleCpuPerSecond.TotalMilliseconds / 10:F0}% of a core), client {client.Elapsed.TotalMicroseconds / lookups:F0} µs, ")
-                + FormattableString.Invariant($"cluster {(ClusterCpu() - clusterBefore).TotalMicroseconds / lookups:F0} µs"),
+                + FormattableString.Invariant($"pods {pods.TotalMicroseconds / lookups:F0} µs ({(pods - idleCpuPerSecond * AloneFor.TotalSeconds).TotalMicroseconds / lookups:F0} µs above their idle ")
+                + FormattableString.Invariant($"{idleCpuPerSecond.TotalMilliseconds / 10:F0}% of a core), client {client.Elapsed.TotalMicroseconds / lookups:F0} µs, ")
+                + FormattableString.Invariant($"cluster {(cluster.CpuTime() - clusterBefore).TotalMicroseconds / lookups:F0} µs"),
         };
     }
-
-    private TimeSpan ClusterCpu() => cluster.CpuTime();
 
     private static void WaitShared(WorkerFleet fleet, int partitions) =>
         WaitFor(() => fleet.Ports.All(port => WorkerFleet.Scrape([port], "streams_tasks{state=\"running\"}") > 0)
@@ -215,7 +214,7 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         (long)WorkerFleet.Scrape(fleet.Ports, $"streams_records_consumed_total{{topic=\"{fleet.Topics.Clickstream}\"}}");
 
     /// <summary>Feeds <paramref name="count"/> events a bounded distance ahead of consumption (the mock keeps little per partition) and waits until all are consumed.</summary>
-    private long Feed(WorkerFleet fleet, RecordSerdes serdes, IEnumerator<ClickEvent> events, int count, HashSet<string>? active)
+    private void Feed(WorkerFleet fleet, RecordSerdes serdes, IEnumerator<ClickEvent> events, int count, HashSet<string>? active)
     {
         var baseline = Consumed(fleet);
         using var producer = Producer();
@@ -238,12 +237,11 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
 
         producer.Flush(TimeSpan.FromSeconds(30));
         WaitFor(() => Consumed(fleet) - baseline >= produced, TimeSpan.FromMinutes(5), "the pods to consume what was fed");
-        return produced;
     }
 
     /// <summary>A backlog fed at once, then drained; with <paramref name="load"/>, under that lookup load.</summary>
     private (TimeSpan Elapsed, QueryLoad.Figures Queries) Drain(
-        WorkerFleet fleet, RecordSerdes serdes, IEnumerator<ClickEvent> events, int backlog, ref long consumed, (double Rate, string[] Users)? load)
+        WorkerFleet fleet, RecordSerdes serdes, IEnumerator<ClickEvent> events, int backlog, (double Rate, string[] Users)? load)
     {
         var baseline = Consumed(fleet);
         using (var producer = Producer())
@@ -267,7 +265,6 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         WaitFor(() => Consumed(fleet) - baseline >= backlog, TimeSpan.FromMinutes(5), "the backlog to drain");
         var elapsed = clock.Elapsed;
         stop.Cancel();
-        consumed += backlog;
         return (elapsed, queries?.GetAwaiter().GetResult() ?? new QueryLoad.Figures(new LongHistogram(1000, 2), new LongHistogram(1000, 2), 0, []));
     }
 
