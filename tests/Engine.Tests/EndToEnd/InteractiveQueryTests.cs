@@ -36,32 +36,13 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
     [Fact]
     public async Task Every_key_is_answered_by_its_owner_and_located_by_the_other_instance_through_a_handover()
     {
-        var input = Name("clicks");
-        var outputTopic = Name("click-counts");
-        await Kafka.CreateTopicAsync(input, 4);
-        await Kafka.CreateTopicAsync(outputTopic, 4);
+        var (input, outputTopic) = await CreateTopicsAsync();
         var application = Name("query-app");
         await using var first = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "first"), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "first"));
         await using var second = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "second"), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
-        await first.StartAsync();
-        await WaitForRunningAsync(first);
-        await second.StartAsync();
-        await WaitForAsync(
-            () => first.State == StreamsState.Running && second.State == StreamsState.Running && first.Tasks.Count == 2 && second.Tasks.Count == 2,
-            TimeSpan.FromSeconds(60), "the two instances to share the four tasks");
+        await StartSharingAsync(first, second);
 
-        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
-        {
-            for (var round = 0; round < 3; round++)
-            {
-                for (var key = 0; key < Keys; key++)
-                {
-                    producer.Produce(input, new Message<string, string> { Key = $"key-{key}", Value = "x" });
-                }
-            }
-
-            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
-        }
+        ProduceEveryKey(input, times: 3);
 
         var instances = new[] { first, second };
         await WaitForAsync(() => AllKeys().All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by one instance");
@@ -90,31 +71,12 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
     [Fact]
     public async Task A_standby_answers_queries_with_its_lag_and_hands_its_stores_over_so_a_takeover_restores_only_the_tail()
     {
-        var input = Name("clicks");
-        var outputTopic = Name("click-counts");
-        await Kafka.CreateTopicAsync(input, 4);
-        await Kafka.CreateTopicAsync(outputTopic, 4);
+        var (input, outputTopic) = await CreateTopicsAsync();
         var application = Name("standby-app");
         await using var first = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "first", standbys: 1), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "first"));
         await using var second = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "second", standbys: 1), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
-        await first.StartAsync();
-        await WaitForRunningAsync(first);
-        await second.StartAsync();
-        await WaitForAsync(
-            () => first.State == StreamsState.Running && second.State == StreamsState.Running && first.Tasks.Count == 2 && second.Tasks.Count == 2,
-            TimeSpan.FromSeconds(60), "the two instances to share the four tasks");
-        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
-        {
-            for (var round = 0; round < 3; round++)
-            {
-                for (var key = 0; key < Keys; key++)
-                {
-                    producer.Produce(input, new Message<string, string> { Key = $"key-{key}", Value = "x" });
-                }
-            }
-
-            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
-        }
+        await StartSharingAsync(first, second);
+        ProduceEveryKey(input, times: 3);
 
         var instances = new[] { first, second };
         await WaitForAsync(() => AllKeys().All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by its owner");
@@ -146,6 +108,40 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
         Assert.All(AllKeys(), key => Assert.Equal(3, Count(first, key)));
         Assert.Equal(restoredBefore, first.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords));
         Assert.Empty(first.StandbyTasks);
+    }
+
+    /// <summary>An input and an output topic of four partitions.</summary>
+    private async Task<(string Input, string Output)> CreateTopicsAsync()
+    {
+        var (input, outputTopic) = (Name("clicks"), Name("click-counts"));
+        await Kafka.CreateTopicAsync(input, 4);
+        await Kafka.CreateTopicAsync(outputTopic, 4);
+        return (input, outputTopic);
+    }
+
+    /// <summary>Starts two instances of one application, one after the other, and waits until each runs two of the four tasks.</summary>
+    private static async Task StartSharingAsync(KafkaStreams first, KafkaStreams second)
+    {
+        await first.StartAsync();
+        await WaitForRunningAsync(first);
+        await second.StartAsync();
+        await WaitForAsync(
+            () => first.State == StreamsState.Running && second.State == StreamsState.Running && first.Tasks.Count == 2 && second.Tasks.Count == 2,
+            TimeSpan.FromSeconds(60), "the two instances to share the four tasks");
+    }
+
+    private void ProduceEveryKey(string input, int times)
+    {
+        using var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8);
+        for (var round = 0; round < times; round++)
+        {
+            for (var key = 0; key < Keys; key++)
+            {
+                producer.Produce(input, new Message<string, string> { Key = $"key-{key}", Value = "x" });
+            }
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
     }
 
     private StreamsConfig Config(string application, string instance, int standbys = 0)
