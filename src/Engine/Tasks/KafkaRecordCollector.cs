@@ -78,7 +78,8 @@ internal sealed class KafkaRecordCollector : IRecordCollector
 
         if (_changelogTopics.Contains(report.Topic))
         {
-            _changelogOffsets.AddOrUpdate((report.Topic, report.Partition.Value), report.Offset.Value, (_, old) => Math.Max(old, report.Offset.Value));
+            var offset = report.Offset.Value;
+            _changelogOffsets.AddOrUpdate((report.Topic, report.Partition.Value), static (_, offset) => offset, static (_, old, offset) => Math.Max(old, offset), offset);
         }
     }
 }
