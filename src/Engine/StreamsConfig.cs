@@ -55,6 +55,13 @@ public sealed class StreamsConfig
     /// </summary>
     public int NumStandbyReplicas { get; set; }
 
+    /// <summary>
+    /// statestore.cache.max.bytes: the record cache of each stream thread, shared by its tasks' stores. Writes collect
+    /// there between commits, so a key updated many times costs one store write and one changelog record per commit
+    /// interval; reads of recently used keys are answered from memory. 0 turns caching off.
+    /// </summary>
+    public long StateStoreCacheMaxBytes { get; set; } = 10 * 1024 * 1024;
+
     /// <summary>replication.factor of internal topics; -1 uses the broker default.</summary>
     public short ReplicationFactor { get; set; } = -1;
 
@@ -134,6 +141,11 @@ public sealed class StreamsConfig
         if (NumStandbyReplicas is < 0 or > 8)
         {
             throw new ArgumentException($"num.standby.replicas must be between 0 and 8 but is {NumStandbyReplicas}.", nameof(NumStandbyReplicas));
+        }
+
+        if (StateStoreCacheMaxBytes < 0)
+        {
+            throw new ArgumentException($"statestore.cache.max.bytes must be 0 (off) or positive but is {StateStoreCacheMaxBytes}.", nameof(StateStoreCacheMaxBytes));
         }
 
         if (CommitIntervalMs is <= 0)

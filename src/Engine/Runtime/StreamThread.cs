@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
 using Streams.Engine.Queries;
+using Streams.Engine.State;
 using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Runtime;
@@ -49,6 +50,7 @@ internal sealed class StreamThread
     private ChangelogRestorer? _restorer;
     private ICommitter? _committer;
     private TaskManager? _taskManager;
+    private RecordCache? _recordCache;
     private long _lastCommitTicks;
     private long _lastLagTicks;
     private long _lastLoopTicks = Stopwatch.GetTimestamp();
@@ -190,8 +192,9 @@ internal sealed class StreamThread
         _collector = new KafkaRecordCollector(_producer, _plan.ChangelogTopics);
         _restorer = new ChangelogRestorer(_restoreConsumer, _metrics, _logger);
         var collector = _collector;
+        var cache = _recordCache = _config.StateStoreCacheMaxBytes > 0 ? new RecordCache(_config.StateStoreCacheMaxBytes, _metrics, _name) : null;
         _taskManager = new TaskManager(
-            _config, _plan, id => new StreamTask(id, _topology, _config, collector, _time, _metrics, _logger), _restorer,
+            _config, _plan, id => new StreamTask(id, _topology, _config, collector, _time, _metrics, _logger, cache), _restorer,
             collector.ChangelogOffset, _metrics, _logger, _name, _hosted, _time);
         var tasks = _taskManager;
         _committer = _exactlyOnce
@@ -357,6 +360,9 @@ internal sealed class StreamThread
     private void CommitOrThrow()
     {
         var started = Stopwatch.GetTimestamp();
+
+        // Cached store changes reach the stores and the changelogs first, so that the commit covers them.
+        _recordCache?.FlushAll();
         _committer!.Commit(_taskManager!.ConsumedOffsets());
         _taskManager.ClearCommitRequests();
 

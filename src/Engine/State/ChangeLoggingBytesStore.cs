@@ -14,7 +14,7 @@ internal sealed class ChangeLoggingBytesStore(IKeyValueBytesStore inner, string 
     public void Put(byte[] key, byte[]? value)
     {
         inner.Put(key, value);
-        writer.Append(storeName, key, value);
+        writer.Append(storeName, key, value, writer.CurrentTimestamp);
     }
 
     public IEnumerable<KeyValuePair<byte[], byte[]>> Range(byte[]? from, byte[]? toExclusive) => inner.Range(from, toExclusive);
@@ -26,9 +26,20 @@ internal sealed class ChangeLoggingBytesStore(IKeyValueBytesStore inner, string 
     public void WriteBatch(IReadOnlyList<KeyValuePair<byte[], byte[]?>> batch)
     {
         inner.WriteBatch(batch);
+        var timestamp = writer.CurrentTimestamp;
         foreach (var (key, value) in batch)
         {
-            writer.Append(storeName, key, value);
+            writer.Append(storeName, key, value, timestamp);
+        }
+    }
+
+    /// <summary>Writes a batch whose changes each carry their own timestamp (a record cache's changes since the last commit).</summary>
+    public void WriteBatch(IReadOnlyList<KeyValuePair<byte[], byte[]?>> batch, IReadOnlyList<long> timestamps)
+    {
+        inner.WriteBatch(batch);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            writer.Append(storeName, batch[i].Key, batch[i].Value, timestamps[i]);
         }
     }
 

@@ -59,7 +59,8 @@ internal abstract class SegmentedStoreBase<TKey, TValue> : TypedStoreBase<TKey, 
     /// <summary>Writes an entry unless its time has expired; returns false when it was dropped.</summary>
     protected bool PutEntry(long time, byte[] recordKey, long time2, byte[]? value)
     {
-        Layout.Observe(time, Backend);
+        // Through the layers, so that expired segments also leave the record cache (deletion is not logged).
+        Layout.Observe(time, Store);
         if (time < Layout.MinLiveTime)
         {
             return false;

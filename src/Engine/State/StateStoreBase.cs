@@ -8,6 +8,7 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
 {
     private IKeyValueBytesStore? _backend;
     private IKeyValueBytesStore? _store;
+    private CachingBytesStore? _cache;
 
     public string Name { get; } = name;
 
@@ -18,6 +19,9 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
     public bool IsLogged { get; } = logged;
 
     public bool IsOpen => _store is not null;
+
+    /// <summary>Whether writes may collect in the stream thread's record cache (see <see cref="StoreBuilder.CachingEnabled"/>).</summary>
+    internal bool CachingEnabled { get; set; } = true;
 
     public long ApproximateCount => Backend.ApproximateCount;
 
@@ -50,11 +54,18 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
         }
 
         _store = IsLogged ? new ChangeLoggingBytesStore(_backend, Name, context.ChangelogWriter) : _backend;
+        if (CachingEnabled && context.Cache is { MaxBytes: > 0 } cache)
+        {
+            var writer = context.ChangelogWriter;
+            _store = _cache = new CachingBytesStore(_store, cache, () => writer.CurrentTimestamp);
+        }
+
         OnOpened(context);
     }
 
     public void Restore(IReadOnlyList<KeyValuePair<byte[], byte[]?>> batch)
     {
+        _cache?.Invalidate();
         Backend.WriteBatch(batch);
         OnRestored(batch);
     }
@@ -68,10 +79,13 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
             return;
         }
 
+        // Changes still cached were not committed: they are dropped with the cache, as they would be by a crash.
+        _cache?.Dispose();
         _backend.Flush();
         _backend.Dispose();
         _backend = null;
         _store = null;
+        _cache = null;
     }
 
     /// <summary>Called once the backend is open, e.g. to prepare serialization contexts or read what is on disk.</summary>

@@ -9,7 +9,8 @@ internal sealed record StateStoreContext(
     TaskId TaskId,
     string TaskStateDirectory,
     IChangelogWriter ChangelogWriter,
-    StreamsMetrics Metrics)
+    StreamsMetrics Metrics,
+    RecordCache? Cache = null)
 {
     /// <summary>The changelog topic of a store, which also names the serialization context of its keys and values.</summary>
     public string ChangelogTopic(string storeName) => ChangelogTopicName(ApplicationId, storeName);

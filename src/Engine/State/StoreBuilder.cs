@@ -29,6 +29,19 @@ public abstract class StoreBuilder
     /// <summary>The changelog topic's configuration, which depends on the store's kind (compaction, retention).</summary>
     public IReadOnlyDictionary<string, string> ChangelogConfig => DefaultChangelogConfig();
 
+    /// <summary>
+    /// True (the default) when the store's writes collect in the stream thread's record cache until the next commit
+    /// (see <see cref="StreamsConfig.StateStoreCacheMaxBytes"/>); processors read their own writes either way.
+    /// </summary>
+    public bool CachingEnabled { get; private set; } = true;
+
+    /// <summary>Writes go to the store and its changelog at once, one by one, whatever the record cache's size.</summary>
+    public StoreBuilder WithCachingDisabled()
+    {
+        CachingEnabled = false;
+        return this;
+    }
+
     /// <summary>Turns changelogging off: the store is then lost with its local disk.</summary>
     public StoreBuilder WithLoggingDisabled()
     {
@@ -36,7 +49,14 @@ public abstract class StoreBuilder
         return this;
     }
 
-    internal abstract IManagedStateStore Build();
+    internal IManagedStateStore Build()
+    {
+        var store = CreateStore();
+        store.CachingEnabled = CachingEnabled;
+        return store;
+    }
+
+    private protected abstract StateStoreBase CreateStore();
 
     private protected abstract IReadOnlyDictionary<string, string> DefaultChangelogConfig();
 }

@@ -40,7 +40,7 @@ public static class Stores
     private sealed class KeyValueStoreBuilder<TKey, TValue>(string name, StoreType type, Serialization.ISerde<TKey> keySerde, Serialization.ISerde<TValue> valueSerde)
         : StoreBuilder(name, type)
     {
-        internal override IManagedStateStore Build() => new KeyValueStore<TKey, TValue>(Name, Type, LoggingEnabled, keySerde, valueSerde);
+        private protected override StateStoreBase CreateStore() => new KeyValueStore<TKey, TValue>(Name, Type, LoggingEnabled, keySerde, valueSerde);
 
         private protected override IReadOnlyDictionary<string, string> DefaultChangelogConfig() =>
             new Dictionary<string, string> { ["cleanup.policy"] = "compact" };
@@ -55,7 +55,7 @@ public static class Stores
         TimeSpan retention,
         bool retainDuplicates) : StoreBuilder(name, type)
     {
-        internal override IManagedStateStore Build() =>
+        private protected override StateStoreBase CreateStore() =>
             new WindowStore<TKey, TValue>(Name, Type, LoggingEnabled, keySerde, valueSerde, windowSize, retention, retainDuplicates);
 
         private protected override IReadOnlyDictionary<string, string> DefaultChangelogConfig() => new Dictionary<string, string>
@@ -73,7 +73,7 @@ public static class Stores
         Serialization.ISerde<TValue> valueSerde,
         TimeSpan retention) : StoreBuilder(name, type)
     {
-        internal override IManagedStateStore Build() => new SessionStore<TKey, TValue>(Name, Type, LoggingEnabled, keySerde, valueSerde, retention);
+        private protected override StateStoreBase CreateStore() => new SessionStore<TKey, TValue>(Name, Type, LoggingEnabled, keySerde, valueSerde, retention);
 
         private protected override IReadOnlyDictionary<string, string> DefaultChangelogConfig() => new Dictionary<string, string>
         {

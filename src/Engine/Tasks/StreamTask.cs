@@ -23,6 +23,7 @@ internal sealed class StreamTask : IDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<string, (ISourceNode Node, Counter Consumed)> _sources = [];
     private readonly string _deadLetterTopic;
+    private readonly RecordCache? _cache;
     private bool _processorsInitialized;
 
     private readonly string _taskName;
@@ -34,9 +35,11 @@ internal sealed class StreamTask : IDisposable
         IRecordCollector collector,
         TimeProvider time,
         StreamsMetrics metrics,
-        ILogger logger)
+        ILogger logger,
+        RecordCache? cache = null)
     {
         Id = id;
+        _cache = cache;
         _taskName = id.ToString();
         _config = config;
         _logger = logger;
@@ -81,7 +84,7 @@ internal sealed class StreamTask : IDisposable
     /// <summary>Opens the stores. The runtime restores them from their changelogs before <see cref="InitializeProcessors"/>.</summary>
     public void InitializeStores()
     {
-        var storeContext = new StateStoreContext(_config.ApplicationId, Id, StateDirectory, _context, _context.Metrics);
+        var storeContext = new StateStoreContext(_config.ApplicationId, Id, StateDirectory, _context, _context.Metrics, _cache);
         foreach (var store in _graph.Stores.Values)
         {
             store.Init(storeContext);

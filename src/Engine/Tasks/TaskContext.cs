@@ -109,8 +109,8 @@ internal sealed class TaskContext : IChangelogWriter
     /// <summary>Runs the wall-clock punctuators that are due; returns how many ran.</summary>
     public int PunctuateWallClock() => Punctuate(_wallClockSchedules, WallClockMs);
 
-    public void Append(string storeName, byte[] key, byte[]? value) =>
-        Collector.Send(_changelogTopics[storeName], key, value, headers: null, CurrentTimestamp, TaskId.Partition);
+    public void Append(string storeName, byte[] key, byte[]? value, long timestamp) =>
+        Collector.Send(_changelogTopics[storeName], key, value, headers: null, timestamp, TaskId.Partition);
 
     private int Punctuate(List<PunctuationSchedule> schedules, long now)
     {

@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Streams.Engine.Dsl;
 using Streams.Engine.Serialization;
 
@@ -16,6 +17,21 @@ public abstract class EngineEndToEndTest(KafkaClusterFixture kafka) : EndToEndTe
             .ToStream()
             .To(outputTopic, Serdes.String, Serdes.Int64);
         return builder.Build();
+    }
+
+    /// <summary>Writes <paramref name="rounds"/> records (value "x") for each of the keys key-0 … key-<c>keys - 1</c>, round after round.</summary>
+    protected void ProduceKeyRounds(string topic, int keys, int rounds)
+    {
+        using var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8);
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var key = 0; key < keys; key++)
+            {
+                producer.Produce(topic, new Message<string, string> { Key = $"key-{key}", Value = "x" });
+            }
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
     }
 }
 

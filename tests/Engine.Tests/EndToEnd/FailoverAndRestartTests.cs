@@ -10,20 +10,6 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
 {
     private const int Keys = 40;
 
-    private void Produce(string topic, int timesPerKey)
-    {
-        using var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8);
-        for (var round = 0; round < timesPerKey; round++)
-        {
-            for (var key = 0; key < Keys; key++)
-            {
-                producer.Produce(topic, new Message<string, string> { Key = $"key-{key}", Value = "x" });
-            }
-        }
-
-        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
-    }
-
     /// <summary>Reads the output until every key's latest count is <paramref name="count"/>; returns all updates read.</summary>
     private List<ConsumeResult<string, long>> ReadUntilAllKeysCount(string topic, long count)
     {
@@ -62,13 +48,13 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
             TimeSpan.FromSeconds(60),
             "the two instances to share the four tasks");
 
-        Produce(input, 3);
+        ProduceKeyRounds(input, Keys, 3);
         Assert.Equal(Keys, Latest(ReadUntilAllKeysCount(outputTopic, 3)).Count);
 
         var secondTasks = second.Tasks.Select(task => task.Id).ToHashSet();
         Assert.True(await second.CloseAsync(TimeSpan.FromSeconds(30)));
         await WaitForAsync(() => first.State == StreamsState.Running && first.Tasks.Count == 4, TimeSpan.FromSeconds(60), "the survivor to own all tasks");
-        Produce(input, 2);
+        ProduceKeyRounds(input, Keys, 2);
 
         var latest = Latest(ReadUntilAllKeysCount(outputTopic, 5));
         output.WriteLine($"restored on takeover: {first.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords)} records; took over {string.Join(", ", secondTasks)}");
@@ -86,20 +72,28 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         await Kafka.CreateTopicAsync(outputTopic, 2);
         var application = Name("restart-app");
 
-        await using (var firstRun = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk-a")), Kafka.TopicAdmin))
+        // Without the record cache every update is its own changelog record, which makes the restored counts exact.
+        StreamsConfig Config(string disk)
+        {
+            var config = Kafka.StreamsConfig(application, StateDir(disk));
+            config.StateStoreCacheMaxBytes = 0;
+            return config;
+        }
+
+        await using (var firstRun = new KafkaStreams(CountPerKey(input, outputTopic), Config("disk-a"), Kafka.TopicAdmin))
         {
             await firstRun.StartAsync();
-            Produce(input, 3);
+            ProduceKeyRounds(input, Keys, 3);
             ReadUntilAllKeysCount(outputTopic, 3);
             Assert.True(await firstRun.CloseAsync());
         }
 
         // A new machine: empty local state, so every store is rebuilt from its changelog.
-        await using (var onNewDisk = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk-b")), Kafka.TopicAdmin))
+        await using (var onNewDisk = new KafkaStreams(CountPerKey(input, outputTopic), Config("disk-b"), Kafka.TopicAdmin))
         {
             await onNewDisk.StartAsync();
             await WaitForRunningAsync(onNewDisk);
-            Produce(input, 2);
+            ProduceKeyRounds(input, Keys, 2);
             var updates = ReadUntilAllKeysCount(outputTopic, 5);
             Assert.Equal(5 * Keys, updates.Count);   // nothing before the committed offsets was processed again
             Assert.Equal(3 * Keys, onNewDisk.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords));
@@ -107,10 +101,10 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         }
 
         // Back on the first disk: its checkpoint is behind, so only the newer changelog records are restored.
-        await using var back = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk-a")), Kafka.TopicAdmin);
+        await using var back = new KafkaStreams(CountPerKey(input, outputTopic), Config("disk-a"), Kafka.TopicAdmin);
         await back.StartAsync();
         await WaitForRunningAsync(back);
-        Produce(input, 1);
+        ProduceKeyRounds(input, Keys, 1);
         Assert.All(Latest(ReadUntilAllKeysCount(outputTopic, 6)).Values, count => Assert.Equal(6, count));
         Assert.Equal(2 * Keys, back.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords));
     }
@@ -129,7 +123,7 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         await using (var yesterday = new KafkaStreams(CountPerKey(oldInput, oldOutput), Kafka.StreamsConfig(previous, StateDir("disk")), Kafka.TopicAdmin))
         {
             await yesterday.StartAsync();
-            Produce(oldInput, 3);
+            ProduceKeyRounds(oldInput, Keys, 3);
             ReadUntilAllKeysCount(oldOutput, 3);
             Assert.True(await yesterday.CloseAsync());
         }
@@ -142,7 +136,7 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         await using var today = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk")), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "today"));
         await today.StartAsync();
         await WaitForRunningAsync(today);
-        Produce(input, 1);
+        ProduceKeyRounds(input, Keys, 1);
 
         var latest = Latest(ReadUntilAllKeysCount(outputTopic, 1));
         Assert.All(latest.Values, count => Assert.Equal(1, count));
@@ -160,7 +154,7 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         await using (var before = new KafkaStreams(CountPerKey(input, outputTopic), Kafka.StreamsConfig(application, StateDir("disk")), Kafka.TopicAdmin))
         {
             await before.StartAsync();
-            Produce(input, 3);
+            ProduceKeyRounds(input, Keys, 3);
             ReadUntilAllKeysCount(outputTopic, 3);
             Assert.True(await before.CloseAsync());
         }

@@ -42,7 +42,7 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
         await using var second = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "second"), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
         await StartSharingAsync(first, second);
 
-        ProduceEveryKey(input, times: 3);
+        ProduceKeyRounds(input, Keys, rounds: 3);
 
         var instances = new[] { first, second };
         await WaitForAsync(() => AllKeys().All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by one instance");
@@ -76,7 +76,7 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
         await using var first = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "first", standbys: 1), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "first"));
         await using var second = new KafkaStreams(CountPerKey(input, outputTopic), Config(application, "second", standbys: 1), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "second"));
         await StartSharingAsync(first, second);
-        ProduceEveryKey(input, times: 3);
+        ProduceKeyRounds(input, Keys, rounds: 3);
 
         var instances = new[] { first, second };
         await WaitForAsync(() => AllKeys().All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by its owner");
@@ -128,20 +128,6 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
         await WaitForAsync(
             () => first.State == StreamsState.Running && second.State == StreamsState.Running && first.Tasks.Count == 2 && second.Tasks.Count == 2,
             TimeSpan.FromSeconds(60), "the two instances to share the four tasks");
-    }
-
-    private void ProduceEveryKey(string input, int times)
-    {
-        using var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8);
-        for (var round = 0; round < times; round++)
-        {
-            for (var key = 0; key < Keys; key++)
-            {
-                producer.Produce(input, new Message<string, string> { Key = $"key-{key}", Value = "x" });
-            }
-        }
-
-        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
     }
 
     private StreamsConfig Config(string application, string instance, int standbys = 0)

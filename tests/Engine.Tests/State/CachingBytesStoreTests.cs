@@ -1,0 +1,73 @@
+using System.Text;
+using Streams.Engine.Metrics;
+using Streams.Engine.State;
+
+namespace Streams.Engine.Tests.State;
+
+public sealed class CachingBytesStoreTests
+{
+    private readonly InMemoryBytesStore _below = new();
+
+    [Fact]
+    public void A_range_lays_cached_writes_and_deletions_over_the_store_in_key_order()
+    {
+        _below.Put(Key("a"), Value("stored-a"));
+        _below.Put(Key("c"), Value("stored-c"));
+        _below.Put(Key("e"), Value("stored-e"));
+        using var cached = new CachingBytesStore(_below, Budget(1 << 20), () => 0);
+
+        cached.Put(Key("b"), Value("cached-b"));
+        cached.Put(Key("c"), Value("cached-c"));
+        cached.Put(Key("e"), null);
+        cached.Put(Key("f"), Value("cached-f"));
+
+        Assert.Equal(["a=stored-a", "b=cached-b", "c=cached-c", "f=cached-f"], Read(cached.Range(null, null)));
+        Assert.Equal(["b=cached-b", "c=cached-c"], Read(cached.Range(Key("b"), Key("e"))));
+        Assert.Null(cached.Get(Key("e")));
+        Assert.Equal("stored-e", Encoding.UTF8.GetString(_below.Get(Key("e"))!));
+    }
+
+    [Fact]
+    public void A_flush_writes_each_changed_key_once_with_its_latest_value_and_a_deleted_range_stays_deleted()
+    {
+        using var cached = new CachingBytesStore(_below, Budget(1 << 20), () => 0);
+        for (var i = 0; i < 100; i++)
+        {
+            cached.Put(Key("hot"), Value($"v{i}"));
+        }
+
+        cached.Put(Key("seg-1"), Value("expired"));
+        cached.DeleteRange(Key("seg-0"), Key("seg-9"));
+        Assert.Null(_below.Get(Key("hot")));
+
+        cached.FlushCache();
+
+        Assert.Equal(["hot=v99"], Read(_below.Range(null, null)));
+        Assert.Equal(["hot=v99"], Read(cached.Range(null, null)));
+    }
+
+    [Fact]
+    public void When_the_budget_is_full_the_largest_cache_is_written_out_and_emptied()
+    {
+        var budget = Budget(4_000);
+        using var cached = new CachingBytesStore(_below, budget, () => 0);
+        for (var i = 0; i < 100; i++)
+        {
+            cached.Put(Key($"k{i:D3}"), new byte[16]);
+        }
+
+        Assert.True(budget.Bytes <= budget.MaxBytes, $"{budget.Bytes} cached bytes over a budget of {budget.MaxBytes}");
+        Assert.True(_below.ApproximateCount > 0, "evicted writes reached the store");
+        cached.FlushCache();
+        Assert.Equal(100, _below.ApproximateCount);
+    }
+
+    private static RecordCache Budget(long bytes) => new(bytes, new StreamsMetrics(), "thread-1");
+
+    private static byte[] Key(string key) => Encoding.UTF8.GetBytes(key);
+
+    private static byte[] Value(string value) => Encoding.UTF8.GetBytes(value);
+
+    private static string[] Read(IEnumerable<KeyValuePair<byte[], byte[]>> entries) =>
+        entries.Select(entry => $"{Encoding.UTF8.GetString(entry.Key)}={Encoding.UTF8.GetString(entry.Value)}").ToArray();
+}
