@@ -16,6 +16,7 @@ var latencySeconds = Option("--latency-seconds", 60);
 var memoryMinutes = Option("--memory-minutes", 2);
 var latencyRate = Option("--latency-rate", 0);
 KafkaScenarios.StreamThreads = Option("--threads", 1);
+KafkaScenarios.CacheBytes = args.Contains("--cache-bytes") ? Option("--cache-bytes", 0) : null;
 foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client"))
 {
     var parts = setting.Split('=', 2);

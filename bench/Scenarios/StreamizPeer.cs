@@ -18,7 +18,7 @@ namespace Personalization.Bench.Scenarios;
 /// </summary>
 internal static class StreamizPeer
 {
-    public static (TimeSpan Elapsed, TimeSpan Cpu, long Updates) Count(
+    public static (SteadyState Window, long Updates) Count(
         IBenchCluster cluster, string applicationId, string input, string output, int events, bool exactlyOnce, string stateDir, TimeSpan timeout)
     {
         // Its internal topics are created the way it names them: the mock cluster has no CreateTopics.
@@ -42,14 +42,12 @@ internal static class StreamizPeer
             .ToStream()
             .To(output, new TimeWindowedSerDes<string>(new StringSerDes(), 60_000), new Int64SerDes());
         var stream = new KafkaStream(builder.Build(), config);
-        var stopwatch = Stopwatch.StartNew();
-        var cpu = CpuClock.Start();
+        var window = new SteadyState(events);
         stream.StartAsync().GetAwaiter().GetResult();
-        var updates = CountOutput.WaitForUpdates(cluster.BootstrapServers, output, events, timeout);
-        stopwatch.Stop();
-        var cpuUsed = cpu.Elapsed;
+        var updates = CountOutput.WaitForUpdates(cluster.BootstrapServers, output, events, timeout, window.Observe);
+        window.Stop(updates);
         stream.Dispose();
-        return (stopwatch.Elapsed, cpuUsed, updates);
+        return (window, updates);
     }
 }
 
@@ -60,7 +58,7 @@ internal static class StreamizPeer
 internal static class CountOutput
 {
     /// <summary>Reads until <paramref name="expected"/> updates are there (or the timeout); returns how many were read.</summary>
-    public static long WaitForUpdates(string bootstrapServers, string topic, long expected, TimeSpan timeout)
+    public static long WaitForUpdates(string bootstrapServers, string topic, long expected, TimeSpan timeout, Action<long> progress)
     {
         using var consumer = Reader(bootstrapServers);
         consumer.Subscribe(topic);
@@ -70,7 +68,7 @@ internal static class CountOutput
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false })
             {
-                read++;
+                progress(++read);
             }
         }
 

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace Personalization.Bench;
+
+/// <summary>
+/// The measured window of a Kafka scenario: from the moment a tenth of its events have gone through to the moment all
+/// have. The first tenth is the warm-up every engine pays once (joining the group, opening each task's stores, JIT
+/// compilation of the hot path), which would otherwise count as per-event cost in a run of a few seconds; it is left
+/// out alike for the raw client, the engine and the peer.
+/// </summary>
+internal sealed class SteadyState(long events)
+{
+    private readonly long _warmUp = events / 10;
+    private long _startTimestamp;
+    private CpuClock _cpu;
+    private long _startProgress = -1;
+    private long _endTimestamp;
+    private TimeSpan _cpuUsed;
+    private long _endProgress;
+
+    /// <summary>Reports progress (events through so far); starts the window once the warm-up is behind.</summary>
+    public void Observe(long progress)
+    {
+        if (_startProgress < 0 && progress >= _warmUp)
+        {
+            _startProgress = progress;
+            _startTimestamp = Stopwatch.GetTimestamp();
+            _cpu = CpuClock.Start();
+        }
+    }
+
+    /// <summary>Closes the window at <paramref name="progress"/> events.</summary>
+    public void Stop(long progress)
+    {
+        _cpuUsed = _startProgress < 0 ? TimeSpan.Zero : _cpu.Elapsed;
+        _endTimestamp = Stopwatch.GetTimestamp();
+        _endProgress = progress;
+    }
+
+    /// <summary>Events inside the window (0 when the run never got past its warm-up).</summary>
+    public long Events => _startProgress < 0 ? 0 : _endProgress - _startProgress;
+
+    public TimeSpan Elapsed => _startProgress < 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp, _endTimestamp);
+
+    public TimeSpan Cpu => _cpuUsed;
+}
