@@ -107,12 +107,22 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
 
         // The slice waits for fetches up to its time budget, so the restore consumer stays busy as it would reading in
         // one go, and the thread still comes back to its other tasks every few tens of milliseconds.
+        // The clock is read when the consumer has nothing buffered and every 256 records, not per record: at a few
+        // hundred thousand records a second, reading it per record was a tenth of the restoring thread's time.
         var deadline = Stopwatch.GetTimestamp() + SliceTicks;
+        var progressed = false;
         for (var applied = 0; applied < maxRecords; applied++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var left = deadline - Stopwatch.GetTimestamp();
-            var record = consumer.Consume(left > 0 ? TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / Stopwatch.Frequency) : TimeSpan.Zero);
+            if ((applied & 255) == 255)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (Stopwatch.GetTimestamp() >= deadline)
+                {
+                    break;
+                }
+            }
+
+            var record = consumer.Consume(TimeSpan.Zero) ?? ConsumeUntil(deadline);
             if (record is null)
             {
                 break;
@@ -132,7 +142,7 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
 
             restoration.Batch.Add(new KeyValuePair<byte[], byte[]?>(record.Message.Key, record.Message.Value));
             restoration.Last = record.Offset.Value;
-            restoration.LastProgress = DateTime.UtcNow;
+            progressed = true;
             if (restoration.Batch.Count == BatchSize)
             {
                 Apply(restoration);
@@ -143,6 +153,11 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
             {
                 Complete(restoration);
             }
+        }
+
+        if (progressed && _current is { } reading)
+        {
+            reading.LastProgress = DateTime.UtcNow;
         }
 
         if (_current is { } active)
@@ -157,6 +172,12 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
                 throw new StreamsException($"Restoring store '{active.Store.Name}' from {active.Changelog} made no progress for {Timeout.TotalSeconds} s.");
             }
         }
+    }
+
+    private ConsumeResult<byte[], byte[]>? ConsumeUntil(long deadline)
+    {
+        var left = deadline - Stopwatch.GetTimestamp();
+        return left > 0 ? consumer.Consume(TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / Stopwatch.Frequency)) : null;
     }
 
     /// <summary>Stops restoring the stores of <paramref name="task"/> (revoked or lost before it finished).</summary>
