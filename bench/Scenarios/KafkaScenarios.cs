@@ -300,18 +300,18 @@ internal sealed class KafkaScenarios : IDisposable
         builder.Stream(input, Serdes.String, Serdes.ByteArray).GroupByKey().Count(Materialized.As("restore-store"));
         var streams = new KafkaStreams(builder.Build(), Config(applicationId, ProcessingGuarantee.AtLeastOnce, null), _cluster.TopicAdmin);
         var stopwatch = Stopwatch.StartNew();
-        var cpu = CpuClock.Start();
+        var window = new SteadyState(entries);
         streams.StartAsync().GetAwaiter().GetResult();
         long restored = 0;
         while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (restored = streams.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords)) < entries)
         {
-            Thread.Sleep(20);
+            window.Observe(restored);
+            Thread.Sleep(5);
         }
 
-        stopwatch.Stop();
-        var cpuUsed = cpu.Elapsed;
+        window.Stop(restored);
         StopStreams(streams, "restore");
-        return Result("restore", "rocksdb-key-value", restored, stopwatch.Elapsed, cpuUsed);
+        return Result("restore", "rocksdb-key-value", window.Events, window.Elapsed, window.Cpu);
     }
 
     /// <summary>
