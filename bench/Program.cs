@@ -12,7 +12,7 @@ if (args is [ClusterProcess.ServeArgument])
     return ClusterProcess.Serve();
 }
 
-var latencySeconds = Option("--latency-seconds", 60);
+var latencySeconds = Option("--latency-seconds", 45);
 var memoryMinutes = Option("--memory-minutes", 1);
 var latencyRate = Option("--latency-rate", 0);
 KafkaScenarios.StreamThreads = Option("--threads", 1);
@@ -69,8 +69,8 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
         queries.Failover(Option("--failover-users", 100_000), standbys: 0, partitions: 64),
     ],
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
-    ["features"] = () => TopologyDriverScenario.Run(events: 200_000),
-    ["tracing"] = () => TopologyDriverScenario.RunTracing(events: 200_000),
+    ["features"] = () => TopologyDriverScenario.Run(events: 100_000),
+    ["tracing"] = () => TopologyDriverScenario.RunTracing(events: 100_000),
     ["scoring"] = () => ScoringBatchScenario.Run(rows: 20_000),
 };
 
@@ -112,7 +112,7 @@ if (results.FirstOrDefault(r => r.Scenario == "passthrough") is { } ceiling)
 // The engine against the peer, per guarantee: throughput and CPU per event as ratios measured in this run.
 for (var i = 0; i < results.Count; i++)
 {
-    if (results[i].Scenario == "count" && results.FirstOrDefault(r => r.Scenario == "count-streamiz" && r.Variant == results[i].Variant) is { } peer)
+    if (results[i].Scenario == "count" && results.FirstOrDefault(r => r.Scenario == "count-streamiz" && r.Variant == results[i].Variant) is { Incomplete: false } peer)
     {
         var ours = results[i];
         results[i] = ours with

@@ -40,6 +40,10 @@ internal sealed record ScenarioResult
     [JsonPropertyName("e2e_latency_ms")]
     public Dictionary<string, LatencyFigures>? Latency { get; init; }
 
+    /// <summary>The run did not finish or its output failed the check: its figures are not comparable.</summary>
+    [JsonPropertyName("incomplete")]
+    public bool Incomplete { get; init; }
+
     [JsonPropertyName("notes")]
     public string? Notes { get; init; }
 
