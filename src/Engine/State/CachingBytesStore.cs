@@ -172,11 +172,8 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
                     _batch.Add(new KeyValuePair<byte[], byte[]?>(entry.Key, entry.Value));
                     _batchTimestamps.Add(entry.Timestamp);
                 }
-
-                entry.Dirty = false;
             }
 
-            _dirty.Clear();
             try
             {
                 if (_inner is ChangeLoggingBytesStore logging)
@@ -193,6 +190,14 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
                 _batch.Clear();
                 _batchTimestamps.Clear();
             }
+
+            // Only once written: a write that throws leaves the changes dirty, to be written by the next flush.
+            foreach (var entry in _dirty)
+            {
+                entry.Dirty = false;
+            }
+
+            _dirty.Clear();
         }
     }
 

@@ -62,6 +62,19 @@ public sealed class CachingBytesStoreTests
         Assert.Equal(100, _below.ApproximateCount);
     }
 
+    [Fact]
+    public void Changes_a_failed_flush_could_not_write_stay_cached_and_are_written_by_the_next_flush()
+    {
+        var failing = new FailingOnceStore(_below);
+        using var cached = new CachingBytesStore(failing, Budget(1 << 20), () => 0);
+        cached.Put(Key("user"), Value("latest"));
+
+        Assert.Throws<IOException>(cached.FlushCache);
+        cached.FlushCache();
+
+        Assert.Equal(["user=latest"], Read(_below.Range(null, null)));
+    }
+
     private static RecordCache Budget(long bytes) => new(bytes, new StreamsMetrics(), "thread-1");
 
     private static byte[] Key(string key) => Encoding.UTF8.GetBytes(key);
@@ -70,4 +83,37 @@ public sealed class CachingBytesStoreTests
 
     private static string[] Read(IEnumerable<KeyValuePair<byte[], byte[]>> entries) =>
         entries.Select(entry => $"{Encoding.UTF8.GetString(entry.Key)}={Encoding.UTF8.GetString(entry.Value)}").ToArray();
+
+    /// <summary>A store whose first batch write fails, as a full disk or a closed producer would make it.</summary>
+    private sealed class FailingOnceStore(IKeyValueBytesStore inner) : IKeyValueBytesStore
+    {
+        private bool _failed;
+
+        public long ApproximateCount => inner.ApproximateCount;
+
+        public byte[]? Get(byte[] key) => inner.Get(key);
+
+        public void Put(byte[] key, byte[]? value) => inner.Put(key, value);
+
+        public IEnumerable<KeyValuePair<byte[], byte[]>> Range(byte[]? from, byte[]? toExclusive) => inner.Range(from, toExclusive);
+
+        public byte[]? LastKey() => inner.LastKey();
+
+        public void DeleteRange(byte[] from, byte[] toExclusive) => inner.DeleteRange(from, toExclusive);
+
+        public void WriteBatch(IReadOnlyList<KeyValuePair<byte[], byte[]?>> batch)
+        {
+            if (!_failed)
+            {
+                _failed = true;
+                throw new IOException("disk full");
+            }
+
+            inner.WriteBatch(batch);
+        }
+
+        public void Flush() => inner.Flush();
+
+        public void Dispose() => inner.Dispose();
+    }
 }
