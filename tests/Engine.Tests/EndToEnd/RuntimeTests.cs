@@ -66,7 +66,10 @@ public sealed class RuntimeTests(KafkaClusterFixture kafka, ITestOutputHelper ou
 
             return records.Count >= 100_000;
         }, TimeSpan.FromMinutes(3));
-        output.WriteLine($"{guarantee}: {updates.Count} updates, state {streams.State}");
+        // What the runtime saw, for a run that falls short: consumed and lag per partition tell a stalled input from
+        // output that never arrived.
+        output.WriteLine($"{guarantee}: {updates.Count} updates, state {streams.State}, consumed {streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, input)}, "
+            + $"lags as last refreshed {string.Join(", ", streams.Lags.Where(lag => lag.Topic == input).Select(lag => $"{lag.Partition}:{lag.Records}/{lag.EndOffset}"))}");
 
         Assert.Equal(StreamsState.Running, streams.State);
         Assert.Equal(100_000, updates.Count);
