@@ -112,18 +112,9 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
         long freed = 0;
         lock (_sync)
         {
-            if (_entries.Count > 0 && ByteArrayComparer.Instance.Compare(from, toExclusive) < 0)
+            if (_entries.Count > 0)
             {
-                var doomed = new List<byte[]>();
-                foreach (var key in _order.GetViewBetween(from, toExclusive))
-                {
-                    if (ByteArrayComparer.Instance.Compare(key, toExclusive) < 0)
-                    {
-                        doomed.Add(key);
-                    }
-                }
-
-                foreach (var key in doomed)
+                foreach (var key in CachedKeys(from, toExclusive).ToList())
                 {
                     var entry = _entries[key];
                     _entries.Remove(key);
@@ -279,23 +270,37 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
                 return null;
             }
 
-            var lower = from ?? _order.Min!;
-            var upper = toExclusive ?? _order.Max!;
-            if (ByteArrayComparer.Instance.Compare(lower, upper) > 0)
+            foreach (var key in CachedKeys(from, toExclusive))
             {
-                return null;
-            }
-
-            foreach (var key in _order.GetViewBetween(lower, upper))
-            {
-                if (toExclusive is null || ByteArrayComparer.Instance.Compare(key, toExclusive) < 0)
-                {
-                    (result ??= []).Add(new KeyValuePair<byte[], byte[]?>(key, _entries[key].Value));
-                }
+                (result ??= []).Add(new KeyValuePair<byte[], byte[]?>(key, _entries[key].Value));
             }
         }
 
         return result;
+    }
+
+    /// <summary>The cached keys with <paramref name="from"/> &lt;= key &lt; <paramref name="toExclusive"/> in key order (null bounds are open); read under the lock.</summary>
+    private IEnumerable<byte[]> CachedKeys(byte[]? from, byte[]? toExclusive)
+    {
+        if (_order.Count == 0)
+        {
+            yield break;
+        }
+
+        var lower = from ?? _order.Min!;
+        var upper = toExclusive ?? _order.Max!;
+        if (ByteArrayComparer.Instance.Compare(lower, upper) > 0)
+        {
+            yield break;
+        }
+
+        foreach (var key in _order.GetViewBetween(lower, upper))
+        {
+            if (toExclusive is null || ByteArrayComparer.Instance.Compare(key, toExclusive) < 0)
+            {
+                yield return key;
+            }
+        }
     }
 
     /// <summary>The store's range with the cached keys laid over it: a cached value wins, a cached deletion hides the key.</summary>
