@@ -26,9 +26,6 @@ public sealed class FailoverAndRestartTests(KafkaClusterFixture kafka, ITestOutp
         }, TimeSpan.FromSeconds(90));
     }
 
-    private static Dictionary<string, long> Latest(IEnumerable<ConsumeResult<string, long>> updates) =>
-        updates.GroupBy(r => r.Message.Key).ToDictionary(g => g.Key, g => g.Last().Message.Value);
-
     [Fact]
     public async Task Two_instances_split_the_partitions_and_the_survivor_takes_over_and_restores_the_state_of_a_closed_one()
     {

@@ -3,7 +3,6 @@ using Confluent.Kafka;
 using Streams.Engine.Queries;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
-using Streams.Engine.State;
 using Xunit.Abstractions;
 
 namespace Streams.Engine.Tests.EndToEnd;
@@ -45,27 +44,27 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
         ProduceKeyRounds(input, Keys, rounds: 3);
 
         var instances = new[] { first, second };
-        await WaitForAsync(() => AllKeys().All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by one instance");
+        await WaitForAsync(() => KeyNames(Keys).All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by one instance");
         await WaitForAsync(() => instances.All(i => i.Instances.Count == 2), TimeSpan.FromSeconds(30), "each instance to know both");
-        foreach (var key in AllKeys())
+        foreach (var key in KeyNames(Keys))
         {
-            var (owner, other) = Query(first, key).Status == QueryStatus.Answered ? (first, second) : (second, first);
-            Assert.Equal(QueryStatus.NotHosted, Query(other, key).Status);
+            var (owner, other) = QueryCount(first, key).Status == QueryStatus.Answered ? (first, second) : (second, first);
+            Assert.Equal(QueryStatus.NotHosted, QueryCount(other, key).Status);
             var fromOther = other.QueryMetadataForKey("counts", key, Serdes.String);
             var fromOwner = owner.QueryMetadataForKey("counts", key, Serdes.String);
             Assert.Equal(fromOwner.Task, fromOther.Task);
             Assert.Equal(Endpoint(owner == first ? "first" : "second"), fromOther.Active?.Endpoint);
             Assert.True(fromOwner.Active?.IsLocal);
-            var answer = Query(owner, key);
+            var answer = QueryCount(owner, key);
             Assert.Equal(fromOwner.Task, answer.Task);
             Assert.True(answer.StreamTime > 0, "an answer says how far its task has processed");
         }
 
         Assert.True(await second.CloseAsync(TimeSpan.FromSeconds(30)));
         await WaitForAsync(() => first.State == StreamsState.Running && first.Tasks.Count == 4 && first.Tasks.All(t => t.Running), TimeSpan.FromSeconds(60), "the survivor to run all tasks");
-        Assert.All(AllKeys(), key => Assert.Equal(3, Count(first, key)));
+        Assert.All(KeyNames(Keys), key => Assert.Equal(3, Count(first, key)));
         await WaitForAsync(() => first.Instances.Count == 1, TimeSpan.FromSeconds(10), "the closed instance to leave the directory");
-        Assert.All(AllKeys(), key => Assert.True(first.QueryMetadataForKey("counts", key, Serdes.String).Active?.IsLocal));
+        Assert.All(KeyNames(Keys), key => Assert.True(first.QueryMetadataForKey("counts", key, Serdes.String).Active?.IsLocal));
     }
 
     [Fact]
@@ -79,22 +78,22 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
         ProduceKeyRounds(input, Keys, rounds: 3);
 
         var instances = new[] { first, second };
-        await WaitForAsync(() => AllKeys().All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by its owner");
+        await WaitForAsync(() => KeyNames(Keys).All(key => instances.Sum(i => Count(i, key) == 3 ? 1 : 0) == 1), TimeSpan.FromSeconds(60), "every key counted 3 by its owner");
         await WaitForAsync(
             () => instances.All(i => i.StandbyTasks.Count == 2 && i.StandbyTasks.All(t => t.LagRecords == 0)),
             TimeSpan.FromSeconds(60), "each instance to keep an up-to-date standby of the other's two tasks");
         Assert.All(instances, i => Assert.Empty(i.StandbyTasks.Select(t => t.Id).Intersect(i.Tasks.Select(t => t.Id))));
 
-        foreach (var key in AllKeys())
+        foreach (var key in KeyNames(Keys))
         {
-            var (owner, other) = Query(first, key).Status == QueryStatus.Answered ? (first, second) : (second, first);
+            var (owner, other) = QueryCount(first, key).Status == QueryStatus.Answered ? (first, second) : (second, first);
             // The standby applies the changelog a moment after the owner writes it; its lag is measured against the end
             // offsets its fetches last saw, so it is waited for rather than expected at once.
             await WaitForAsync(() => other.Query("counts", key, Serdes.String, ReadCount(key), allowStandby: true) is { Value: 3, LagRecords: 0 },
                 TimeSpan.FromSeconds(10), $"the standby of {key} to catch up");
             var fromStandby = other.Query("counts", key, Serdes.String, ReadCount(key), allowStandby: true);
             Assert.Equal((QueryStatus.Answered, true), (fromStandby.Status, fromStandby.IsStandby));
-            Assert.Equal(QueryStatus.NotHosted, Query(other, key).Status);
+            Assert.Equal(QueryStatus.NotHosted, QueryCount(other, key).Status);
             var located = owner.QueryMetadataForKey("counts", key, Serdes.String);
             await WaitForAsync(
                 () => owner.QueryMetadataForKey("counts", key, Serdes.String).Standbys.Any(s => s.Endpoint == other.Instances.Single(i => i.IsLocal).Endpoint),
@@ -105,7 +104,7 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
         var restoredBefore = first.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords);
         Assert.True(await second.CloseAsync(TimeSpan.FromSeconds(30)));
         await WaitForAsync(() => first.State == StreamsState.Running && first.Tasks.Count == 4 && first.Tasks.All(t => t.Running), TimeSpan.FromSeconds(60), "the survivor to run all tasks");
-        Assert.All(AllKeys(), key => Assert.Equal(3, Count(first, key)));
+        Assert.All(KeyNames(Keys), key => Assert.Equal(3, Count(first, key)));
         Assert.Equal(restoredBefore, first.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords));
         Assert.Empty(first.StandbyTasks);
     }
@@ -138,14 +137,5 @@ public sealed class InteractiveQueryTests(KafkaClusterFixture kafka, ITestOutput
         return config;
     }
 
-    private static Func<IQueryableStores, long?> ReadCount(string key) =>
-        stores => stores.Store<IReadOnlyKeyValueStore<string, long>>("counts").TryGet(key, out var count) ? count : null;
-
     private static string Endpoint(string instance) => $"http://{instance}.example:8080";
-
-    private static IEnumerable<string> AllKeys() => Enumerable.Range(0, Keys).Select(key => $"key-{key}");
-
-    private static StoreQueryResult<long?> Query(KafkaStreams streams, string key) => streams.Query("counts", key, Serdes.String, ReadCount(key));
-
-    private static long? Count(KafkaStreams streams, string key) => Query(streams, key) is { Status: QueryStatus.Answered } answer ? answer.Value : null;
 }

@@ -1,7 +1,5 @@
 using Confluent.Kafka;
-using Streams.Engine.Queries;
 using Streams.Engine.Runtime;
-using Streams.Engine.Serialization;
 using Streams.Engine.State;
 
 namespace Streams.Engine.Tests.EndToEnd;
@@ -37,12 +35,12 @@ public sealed class RecordCacheTests(KafkaClusterFixture kafka) : EngineEndToEnd
             Assert.True(reads["hit"] > reads["miss"] * 10, $"{reads["hit"]} cache hits against {reads["miss"]} misses");
 
             // A query, on another thread, reads the latest counts, whether or not a commit has written them out yet.
-            Assert.All(KeyNames, key => Assert.Equal(UpdatesPerKey, Count(streams, key)));
+            Assert.All(KeyNames(Keys), key => Assert.Equal(UpdatesPerKey, Count(streams, key)));
             Assert.True(await streams.CloseAsync());
         }
 
         var changelog = ReadAll($"{application}-counts-changelog");
-        Assert.Equal(Enumerable.Repeat((long)UpdatesPerKey, Keys), LatestPerKey(changelog).Values);
+        Assert.Equal(Enumerable.Repeat((long)UpdatesPerKey, Keys), Latest(changelog).Values);
         Assert.True(changelog.Count < Keys * UpdatesPerKey / 5, $"{changelog.Count} changelog records for {Keys * UpdatesPerKey} updates of {Keys} keys");
 
         // Another machine rebuilds the store from those few records.
@@ -50,7 +48,7 @@ public sealed class RecordCacheTests(KafkaClusterFixture kafka) : EngineEndToEnd
         await restored.StartAsync();
         await WaitForRunningAsync(restored);
         Assert.Equal(changelog.Count, restored.Metrics.CounterTotal(RuntimeMetrics.RestoredRecords));
-        Assert.All(KeyNames, key => Assert.Equal(UpdatesPerKey, Count(restored, key)));
+        Assert.All(KeyNames(Keys), key => Assert.Equal(UpdatesPerKey, Count(restored, key)));
     }
 
     [Fact]
@@ -85,12 +83,6 @@ public sealed class RecordCacheTests(KafkaClusterFixture kafka) : EngineEndToEnd
         return config;
     }
 
-    private static IEnumerable<string> KeyNames => Enumerable.Range(0, Keys).Select(key => $"key-{key}");
-
-    private static long? Count(KafkaStreams streams, string key) =>
-        streams.Query("counts", key, Serdes.String, stores => stores.Store<IReadOnlyKeyValueStore<string, long>>("counts").TryGet(key, out var count) ? count : (long?)null)
-            is { Status: QueryStatus.Answered } answer ? answer.Value : null;
-
     /// <summary>The changelog as written (committed records), read to its end.</summary>
     private List<ConsumeResult<string, long>> ReadAll(string topic)
     {
@@ -105,16 +97,5 @@ public sealed class RecordCacheTests(KafkaClusterFixture kafka) : EngineEndToEnd
 
             return records.Count > 0 && DateTime.UtcNow - quietSince > TimeSpan.FromSeconds(3);
         }, TimeSpan.FromMinutes(1));
-    }
-
-    private static SortedDictionary<string, long> LatestPerKey(IEnumerable<ConsumeResult<string, long>> records)
-    {
-        var latest = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var record in records)
-        {
-            latest[record.Message.Key] = record.Message.Value;
-        }
-
-        return latest;
     }
 }
