@@ -38,7 +38,6 @@ internal sealed class TaskManager
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly List<TopicPartition> _pendingResume = [];
     private bool _startedSinceLastCheck;
-    private bool _pauseCheckDue;
 
     /// <param name="acknowledgedChangelogOffset">The last offset the producer had acknowledged on a changelog partition.</param>
     /// <param name="hosted">The instance's tasks as interactive queries see them; this thread's tasks join it while assigned.</param>
@@ -98,8 +97,6 @@ internal sealed class TaskManager
 
             _pendingRestore.Add(active);
         }
-
-        _pauseCheckDue = true;
     }
 
     /// <summary>The tasks that own any of <paramref name="anchors"/>.</summary>
@@ -133,23 +130,16 @@ internal sealed class TaskManager
             _pendingAssign.Clear();
         }
 
-        // A task's input waits, paused, until its stores are restored; the consumer then reads on from where it was.
-        // Checked only after an assignment or a start, not on every loop.
-        if (!_pauseCheckDue && _pendingResume.Count == 0)
+        // Partitions of tasks still restoring are paused only once one of their records arrives (Process), never right
+        // after they are assigned: librdkafka starts the fetcher of an assigned partition on its own thread, and a pause
+        // that overtakes that start discards it, so the partition never fetches again (seen on a loaded real broker:
+        // every partition of a new member stuck at its start with the records consumed counter at zero).
+        if (_pendingResume.Count == 0)
         {
             return;
         }
 
         var assignment = consumer.Assignment;
-        var toPause = _taskByPartition.Where(kv => !kv.Value.Running && !_paused.Contains(kv.Key) && assignment.Contains(kv.Key)).Select(kv => kv.Key).ToList();
-        if (toPause.Count > 0)
-        {
-            consumer.Pause(toPause);
-            _paused.UnionWith(toPause);
-        }
-
-        // Partitions the rebalance assigns after the handler returns are paused at the next check.
-        _pauseCheckDue = _taskByPartition.Any(kv => !kv.Value.Running && !_paused.Contains(kv.Key));
         var toResume = _pendingResume.Where(assignment.Contains).ToList();
         _pendingResume.Clear();
         if (toResume.Count > 0)
@@ -181,9 +171,8 @@ internal sealed class TaskManager
     }
 
     /// <summary>
-    /// Processes a record of a running task and records its offset; false when no running task owns it. A record of a
-    /// task still restoring (fetched before its partition was paused) is put back: the partition is paused and rewound
-    /// to it, so it is processed once the task runs.
+    /// Processes a record of a running task and records its offset; false when no running task owns it. The first record
+    /// of a task still restoring is put back: its partition is paused and rewound to it, and resumes once the task runs.
     /// </summary>
     public bool Process(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer)
     {
@@ -290,6 +279,9 @@ internal sealed class TaskManager
 
         _logger.LogInformation("{Thread} closed task {Task} ({Mode})", _threadName, active.Task.Id, clean ? "clean" : "dirty");
     }
+
+    /// <summary>Whether a task of this thread reads <paramref name="partition"/>.</summary>
+    public bool Owns(TopicPartition partition) => _taskByPartition.ContainsKey(partition);
 
     /// <summary>Each input partition with its task, next offset to read and last record timestamp, for lag.</summary>
     public IEnumerable<(TopicPartition Partition, TaskId Task, long? NextOffset, long? LastTimestamp)> Partitions()

@@ -65,7 +65,8 @@ public sealed class TaskManagerTests : IDisposable
         Assert.Equal([new TaskId(0, 0), new TaskId(0, 2)], tasks.Select(t => t.Id));
         Assert.Equal(["clicks-0", "orders-0"], tasks[0].Partitions);
         Assert.All(tasks, task => Assert.False(task.Running));
-        Assert.Equal(["consumer.IncrementalAssign(orders [[0]], orders [[2]])", "consumer.Pause(orders [[0]], orders [[2]])"], _journal.Calls);
+        // Not paused yet: a pause right after an assignment can overtake librdkafka's start of the partition's fetcher.
+        Assert.Equal(["consumer.IncrementalAssign(orders [[0]], orders [[2]])"], _journal.Calls);
         Assert.True(_tasks.HasPendingRestoration);
     }
 
@@ -75,7 +76,7 @@ public sealed class TaskManagerTests : IDisposable
         _consumer.Assignment.Add(new TopicPartition("clicks", 1));   // what the rebalance itself assigned
         _tasks.HandleAssigned([new TopicPartition("clicks", 1)]);
 
-        // Fetched before the partition was paused: not processed, the partition paused and rewound to it.
+        // A restoring task's record: not processed, the partition paused and rewound to it.
         Assert.False(_tasks.Process(Record("clicks", 1, 5), _consumer));
         Assert.Empty(_tasks.ConsumedOffsets());
         Assert.Equal(["consumer.Pause(clicks [[1]])", "consumer.Seek(clicks [[1]] @5)"], _journal.Calls);
