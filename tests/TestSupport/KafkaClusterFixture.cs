@@ -22,6 +22,12 @@ public sealed class KafkaClusterFixture : IAsyncLifetime
 
     public string BootstrapServers { get; private set; } = "";
 
+    /// <summary>
+    /// Whether committed offsets of transactions are kept: not on the embedded cluster, whose mock drops TxnOffsetCommit
+    /// (../shared/DESIGN.md), so a second exactly-once instance there reads its input again from the start.
+    /// </summary>
+    public bool StoresTransactionalOffsets => Kind != BrokerKind.Embedded;
+
     public ITopicAdmin TopicAdmin => (ITopicAdmin?)_admin ?? _embedded!.TopicAdmin;
 
     /// <summary>Client settings that make group membership changes quick in tests.</summary>

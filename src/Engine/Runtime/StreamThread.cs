@@ -58,6 +58,7 @@ internal sealed class StreamThread
     private volatile ThreadState _state = ThreadState.Created;
     private volatile IReadOnlyList<TaskInfo> _taskInfos = [];
     private volatile IReadOnlyList<PartitionLag> _lags = [];
+    private readonly Dictionary<TopicPartition, long> _startOffsets = [];
 
     public StreamThread(
         int index,
@@ -463,13 +464,42 @@ internal sealed class StreamThread
                 continue;
             }
 
-            var position = nextOffset ?? Math.Max(0, _consumer.Position(partition).Value);
+            var position = nextOffset ?? (_consumer.Position(partition).Value is >= 0 and var fetched ? fetched : StartOffset(partition));
             var records = Math.Max(0, end - position);
             var seconds = records > 0 && lastTimestamp is { } timestamp ? Math.Max(0, now - timestamp) / 1000.0 : 0;
             lags.Add(new PartitionLag(partition.Topic, partition.Partition.Value, records, seconds, position, end, task));
         }
 
         _lags = lags;
+        foreach (var partition in _startOffsets.Keys.Where(partition => !_taskManager.Owns(partition)).ToList())
+        {
+            _startOffsets.Remove(partition);
+        }
+    }
+
+    /// <summary>
+    /// Where the thread starts reading a partition of which it has consumed nothing yet: the group's committed offset,
+    /// else the log start. Asked of the group once per assignment: without it an idle partition would show its whole
+    /// log as lag, and one that never starts fetching would show no cause.
+    /// </summary>
+    private long StartOffset(TopicPartition partition)
+    {
+        if (!_startOffsets.TryGetValue(partition, out var start))
+        {
+            try
+            {
+                start = _consumer!.Committed([partition], TimeSpan.FromSeconds(5)).Single().Offset.Value;
+            }
+            catch (KafkaException e)
+            {
+                _logger.LogDebug("{Thread} could not read the committed offset of {Partition} for its lag: {Reason}", _name, partition, e.Error.Reason);
+                return Math.Max(0, _consumer!.GetWatermarkOffsets(partition).Low.Value);
+            }
+
+            _startOffsets[partition] = start;
+        }
+
+        return start >= 0 ? start : Math.Max(0, _consumer!.GetWatermarkOffsets(partition).Low.Value);
     }
 
     private void PublishTasks() => _taskInfos = _taskManager?.Describe() ?? [];
