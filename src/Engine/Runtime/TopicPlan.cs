@@ -71,41 +71,23 @@ internal sealed class TopicPlan
 
         var subtopologyOfTopic = new Dictionary<string, int>();
         var sourceTopics = new Dictionary<int, IReadOnlyList<string>>();
-        var partitions = new Dictionary<int, int>();
+        var partitions = SubtopologyPartitions(subtopologies, applicationId, counts);
         var internalTopics = new List<TopicSpec>();
         var changelogs = new HashSet<string>();
-
-        // Repartition topics are written by an earlier sub-topology (lower id) than the one that reads them.
         foreach (var subtopology in subtopologies)
         {
+            var count = partitions[subtopology.Id];
             var topics = subtopology.SourceTopics.Select(t => t.Resolve(applicationId)).Distinct().Order(StringComparer.Ordinal).ToList();
-            var topicCounts = topics.Select(t => (Topic: t, Count: counts.GetValueOrDefault(t, -1))).ToList();
-            if (topicCounts.Any(t => t.Count < 0))
-            {
-                var unwritten = string.Join(", ", topicCounts.Where(t => t.Count < 0).Select(t => t.Topic));
-                throw new InvalidOperationException($"Sub-topology {subtopology.Id} reads {unwritten}, which no sub-topology writes.");
-            }
-
-            if (topicCounts.Select(t => t.Count).Distinct().Count() > 1)
-            {
-                throw new InvalidOperationException(
-                    $"Sub-topology {subtopology.Id} joins topics that are not co-partitioned: "
-                    + $"{string.Join(", ", topicCounts.Select(t => $"{t.Topic} ({t.Count} partitions)"))}. Give them the same number of partitions.");
-            }
-
-            var count = topicCounts[0].Count;
-            partitions[subtopology.Id] = count;
             sourceTopics[subtopology.Id] = topics;
             foreach (var topic in topics)
             {
                 subtopologyOfTopic[topic] = subtopology.Id;
             }
 
-            foreach (var sink in subtopology.SinkTopics.Where(t => t.IsInternal))
+            // A repartition topic has the partition count of the sub-topology that reads it.
+            foreach (var repartition in subtopology.SourceTopics.Where(t => t.IsInternal).Select(t => t.Resolve(applicationId)).Distinct())
             {
-                var name = sink.Resolve(applicationId);
-                counts[name] = count;
-                internalTopics.Add(new TopicSpec(name, count, config.ReplicationFactor, new Dictionary<string, string> { ["cleanup.policy"] = "delete" }));
+                internalTopics.Add(new TopicSpec(repartition, count, config.ReplicationFactor, new Dictionary<string, string> { ["cleanup.policy"] = "delete" }));
             }
 
             foreach (var storeName in subtopology.StoreNames)
@@ -152,5 +134,77 @@ internal sealed class TopicPlan
         }
 
         return new TopicPlan(subtopologyOfTopic, sourceTopics, partitions, internalTopics, changelogs);
+    }
+
+    /// <summary>
+    /// Each sub-topology's partition count: that of its external source topics, which must agree (they are joined
+    /// partition by partition), else the largest of the sub-topologies that write the repartition topics it reads.
+    /// A repartition topic takes the count of its reader, as in Kafka Streams: a re-keyed stream can so meet topics of
+    /// another partition count, and sub-topologies may feed each other both ways (users to items and back).
+    /// </summary>
+    private static Dictionary<int, int> SubtopologyPartitions(IReadOnlyList<Subtopology> subtopologies, string applicationId, Dictionary<string, int> counts)
+    {
+        var partitions = new Dictionary<int, int>();
+        var writers = new Dictionary<string, List<int>>();
+        foreach (var subtopology in subtopologies)
+        {
+            foreach (var sink in subtopology.SinkTopics.Where(t => t.IsInternal))
+            {
+                var name = sink.Resolve(applicationId);
+                if (!writers.TryGetValue(name, out var ids))
+                {
+                    writers[name] = ids = [];
+                }
+
+                ids.Add(subtopology.Id);
+            }
+
+            var external = subtopology.SourceTopics.Where(t => !t.IsInternal).Select(t => t.Name).Distinct().Order(StringComparer.Ordinal)
+                .Select(t => (Topic: t, Count: counts[t])).ToList();
+            if (external.Select(t => t.Count).Distinct().Count() > 1)
+            {
+                throw new InvalidOperationException(
+                    $"Sub-topology {subtopology.Id} joins topics that are not co-partitioned: "
+                    + $"{string.Join(", ", external.Select(t => $"{t.Topic} ({t.Count} partitions)"))}. Give them the same number of partitions.");
+            }
+
+            if (external.Count > 0)
+            {
+                partitions[subtopology.Id] = external[0].Count;
+            }
+        }
+
+        foreach (var subtopology in subtopologies)
+        {
+            var unwritten = subtopology.SourceTopics.Where(t => t.IsInternal).Select(t => t.Resolve(applicationId)).Where(t => !writers.ContainsKey(t)).ToList();
+            if (unwritten.Count > 0)
+            {
+                throw new InvalidOperationException($"Sub-topology {subtopology.Id} reads {string.Join(", ", unwritten)}, which no sub-topology writes.");
+            }
+        }
+
+        // Sub-topologies fed only by repartition topics take their count from upstream, in as many rounds as the chain is long.
+        for (var resolved = true; resolved;)
+        {
+            resolved = false;
+            foreach (var subtopology in subtopologies.Where(s => !partitions.ContainsKey(s.Id)))
+            {
+                var upstream = subtopology.SourceTopics.SelectMany(t => writers[t.Resolve(applicationId)]).Where(partitions.ContainsKey).Select(id => partitions[id]).ToList();
+                if (upstream.Count > 0)
+                {
+                    partitions[subtopology.Id] = upstream.Max();
+                    resolved = true;
+                }
+            }
+        }
+
+        var cyclic = subtopologies.Where(s => !partitions.ContainsKey(s.Id)).Select(s => s.Id).ToList();
+        if (cyclic.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Sub-topologies {string.Join(", ", cyclic)} read only repartition topics that they write to each other: no source topic gives them a partition count.");
+        }
+
+        return partitions;
     }
 }

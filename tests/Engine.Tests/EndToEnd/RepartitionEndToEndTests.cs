@@ -1,0 +1,86 @@
+using Confluent.Kafka;
+using Streams.Engine.Dsl;
+using Streams.Engine.Runtime;
+using Streams.Engine.Serialization;
+using Xunit.Abstractions;
+
+namespace Streams.Engine.Tests.EndToEnd;
+
+[Collection(KafkaCollection.Name)]
+public sealed class RepartitionEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EngineEndToEndTest(kafka)
+{
+    /// <summary>
+    /// Users' views (keyed by user, 4 partitions) are re-keyed by item to meet the price table (2 partitions), and the
+    /// priced views are re-keyed back by user to be summed next to the views: two sub-topologies that feed each other.
+    /// </summary>
+    [Fact]
+    public async Task A_stream_rekeyed_onto_a_table_of_another_partition_count_and_back_is_joined_and_summed_per_user_exactly()
+    {
+        var views = Name("views");
+        var prices = Name("prices");
+        var totals = Name("totals");
+        await Kafka.CreateTopicAsync(views, 4);
+        await Kafka.CreateTopicAsync(prices, 2);
+        await Kafka.CreateTopicAsync(totals, 4);
+        var builder = new StreamsBuilder();
+        var priceTable = builder.Table(prices, Serdes.String, Serdes.Int64, Materialized.As("prices"));
+        var viewStream = builder.Stream(views, Serdes.String, Serdes.String);
+        var priced = viewStream
+            .Map((user, item) => (item, user))
+            .Repartition(Grouped.With(Serdes.String, Serdes.String, "by-item"))
+            .Join(priceTable, (user, price) => $"{user}:{price}", "priced")
+            .Map((_, userAndPrice) => (userAndPrice.Split(':')[0], long.Parse(userAndPrice.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture)))
+            .Repartition(Grouped.With(Serdes.String, Serdes.Int64, "by-user"));
+        viewStream.MapValues(_ => 0L).Merge(priced)
+            .GroupByKey(Grouped.With(Serdes.String, Serdes.Int64))
+            .Reduce((sum, price) => sum + price, Materialized.As("totals"))
+            .ToStream()
+            .To(totals, Serdes.String, Serdes.Int64);
+
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds();
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Int64))
+        {
+            for (var item = 0; item < 20; item++)
+            {
+                producer.Produce(prices, new Message<string, long> { Key = $"item-{item}", Value = item + 1, Timestamp = new Timestamp(t0, TimestampType.CreateTime) });
+            }
+
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        var expected = new Dictionary<string, long>();
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                var user = $"user-{i % 50}";
+                var item = i * 7 % 20;
+                producer.Produce(views, new Message<string, string> { Key = user, Value = $"item-{item}", Timestamp = new Timestamp(t0 + 1_000 + i, TimestampType.CreateTime) });
+                expected[user] = expected.GetValueOrDefault(user) + item + 1;
+            }
+
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        var application = Name("rekey-app");
+        await using var streams = new KafkaStreams(builder.Build(), Kafka.StreamsConfig(application, StateDir("a")), Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "a"));
+        await streams.StartAsync();
+        var counts = await Kafka.TopicAdmin.PartitionCountsAsync([$"{application}-by-item-repartition", $"{application}-by-user-repartition"], CancellationToken.None);
+        Assert.Equal(2, counts[$"{application}-by-item-repartition"]);
+        Assert.Equal(4, counts[$"{application}-by-user-repartition"]);
+
+        var latest = new Dictionary<string, long>();
+        Kafka.ReadUntil(totals, Deserializers.Utf8, Deserializers.Int64, records =>
+        {
+            foreach (var record in records.Skip(records.Count - 1))
+            {
+                latest[record.Message.Key] = record.Message.Value;
+            }
+
+            return expected.All(kv => latest.GetValueOrDefault(kv.Key) == kv.Value);
+        }, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(expected.OrderBy(kv => kv.Key), latest.OrderBy(kv => kv.Key));
+        Assert.Equal(StreamsState.Running, streams.State);
+    }
+}
