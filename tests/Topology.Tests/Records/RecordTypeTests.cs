@@ -30,6 +30,8 @@ public sealed class RecordTypeTests
             ["UserFeatures"] = UserFeatures.Schema,
             ["Score"] = Score.Schema,
             ["AttributeUpdate"] = AttributeUpdate.Schema,
+            ["ItemUpdate"] = ItemUpdate.Schema,
+            ["Trigger"] = Trigger.Schema,
         };
 
         Assert.Equal(types.Keys.Order(), RecordSchemas.Current.Select(f => Path.GetFileNameWithoutExtension(f.Path)).Order());
@@ -61,6 +63,12 @@ public sealed class RecordTypeTests
 
     [Fact]
     public void AttributeUpdate_round_trips_its_schema() => RoundTrip(r => Samples.AttributeUpdate(r, r.Next(3) > 0));
+
+    [Fact]
+    public void ItemUpdate_round_trips_its_schema() => RoundTrip(r => Samples.ItemUpdate(r, r.Next(3) > 0));
+
+    [Fact]
+    public void Trigger_round_trips_its_schema() => RoundTrip(r => Samples.Trigger(r, r.Next(3) > 0));
 
     private static void RoundTrip<T>(Func<Random, T> sample) where T : class, IAvroRecord<T>
     {

@@ -135,6 +135,35 @@ internal static class Samples
         },
     };
 
+    public static ItemUpdate ItemUpdate(Random r, bool full = true) => new()
+    {
+        ItemId = Text(r, "item"),
+        Name = Text(r, "name"),
+        Category = full ? Text(r, "category") : null,
+        Price = Math.Round(r.NextDouble() * 500, 2),
+        Currency = "EUR",
+        InStock = r.Next(2) == 1,
+        UpdatedAt = Time(r),
+    };
+
+    public static Trigger Trigger(Random r, bool full = true) => new()
+    {
+        TriggerId = Text(r, "trigger"),
+        UserId = Text(r, "user"),
+        Kind = (TriggerKind)r.Next(3),
+        Items = Enumerable.Range(0, r.Next(1, 4))
+            .Select(_ => new TriggerItem(Text(r, "item"), full ? Text(r, "name") : null, full ? Text(r, "category") : null, full ? r.NextDouble() * 100 : null, r.Next(1, 5)))
+            .ToArray(),
+        OldPrice = full ? r.NextDouble() * 100 : null,
+        NewPrice = full ? r.NextDouble() * 100 : null,
+        Currency = full ? "EUR" : null,
+        CartValue = full ? r.NextDouble() * 1000 : null,
+        InterestAt = Time(r),
+        Cause = Text(r, "cause"),
+        CauseTime = Time(r),
+        CreatedAt = Time(r),
+    };
+
     private static ActivityCounts Counts(Random r) => new()
     {
         Events = r.Next(100_000),
