@@ -79,29 +79,19 @@ internal sealed class TaskManager
     {
         foreach (var anchor in anchors)
         {
-            var subtopology = _plan.SubtopologyOfTopic[anchor.Topic];
-            var id = new TaskId(subtopology, anchor.Partition.Value);
-            var partitions = _plan.SourceTopics[subtopology].Select(topic => new TopicPartition(topic, anchor.Partition)).ToList();
-            var task = _createTask(id);
-            var active = new ActiveTask(task, partitions);
-            _tasks[id] = active;
-            _hosted.AddActive(new QueryableTask(id, task.Stores, () => task.StreamTime, isStandby: false), _time.GetUtcNow().ToUnixTimeMilliseconds());
-            foreach (var partition in partitions)
+            foreach (var subtopology in _plan.SubtopologiesOfAnchor[anchor.Topic])
             {
-                _taskByPartition[partition] = active;
-                if (partition != anchor)
-                {
-                    _pendingAssign.Add(new TopicPartitionOffset(partition, Offset.Unset));
-                }
+                Create(anchor, subtopology);
             }
-
-            _pendingRestore.Add(active);
         }
     }
 
-    /// <summary>The tasks that own any of <paramref name="anchors"/>.</summary>
-    public IReadOnlyList<ActiveTask> TasksOf(IEnumerable<TopicPartition> anchors) =>
-        anchors.Select(anchor => _taskByPartition.GetValueOrDefault(anchor)).OfType<ActiveTask>().Distinct().ToList();
+    /// <summary>The tasks anchored at any of <paramref name="anchors"/>.</summary>
+    public IReadOnlyList<ActiveTask> TasksOf(IEnumerable<TopicPartition> anchors)
+    {
+        var set = anchors.ToHashSet();
+        return _tasks.Values.Where(active => set.Contains(new TopicPartition(_plan.AnchorOf[active.Task.Id.Subtopology], active.Task.Id.Partition))).ToList();
+    }
 
     /// <summary>Every task.</summary>
     public IReadOnlyList<ActiveTask> All() => _tasks.Values.ToList();
@@ -292,6 +282,27 @@ internal sealed class TaskManager
                 _nextOffsets.TryGetValue(partition, out var next) ? next : null,
                 _lastTimestamps.TryGetValue(partition, out var timestamp) ? timestamp : null);
         }
+    }
+
+    /// <summary>Task <paramref name="anchor"/>'s partition of <paramref name="subtopology"/>; its partitions other than the anchor are queued to join the assignment.</summary>
+    private void Create(TopicPartition anchor, int subtopology)
+    {
+        var id = new TaskId(subtopology, anchor.Partition.Value);
+        var partitions = _plan.SourceTopics[subtopology].Select(topic => new TopicPartition(topic, anchor.Partition)).ToList();
+        var task = _createTask(id);
+        var active = new ActiveTask(task, partitions);
+        _tasks[id] = active;
+        _hosted.AddActive(new QueryableTask(id, task.Stores, () => task.StreamTime, isStandby: false), _time.GetUtcNow().ToUnixTimeMilliseconds());
+        foreach (var partition in partitions)
+        {
+            _taskByPartition[partition] = active;
+            if (partition != anchor)
+            {
+                _pendingAssign.Add(new TopicPartitionOffset(partition, Offset.Unset));
+            }
+        }
+
+        _pendingRestore.Add(active);
     }
 
     private void BeginRestoration(ActiveTask active)

@@ -21,13 +21,19 @@ internal sealed class TopicPlan
         SubtopologyOfTopic = subtopologyOfTopic;
         SourceTopics = sourceTopics;
         Partitions = partitions;
+        // The lowest sub-topology of each partition count anchors all of that count.
+        AnchorOf = partitions.GroupBy(kv => kv.Value)
+            .SelectMany(group => group.Select(kv => (Subtopology: kv.Key, Anchor: sourceTopics[group.Min(g => g.Key)][0])))
+            .ToDictionary(a => a.Subtopology, a => a.Anchor);
+        SubtopologiesOfAnchor = AnchorOf.GroupBy(kv => kv.Value, kv => kv.Key)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.Order().ToList(), StringComparer.Ordinal);
         InternalTopics = internalTopics;
         ChangelogTopics = changelogTopics;
     }
 
     public IReadOnlyDictionary<string, int> SubtopologyOfTopic { get; }
 
-    /// <summary>Each sub-topology's source topics, sorted; the first is its anchor.</summary>
+    /// <summary>Each sub-topology's source topics, sorted.</summary>
     public IReadOnlyDictionary<int, IReadOnlyList<string>> SourceTopics { get; }
 
     public IReadOnlyDictionary<int, int> Partitions { get; }
@@ -37,11 +43,19 @@ internal sealed class TopicPlan
     public IReadOnlySet<string> ChangelogTopics { get; }
 
     /// <summary>
-    /// The topics the consumer group subscribes to: one per sub-topology. The group assigns partition p of an anchor;
-    /// the thread then reads partition p of the sub-topology's other (co-partitioned) topics too. librdkafka has no
-    /// pluggable assignor, and this keeps co-partitioned partitions together under the cooperative-sticky assignor.
+    /// The topics the consumer group subscribes to. The group assigns partition p of an anchor; the thread then runs
+    /// task p of each sub-topology anchored there and reads partition p of their other (co-partitioned) topics too.
+    /// librdkafka has no pluggable assignor: this keeps co-partitioned partitions together under the cooperative-sticky
+    /// assignor, and sub-topologies of equal partition count share one anchor, so an instance that gets partition p of a
+    /// user topic also gets the item task p rather than the assignor piling one sub-topology's tasks on one instance.
     /// </summary>
-    public IEnumerable<string> AnchorTopics => SourceTopics.Values.Select(topics => topics[0]);
+    public IEnumerable<string> AnchorTopics => SubtopologiesOfAnchor.Keys;
+
+    /// <summary>Each anchor topic with the sub-topologies it anchors.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<int>> SubtopologiesOfAnchor { get; }
+
+    /// <summary>Each sub-topology's anchor topic.</summary>
+    public IReadOnlyDictionary<int, string> AnchorOf { get; }
 
     public static async Task<TopicPlan> PrepareAsync(Topology topology, StreamsConfig config, ITopicAdmin admin, CancellationToken cancellationToken)
     {

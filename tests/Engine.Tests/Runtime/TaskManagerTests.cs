@@ -26,14 +26,18 @@ public sealed class TaskManagerTests : IDisposable
         _consumer = new RecordingConsumer(_journal);
         var builder = new StreamsBuilder();
         builder.Stream("clicks", Serdes.String, Serdes.String).Merge(builder.Stream("orders", Serdes.String, Serdes.String)).To("out", Serdes.String, Serdes.String);
-        var topology = builder.Build();
+        (_, _tasks) = Create(builder.Build());
+    }
+
+    private (TopicPlan Plan, TaskManager Tasks) Create(Graph.Topology topology)
+    {
         var config = new StreamsConfig { ApplicationId = "tm", BootstrapServers = "unused:9092", StateDir = _stateDir };
         var plan = TopicPlan.PrepareAsync(topology, config, new CountingAdmin(4), CancellationToken.None).GetAwaiter().GetResult();
         var metrics = new StreamsMetrics();
         var collector = new DiscardingCollector();
-        _tasks = new TaskManager(
+        return (plan, new TaskManager(
             config, plan, id => new StreamTask(id, topology, config, collector, TimeProvider.System, metrics, NullLogger.Instance),
-            new ChangelogRestorer(_consumer, metrics, NullLogger.Instance), (_, _) => null, metrics, NullLogger.Instance, "thread-0");
+            new ChangelogRestorer(_consumer, metrics, NullLogger.Instance), (_, _) => null, metrics, NullLogger.Instance, "thread-0"));
     }
 
     public void Dispose()
@@ -68,6 +72,28 @@ public sealed class TaskManagerTests : IDisposable
         // Not paused yet: a pause right after an assignment can overtake librdkafka's start of the partition's fetcher.
         Assert.Equal(["consumer.IncrementalAssign(orders [[0]], orders [[2]])"], _journal.Calls);
         Assert.True(_tasks.HasPendingRestoration);
+    }
+
+    [Fact]
+    public void Sub_topologies_of_equal_partition_count_share_one_anchor_so_each_anchor_partition_brings_a_task_of_each()
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream("clicks", Serdes.String, Serdes.String).Merge(builder.Stream("orders", Serdes.String, Serdes.String)).To("out", Serdes.String, Serdes.String);
+        builder.Stream("items", Serdes.String, Serdes.String).To("item-out", Serdes.String, Serdes.String);
+        var (plan, tasks) = Create(builder.Build());
+
+        Assert.Equal(["clicks"], plan.AnchorTopics);
+        tasks.HandleAssigned([new TopicPartition("clicks", 1)]);
+        tasks.ApplyAssignmentChanges(_consumer);
+
+        Assert.Equal([new TaskId(0, 1), new TaskId(1, 1)], tasks.Describe().Select(t => t.Id).Order());
+        Assert.Equal(["consumer.IncrementalAssign(orders [[1]], items [[1]])"], _journal.Calls);
+        var revoked = tasks.TasksOf([new TopicPartition("clicks", 1)]);
+        Assert.Equal(2, revoked.Count);
+        foreach (var task in revoked)
+        {
+            tasks.Close(task, clean: false);
+        }
     }
 
     [Fact]
