@@ -173,7 +173,7 @@ internal sealed class KafkaScenarios : IDisposable
             .Where(r => r.Event is not null)
             .Take(events)
             .Select(r => (
-                Encoding.UTF8.GetBytes(r.UserId),
+                Encoding.UTF8.GetBytes(r.UserId!),
                 serdes.ClickEvent.Serialize(r.Event!, new SerializationContext(MessageComponentType.Value, topics.Clickstream)),
                 r.Timestamp.ToUnixTimeMilliseconds()));
         Feed(topics.Clickstream, generated);

@@ -27,8 +27,27 @@ public sealed class ClickstreamGenerator(GeneratorOptions options) : IEnumerable
         var clock = options.Start.ToUnixTimeMilliseconds();
         var nextSession = clock;
         var sessionSerial = 0L;
+        // Catalog changes draw from a random of their own, so that the sessions are the same with or without them.
+        var catalogRandom = new Random(options.Seed + 1);
+        var nextChange = options.CatalogChangesPerMinute > 0 ? clock + NextGap(catalogRandom, options.CatalogChangesPerMinute / 60) : long.MaxValue;
         while (true)
         {
+            while (catalogue.Pending.TryDequeue(out var published))
+            {
+                yield return new GeneratedRecord(null, null, null, false, published);
+            }
+
+            if (active.TryPeek(out _, out var next) && nextChange <= Math.Min(next, nextSession))
+            {
+                if (catalogue.Change(catalogRandom, nextChange) is { } change)
+                {
+                    yield return new GeneratedRecord(null, null, null, false, change);
+                }
+
+                nextChange += NextGap(catalogRandom, options.CatalogChangesPerMinute / 60);
+                continue;
+            }
+
             while (active.Count == 0 || active.TryPeek(out _, out var earliest) && nextSession <= earliest)
             {
                 var user = users.Pick(random);
@@ -41,14 +60,34 @@ public sealed class ClickstreamGenerator(GeneratorOptions options) : IEnumerable
                 nextSession += (long)Math.Max(1, -Math.Log(1 - random.NextDouble()) / options.SessionsPerSecond * 1000);
             }
 
-            var next = active.Dequeue();
-            yield return next.Current;
-            if (next.MoveNext())
+            var running = active.Dequeue();
+            var record = running.Current;
+            if (record.Event is { ItemId: not null } viewed && options.CatalogChangesPerMinute > 0)
             {
-                active.Enqueue(next, next.Current.Timestamp.ToUnixTimeMilliseconds());
+                // The catalog publishes an item's state before anyone looks at it, so a later change has something to
+                // differ from; and the event shows the price of its moment (sessions run ahead of catalog changes).
+                catalogue.Publish(viewed.ItemId, viewed.Timestamp);
+                while (catalogue.Pending.TryDequeue(out var published))
+                {
+                    yield return new GeneratedRecord(null, null, null, false, published);
+                }
+
+                record = record with { Event = viewed with { Price = UnitPrice(catalogue.Price(viewed.ItemId), record.UserIsFraudster, viewed.Type) } };
+            }
+
+            yield return record;
+            if (running.MoveNext())
+            {
+                active.Enqueue(running, running.Current.Timestamp.ToUnixTimeMilliseconds());
             }
         }
     }
+
+    /// <summary>What an event shows as the unit price: fraudsters cart and pay for items at twice the list price.</summary>
+    private static double UnitPrice(double listPrice, bool fraudster, EventType type) =>
+        Math.Round(listPrice * (fraudster && type != EventType.ProductView ? 2 : 1), 2);
+
+    private static long NextGap(Random random, double perSecond) => (long)Math.Max(1, -Math.Log(1 - random.NextDouble()) / perSecond * 1000);
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
@@ -93,9 +132,14 @@ public sealed class ClickstreamGenerator(GeneratorOptions options) : IEnumerable
         public static string Id(int user) => "user-" + user.ToString("D6", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The items, their current prices and stock, and the catalog records not yet emitted.</summary>
     private sealed class Catalogue(GeneratorOptions options, Random random)
     {
         private readonly double[] _prices = Enumerable.Range(0, options.Items).Select(_ => Math.Round(Math.Exp(2 + random.NextDouble() * 3.5), 2)).ToArray();
+        private readonly bool[] _outOfStock = new bool[options.Items];
+        private readonly bool[] _published = new bool[options.Items];
+
+        public Queue<ItemUpdate> Pending { get; } = new();
 
         public int Count => _prices.Length;
 
@@ -105,7 +149,68 @@ public sealed class ClickstreamGenerator(GeneratorOptions options) : IEnumerable
 
         public double Price(int item) => _prices[item];
 
+        public double Price(string itemId) => _prices[Index(itemId)];
+
+        public bool InStock(int item) => !_outOfStock[item];
+
         public int Pick(Random random) => (int)(Count * Math.Pow(random.NextDouble(), 1.8));
+
+        /// <summary>Queues the item's current state if the catalog has not published it yet.</summary>
+        public void Publish(string itemId, DateTimeOffset at)
+        {
+            var item = Index(itemId);
+            if (!_published[item])
+            {
+                _published[item] = true;
+                Pending.Enqueue(State(item, at));
+            }
+        }
+
+        /// <summary>
+        /// Changes a popular published item: restocks it if it is out of stock, else mostly lowers its price by 10 to
+        /// 35 %, sometimes raises it or takes it out of stock. Null when the item picked was never published.
+        /// </summary>
+        public ItemUpdate? Change(Random random, long at)
+        {
+            var item = Pick(random);
+            if (!_published[item])
+            {
+                return null;
+            }
+
+            var roll = random.NextDouble();
+            if (_outOfStock[item])
+            {
+                _outOfStock[item] = false;
+            }
+            else if (roll < 0.65)
+            {
+                _prices[item] = Math.Max(0.5, Math.Round(_prices[item] * (0.65 + 0.25 * random.NextDouble()), 2));
+            }
+            else if (roll < 0.85)
+            {
+                _prices[item] = Math.Round(_prices[item] * (1.05 + 0.15 * random.NextDouble()), 2);
+            }
+            else
+            {
+                _outOfStock[item] = true;
+            }
+
+            return State(item, DateTimeOffset.FromUnixTimeMilliseconds(at));
+        }
+
+        private static int Index(string itemId) => int.Parse(itemId.AsSpan("item-".Length), CultureInfo.InvariantCulture);
+
+        private ItemUpdate State(int item, DateTimeOffset at) => new()
+        {
+            ItemId = Item(item),
+            Name = "Product " + item.ToString(CultureInfo.InvariantCulture),
+            Category = Category(item),
+            Price = _prices[item],
+            Currency = "EUR",
+            InStock = !_outOfStock[item],
+            UpdatedAt = at,
+        };
     }
 
     /// <summary>One session, as a lazily generated sequence of records.</summary>
@@ -189,7 +294,7 @@ public sealed class ClickstreamGenerator(GeneratorOptions options) : IEnumerable
                         yield return record;
                     }
 
-                    if (random.NextDouble() < 0.05 + 0.12 * interest)
+                    if (random.NextDouble() < 0.05 + 0.12 * interest && catalogue.InStock(item))
                     {
                         _cart.Add(item);
                         yield return Event(EventType.AddToCart, item, quantity: 1 + Geometric(0.7));
@@ -322,7 +427,7 @@ public sealed class ClickstreamGenerator(GeneratorOptions options) : IEnumerable
                 var item = int.Parse(actions[chosen].AsSpan("item-".Length), CultureInfo.InvariantCulture);
                 yield return Event(EventType.ProductView, item, gapScale: 0.5);
                 reward = 1;
-                if (reaction < 0.1 * interest)
+                if (reaction < 0.1 * interest && catalogue.InStock(item))
                 {
                     _cart.Add(item);
                     yield return Event(EventType.AddToCart, item, quantity: 1, gapScale: 0.5);
@@ -349,7 +454,7 @@ public sealed class ClickstreamGenerator(GeneratorOptions options) : IEnumerable
                 _time += (long)(1000 * gapScale * (2 + -Math.Log(1 - random.NextDouble()) * 12));
             }
 
-            var price = item is { } i ? catalogue.Price(i) * (_fraudster && type != EventType.ProductView ? 2 : 1) : (double?)null;
+            var price = item is { } i ? UnitPrice(catalogue.Price(i), _fraudster, type) : (double?)null;
             var e = new ClickEvent
             {
                 EventId = $"e-{_sessionId}-{_events++}",
@@ -359,7 +464,7 @@ public sealed class ClickstreamGenerator(GeneratorOptions options) : IEnumerable
                 Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(_time),
                 ItemId = item is { } it ? Catalogue.Item(it) : null,
                 Category = item is { } c ? catalogue.Category(c) : null,
-                Price = price is { } p ? Math.Round(p, 2) : null,
+                Price = price,
                 Quantity = quantity,
                 Channel = _channel,
                 DeviceId = _device,

@@ -29,6 +29,12 @@ public sealed class GeneratorOptions
 
     public int Categories { get; set; } = 200;
 
+    /// <summary>
+    /// Catalog changes per minute of event time on catalog.items (price drops and rises, stock-outs and restocks, mostly
+    /// of popular items). Each item's state is also published once, just before its first view; 0 publishes no catalog.
+    /// </summary>
+    public double CatalogChangesPerMinute { get; set; } = 30;
+
     public void Validate()
     {
         if (Users < 1)
@@ -47,6 +53,11 @@ public sealed class GeneratorOptions
             {
                 throw new ArgumentException($"{name} must be in [0, 1] but is {share}.");
             }
+        }
+
+        if (CatalogChangesPerMinute < 0)
+        {
+            throw new ArgumentException($"{nameof(CatalogChangesPerMinute)} must not be negative but is {CatalogChangesPerMinute}.");
         }
 
         if (Items < 1 || Categories < 1)

@@ -1,6 +1,7 @@
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
 using Personalization.Topology.Scoring;
+using Personalization.Topology.Triggers;
 using Streams.Engine.State;
 
 namespace Personalization.Topology;
@@ -16,6 +17,8 @@ public sealed class PersonalizationOptions
 
     public RewardJoinOptions RewardJoin { get; set; } = new();
 
+    public TriggerOptions Triggers { get; set; } = new();
+
     /// <summary>Where the stores live: RocksDB (default) or memory (tests, benchmarks of the logic alone).</summary>
     public StoreType StoreType { get; set; } = StoreType.RocksDb;
 
@@ -24,5 +27,6 @@ public sealed class PersonalizationOptions
         Scoring.Validate();
         Attributes.Validate();
         RewardJoin.Validate();
+        Triggers.Validate();
     }
 }

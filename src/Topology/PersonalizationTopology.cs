@@ -4,6 +4,7 @@ using Personalization.Topology.Features;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Personalization.Topology.Serving;
+using Personalization.Topology.Triggers;
 using Streams.Engine.Dsl;
 using Streams.Engine.Serialization;
 using Streams.Engine.State;
@@ -11,14 +12,17 @@ using Streams.Engine.State;
 namespace Personalization.Topology;
 
 /// <summary>
-/// Builds the whole personalization topology, one sub-topology over the co-partitioned input topics (all keyed by
-/// user id):
+/// Builds the whole personalization topology: one sub-topology over the co-partitioned input topics (all keyed by
+/// user id), and one keyed by item for the item triggers:
 /// <list type="bullet">
 /// <item>clickstream (and forget requests) → per-user features in minute tiles → fraud and propensity scores →
 /// <c>features.user</c>, <c>scores.fraud</c>, <c>scores.propensity</c>;</item>
 /// <item>scores and features → user attributes → <c>users.attributes</c> (only on changes downstream cares about);</item>
 /// <item>scores → each user's latest scores, kept for the query API (<see cref="UserStateQuery"/>);</item>
 /// <item>decisions, rewards and the clickstream → one training record per decision → <c>bandit.training</c>;</item>
+/// <item>the clickstream and <c>catalog.items</c> → item triggers (a price drop or restock of an item a user showed
+/// interest in) and cart-abandonment triggers, through the trigger policy → <c>triggers.outbound</c>
+/// (<see cref="TriggerTopology"/>: the item side is a second sub-topology, keyed by item);</item>
 /// <item><c>users.forget</c> → the user is removed from every store, with tombstones to <c>users.attributes</c> and
 /// <c>features.user</c>.</item>
 /// </list>
@@ -50,7 +54,8 @@ public sealed class PersonalizationTopology(PersonalizationOptions options, Reco
         var decisions = builder.Stream(topics.Decisions, Serdes.String, serdes.Decision).MapValues(UserInput.Of, "decisions");
         var rewards = builder.Stream(topics.Rewards, Serdes.String, serdes.Reward).MapValues(UserInput.Of, "rewards");
 
-        var scored = clicks.Merge(forgets, "scoring-inputs")
+        var userEvents = clicks.Merge(forgets, "scoring-inputs");
+        var scored = userEvents
             .Process(
                 "user-scoring",
                 () => new UserScoringProcessor(options.Scoring, models, guardrail),
@@ -70,6 +75,12 @@ public sealed class PersonalizationTopology(PersonalizationOptions options, Reco
                 () => new RewardJoinProcessor(options.RewardJoin),
                 RewardJoinProcessor.PendingStore, RewardJoinProcessor.EarlyRewardStore, RewardJoinProcessor.ClosedStore, RewardJoinProcessor.RecentClickStore)
             .To(topics.Training, Serdes.String, serdes.TrainingRecord);
+
+        if (options.Triggers.Enabled)
+        {
+            TriggerTopology.Add(builder, userEvents, options, serdes);
+        }
+
         return builder.Build();
     }
 }

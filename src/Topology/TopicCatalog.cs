@@ -21,6 +21,9 @@ public static class TopicCatalog
     public static readonly TopicDefinition Forget =
         new(nameof(TopicOptions.Forget), "users.forget", TopicDirection.Input, "user id", null, false, o => o.Forget);
 
+    public static readonly TopicDefinition Catalog =
+        new(nameof(TopicOptions.Catalog), "catalog.items", TopicDirection.Input, "item id", ItemUpdate.Schema, true, o => o.Catalog);
+
     public static readonly TopicDefinition Features =
         new(nameof(TopicOptions.Features), "features.user", TopicDirection.Output, "user id", UserFeatures.Schema, true, o => o.Features);
 
@@ -36,10 +39,13 @@ public static class TopicCatalog
     public static readonly TopicDefinition Attributes =
         new(nameof(TopicOptions.Attributes), "users.attributes", TopicDirection.Output, "user id", AttributeUpdate.Schema, true, o => o.Attributes);
 
+    public static readonly TopicDefinition Triggers =
+        new(nameof(TopicOptions.Triggers), "triggers.outbound", TopicDirection.Output, "user id", Trigger.Schema, false, o => o.Triggers);
+
     public static readonly TopicDefinition DeadLetters =
         new(nameof(TopicOptions.DeadLetters), "events.dlq", TopicDirection.Output, "original key", null, false, o => o.DeadLetters);
 
     /// <summary>Every topic, inputs first.</summary>
     public static readonly IReadOnlyList<TopicDefinition> All =
-        [Clickstream, Decisions, Rewards, Forget, Features, FraudScores, PropensityScores, Training, Attributes, DeadLetters];
+        [Clickstream, Decisions, Rewards, Forget, Catalog, Features, FraudScores, PropensityScores, Training, Attributes, Triggers, DeadLetters];
 }

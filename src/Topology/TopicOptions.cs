@@ -17,6 +17,9 @@ public sealed class TopicOptions
     /// <summary>In: users to forget (key = user id, value ignored).</summary>
     public string Forget { get; set; } = TopicCatalog.Forget.DefaultName;
 
+    /// <summary>In, compacted: catalog items keyed by item id (ItemUpdate).</summary>
+    public string Catalog { get; set; } = TopicCatalog.Catalog.DefaultName;
+
     /// <summary>Out: current windowed features (UserFeatures).</summary>
     public string Features { get; set; } = TopicCatalog.Features.DefaultName;
 
@@ -31,6 +34,9 @@ public sealed class TopicOptions
 
     /// <summary>Out, compacted: attribute changes (AttributeUpdate).</summary>
     public string Attributes { get; set; } = TopicCatalog.Attributes.DefaultName;
+
+    /// <summary>Out: item and cart triggers for email and push (Trigger).</summary>
+    public string Triggers { get; set; } = TopicCatalog.Triggers.DefaultName;
 
     /// <summary>Out: dead letters (original bytes, error in headers).</summary>
     public string DeadLetters { get; set; } = TopicCatalog.DeadLetters.DefaultName;

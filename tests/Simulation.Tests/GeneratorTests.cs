@@ -32,7 +32,7 @@ public sealed class GeneratorTests
         Assert.All(events.Where(e => e.Type is EventType.AddToCart or EventType.Purchase), e => Assert.True(e.ItemId is not null && e.Price > 0 && e.Quantity > 0));
 
         // Fraudsters are a small share of users and fail payments far more often, but not always.
-        var isFraudster = records.GroupBy(r => r.UserId).ToDictionary(u => u.Key, u => u.First().UserIsFraudster);
+        var isFraudster = records.Where(r => r.UserId is not null).GroupBy(r => r.UserId!).ToDictionary(u => u.Key, u => u.First().UserIsFraudster);
         Assert.InRange(isFraudster.Values.Count(f => f) / (double)isFraudster.Count, 0.005, 0.05);
         double FailureRate(bool fraudster) =>
             events.Count(e => e.Type == EventType.PaymentFailed && isFraudster[e.UserId] == fraudster)
@@ -60,6 +60,57 @@ public sealed class GeneratorTests
         Assert.InRange(rewards.Count / (double)decisions.Count, 0.15, 0.45);
         Assert.All(rewards, r => Assert.Contains(r.EventId, decisionIds));
         Assert.Contains(rewards, r => r.Value > 0);
+    }
+
+    [Fact]
+    public void The_catalog_publishes_each_item_before_its_first_view_and_then_drops_raises_and_restocks_prices_that_views_show()
+    {
+        var records = Generate(6, 200_000);
+        var catalog = new Dictionary<string, ItemUpdate>();
+        var changes = new List<(ItemUpdate Before, ItemUpdate After)>();
+        foreach (var record in records)
+        {
+            if (record.Item is { } item)
+            {
+                Assert.Equal(item.ItemId, record.Key);
+                if (catalog.TryGetValue(item.ItemId, out var before))
+                {
+                    changes.Add((before, item));
+                }
+
+                catalog[item.ItemId] = item;
+            }
+            else if (record.Event is { ItemId: { } viewed } e)
+            {
+                Assert.True(catalog.TryGetValue(viewed, out var state), $"{viewed} was viewed before the catalog published it");
+                if (e.Type == EventType.ProductView)
+                {
+                    Assert.Equal(state.Price, e.Price);
+                }
+
+                if (e.Type == EventType.AddToCart && !record.UserIsFraudster)
+                {
+                    Assert.True(state.InStock, $"{e.EventId} carted {viewed} while it was out of stock");
+                }
+            }
+        }
+
+        // Drops of at least 10 % dominate; rises, stock-outs and restocks happen too.
+        Assert.True(changes.Count > 100, $"{changes.Count} catalog changes");
+        Assert.True(changes.Count(c => c.After.Price <= c.Before.Price * 0.9) > changes.Count / 2);
+        Assert.Contains(changes, c => c.After.Price > c.Before.Price);
+        Assert.Contains(changes, c => c.Before.InStock && !c.After.InStock);
+        Assert.Contains(changes, c => !c.Before.InStock && c.After.InStock);
+        Assert.True(records.Zip(records.Skip(1)).All(p => p.First.Timestamp <= p.Second.Timestamp));
+    }
+
+    [Fact]
+    public void Without_catalog_changes_the_stream_has_no_catalog_records()
+    {
+        var records = new ClickstreamGenerator(new GeneratorOptions { Users = 5_000, Seed = 8, CatalogChangesPerMinute = 0 }).Take(20_000).ToList();
+
+        Assert.DoesNotContain(records, r => r.Item is not null);
+        Assert.Contains(records, r => r.Event?.ItemId is not null);
     }
 
     private static string Describe(GeneratedRecord r) =>

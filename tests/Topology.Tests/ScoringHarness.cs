@@ -33,6 +33,12 @@ internal sealed class ScoringHarness : IDisposable
         Forget = Driver.CreateInputTopic(topics.Forget, Streams.Engine.Serialization.Serdes.String, Streams.Engine.Serialization.Serdes.ByteArray);
         Training = Driver.CreateOutputTopic(topics.Training, Streams.Engine.Serialization.Serdes.String, Serdes.TrainingRecord);
         Attributes = Driver.CreateOutputTopic(topics.Attributes, Streams.Engine.Serialization.Serdes.String, Serdes.AttributeUpdate);
+        if (Options.Triggers.Enabled)
+        {
+            Catalog = Driver.CreateInputTopic(topics.Catalog, Streams.Engine.Serialization.Serdes.String, Serdes.ItemUpdate);
+        }
+
+        Triggers = Driver.CreateOutputTopic(topics.Triggers, Streams.Engine.Serialization.Serdes.String, Serdes.Trigger);
     }
 
     /// <summary>The repository's shipped models, copied next to the test assembly.</summary>
@@ -74,11 +80,18 @@ internal sealed class ScoringHarness : IDisposable
 
     public TestOutputTopic<string, AttributeUpdate> Attributes { get; }
 
+    /// <summary>catalog.items; null when the options turn triggers off.</summary>
+    public TestInputTopic<string, ItemUpdate>? Catalog { get; }
+
+    public TestOutputTopic<string, Trigger> Triggers { get; }
+
     public void Send(Decision d) => Decisions.PipeInput(d.UserId, d, d.Timestamp.ToUnixTimeMilliseconds());
 
     public void Send(Reward r) => Rewards.PipeInput(r.UserId, r, r.Timestamp.ToUnixTimeMilliseconds());
 
     public void Send(ClickEvent e) => Events.PipeInput(e.UserId, e, e.Timestamp.ToUnixTimeMilliseconds());
+
+    public void Send(ItemUpdate item) => Catalog!.PipeInput(item.ItemId, item, item.UpdatedAt.ToUnixTimeMilliseconds());
 
     /// <summary>Copies a shipped model into the directory under another version (and optionally model) name.</summary>
     public void Install(string shippedFile, string asFile) =>

@@ -15,23 +15,47 @@ public sealed class TopologyDescriptionTests
         var description = new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe();
         var text = description.ToString();
 
-        // All inputs are keyed by user and feed the same stores, so they form one co-partitioned sub-topology.
-        var subtopology = Assert.Single(description.Subtopologies);
+        // The inputs keyed by user feed the same stores, so they form one co-partitioned sub-topology; the item triggers'
+        // side, keyed by item, is the other. Each reads what the other re-keys for it.
+        Assert.Equal(2, description.Subtopologies.Count);
+        var users = description.Subtopologies.Single(s => s.Nodes.Any(n => n.Topics.Contains("prod.events.clickstream")));
+        var items = description.Subtopologies.Single(s => s != users);
         Assert.Equal(
-            ["bandit.decisions", "bandit.rewards", "prod.events.clickstream", "users.forget"],
-            subtopology.Nodes.Where(n => n.Kind == NodeKind.Source).SelectMany(n => n.Topics).Order());
+            ["<application.id>-trigger-candidates-repartition", "bandit.decisions", "bandit.rewards", "prod.events.clickstream", "users.forget"],
+            Topics(users, NodeKind.Source));
         Assert.Equal(
-            ["features.user", "prod.bandit.training", "scores.fraud", "scores.propensity", "users.attributes"],
-            subtopology.Nodes.Where(n => n.Kind == NodeKind.Sink).SelectMany(n => n.Topics).Order());
+            ["<application.id>-trigger-item-interest-repartition", "features.user", "prod.bandit.training", "scores.fraud", "scores.propensity", "triggers.outbound", "users.attributes"],
+            Topics(users, NodeKind.Sink));
+        Assert.Equal(["<application.id>-trigger-item-interest-repartition", "catalog.items"], Topics(items, NodeKind.Source));
+        Assert.Equal(["<application.id>-trigger-candidates-repartition"], Topics(items, NodeKind.Sink));
         Assert.Equal(
-            ["closed-decisions", "early-rewards", "feature-tiles", "latest-scores", "pending-decisions", "propensity-pending", "recent-reward-clicks", "user-attributes", "user-profiles"],
+            [
+                "closed-decisions", "early-rewards", "feature-tiles", "latest-scores", "pending-decisions", "propensity-pending", "recent-reward-clicks",
+                "trigger-carts", "trigger-catalog", "trigger-item-interest", "trigger-item-watch", "trigger-sent", "trigger-user-items", "user-attributes", "user-profiles",
+            ],
             description.Stores.Select(s => s.Name).Order());
         // Every store is logged except the recent clicks, a short in-memory bridge (see docs/topology.md, "The reward join").
         Assert.All(description.Stores.Where(s => s.Name != "recent-reward-clicks"), store => Assert.NotNull(store.Changelog));
         Assert.Null(description.Stores.Single(s => s.Name == "recent-reward-clicks").Changelog);
-        foreach (var processor in new[] { "user-scoring", "user-attributes", "reward-join" })
+        foreach (var processor in new[] { "user-scoring", "user-attributes", "reward-join", "trigger-interest", "item-triggers", "cart-abandonment", "trigger-policy" })
         {
             Assert.Contains(processor, text, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void With_triggers_off_the_topology_neither_reads_the_catalog_nor_writes_triggers()
+    {
+        var options = new PersonalizationOptions { Triggers = new() { Enabled = false } };
+        using var models = new ModelDirectory(new ModelOptions { Directory = "no-models-here" });
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        var description = new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe();
+
+        var only = Assert.Single(description.Subtopologies);
+        Assert.DoesNotContain(only.Nodes, n => n.Topics.Contains("catalog.items") || n.Topics.Contains("triggers.outbound"));
+        Assert.DoesNotContain(description.Stores, s => s.Name.StartsWith("trigger-", StringComparison.Ordinal));
+    }
+
+    private static List<string> Topics(SubtopologyDescription subtopology, NodeKind kind) =>
+        subtopology.Nodes.Where(n => n.Kind == kind).SelectMany(n => n.Topics).Distinct().Order(StringComparer.Ordinal).ToList();
 }

@@ -3,9 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Confluent.Kafka;
-using Personalization.Topology;
 using Personalization.Topology.Records;
-using Personalization.Topology.Scoring;
 using Personalization.Worker.Queries;
 using Streams.TestSupport;
 using Xunit.Abstractions;
@@ -23,13 +21,6 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
     private const int Partitions = 4;
     private const int Users = 24;
 
-    private static readonly (string Key, string Topic)[] TopicKeys =
-    [
-        ("Clickstream", "events.clickstream"), ("Decisions", "bandit.decisions"), ("Rewards", "bandit.rewards"), ("Forget", "users.forget"),
-        ("Features", "features.user"), ("FraudScores", "scores.fraud"), ("PropensityScores", "scores.propensity"),
-        ("Training", "bandit.training"), ("Attributes", "users.attributes"), ("DeadLetters", "events.dlq"),
-    ];
-
     private Dictionary<string, string> Environment(int port, string instance, int standbys = 0)
     {
         var environment = new Dictionary<string, string>
@@ -45,7 +36,7 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
             ["Scoring__PropensityInterval"] = "00:00:01",
             ["Streams__NumStandbyReplicas"] = standbys.ToString(CultureInfo.InvariantCulture),
         };
-        foreach (var (key, topic) in TopicKeys)
+        foreach (var (key, topic) in WorkerTopics.Keys)
         {
             environment[$"Topics__{key}"] = Name(topic);
         }
@@ -64,7 +55,7 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
         await second.WaitUntilReadyAsync(port2, TimeSpan.FromSeconds(90));
         using var http1 = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port1}") };
         using var http2 = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port2}") };
-        await WaitForAsync(async () => await TaskCount(http1) + await TaskCount(http2) == Partitions && await TaskCount(http2) > 0,
+        await WaitForAsync(async () => await TaskCount(http1) + await TaskCount(http2) == Partitions * WorkerTopics.Subtopologies && await TaskCount(http2) > 0,
             TimeSpan.FromSeconds(60), "the two instances to share the partitions");
 
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
@@ -140,7 +131,7 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
             }
 
             var clients = ports.Select(port => new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") }).ToList();
-            await WaitForAsync(async () => (await Task.WhenAll(clients.Select(TaskCount))) is var counts && counts.Sum() == Partitions && counts.All(c => c > 0),
+            await WaitForAsync(async () => (await Task.WhenAll(clients.Select(TaskCount))) is var counts && counts.Sum() == Partitions * WorkerTopics.Subtopologies && counts.All(c => c > 0),
                 TimeSpan.FromSeconds(60), "the three instances to share the partitions");
 
             using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
@@ -234,7 +225,7 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
     {
         if (Kafka.Kind != BrokerKind.Embedded)
         {
-            foreach (var (_, topic) in TopicKeys)
+            foreach (var (_, topic) in WorkerTopics.Keys)
             {
                 await Kafka.CreateTopicAsync(Name(topic), Partitions);
             }
@@ -243,17 +234,14 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
         }
 
         // The mock has no CreateTopics: the internal topics the workers would create are created here.
-        foreach (var (_, topic) in TopicKeys)
+        foreach (var (_, topic) in WorkerTopics.Keys)
         {
             await Kafka.CreateTopicAsync(Name(topic), Partitions);
         }
 
-        using var models = new ModelDirectory(new ModelOptions { Directory = Path.GetTempPath() });
-        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
-        var options = new PersonalizationOptions();
-        foreach (var store in new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe().Stores.Where(s => s.Changelog is not null))
+        foreach (var topic in WorkerTopics.Internal(Name("queries")))
         {
-            await Kafka.CreateTopicAsync($"{Name("queries")}-{store.Name}-changelog", Partitions);
+            await Kafka.CreateTopicAsync(topic, Partitions);
         }
 
         await Kafka.CreateTopicAsync($"{Name("queries")}-instances", 1);

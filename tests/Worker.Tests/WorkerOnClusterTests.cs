@@ -1,8 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Personalization.Topology;
-using Personalization.Topology.Records;
-using Personalization.Topology.Scoring;
 using Streams.TestSupport;
 using Xunit.Abstractions;
 
@@ -35,7 +32,7 @@ public sealed class WorkerOnClusterTests(KafkaClusterFixture kafka, ITestOutputH
             ["Http__Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Kafka__Client__session.timeout.ms"] = "6000",
         };
-        foreach (var (key, topic) in TopicKeys)
+        foreach (var (key, topic) in WorkerTopics.Keys)
         {
             environment[$"Topics__{key}"] = Name(topic);
         }
@@ -43,22 +40,15 @@ public sealed class WorkerOnClusterTests(KafkaClusterFixture kafka, ITestOutputH
         return environment;
     }
 
-    private static readonly (string Key, string Topic)[] TopicKeys =
-    [
-        ("Clickstream", "events.clickstream"), ("Decisions", "bandit.decisions"), ("Rewards", "bandit.rewards"), ("Forget", "users.forget"),
-        ("Features", "features.user"), ("FraudScores", "scores.fraud"), ("PropensityScores", "scores.propensity"),
-        ("Training", "bandit.training"), ("Attributes", "users.attributes"), ("DeadLetters", "events.dlq"),
-    ];
-
     [Fact]
     public async Task Topics_verify_only_reports_every_missing_topic_exits_1_and_creates_nothing()
     {
         var (exit, text, _) = await WorkerProcess.RunAsync(output, Environment(), "topics", "--verify-only");
 
         Assert.Equal(1, exit);
-        Assert.All(TopicKeys, topic => Assert.Contains($"MISSING  {Name(topic.Topic)}", text, StringComparison.Ordinal));
+        Assert.All(WorkerTopics.Keys, topic => Assert.Contains($"MISSING  {Name(topic.Topic)}", text, StringComparison.Ordinal));
         var cluster = Kafka.ClusterTopics();
-        Assert.All(TopicKeys, topic => Assert.DoesNotContain(Name(topic.Topic), cluster));
+        Assert.All(WorkerTopics.Keys, topic => Assert.DoesNotContain(Name(topic.Topic), cluster));
     }
 
     [Fact]
@@ -71,7 +61,7 @@ public sealed class WorkerOnClusterTests(KafkaClusterFixture kafka, ITestOutputH
         var environment = Environment();
         environment.Remove("Kafka__BootstrapServers");
         environment["SECRETS_DIR"] = secrets;
-        foreach (var (_, topic) in TopicKeys)
+        foreach (var (_, topic) in WorkerTopics.Keys)
         {
             await Kafka.CreateTopicAsync(Name(topic), Partitions);
         }
@@ -82,8 +72,11 @@ public sealed class WorkerOnClusterTests(KafkaClusterFixture kafka, ITestOutputH
         Assert.Contains($"ok       {Name("events.clickstream")} ({Partitions} partitions", verifiedText, StringComparison.Ordinal);
         Assert.Equal(0, generated);
         Assert.Contains("produced 200 records", generatedText, StringComparison.Ordinal);
-        var clicks = Kafka.ReadUntil(Name("events.clickstream"), Confluent.Kafka.Deserializers.Utf8, Confluent.Kafka.Deserializers.ByteArray, r => r.Count >= 150, TimeSpan.FromSeconds(30));
-        Assert.True(clicks.Count >= 150, $"only {clicks.Count} of the generated records reached the configured clickstream topic");
+        // Most generated records are clicks; the catalog publishes each item before its first view.
+        var clicks = Kafka.ReadUntil(Name("events.clickstream"), Confluent.Kafka.Deserializers.Utf8, Confluent.Kafka.Deserializers.ByteArray, r => r.Count >= 100, TimeSpan.FromSeconds(30));
+        var items = Kafka.ReadUntil(Name("catalog.items"), Confluent.Kafka.Deserializers.Utf8, Confluent.Kafka.Deserializers.ByteArray, r => r.Count >= 10, TimeSpan.FromSeconds(30));
+        Assert.True(clicks.Count >= 100, $"only {clicks.Count} of the generated records reached the configured clickstream topic");
+        Assert.True(items.Count >= 10, $"only {items.Count} catalog records reached the configured catalog topic");
         output.WriteLine($"topics --verify-only exited {verified} (compaction cannot be verified on the embedded cluster)");
     }
 
@@ -94,14 +87,14 @@ public sealed class WorkerOnClusterTests(KafkaClusterFixture kafka, ITestOutputH
         {
             // The mock has no CreateTopics, so neither the topics command nor the worker's Admin API can create topics
             // there: the fixture creates them, the changelogs included.
-            foreach (var (_, topic) in TopicKeys)
+            foreach (var (_, topic) in WorkerTopics.Keys)
             {
                 await Kafka.CreateTopicAsync(Name(topic), Partitions);
             }
 
-            foreach (var store in LoggedStores())
+            foreach (var topic in WorkerTopics.Internal(Name("worker")))
             {
-                await Kafka.CreateTopicAsync($"{Name("worker")}-{store}-changelog", Partitions);
+                await Kafka.CreateTopicAsync(topic, Partitions);
             }
         }
         else
@@ -111,7 +104,7 @@ public sealed class WorkerOnClusterTests(KafkaClusterFixture kafka, ITestOutputH
             Assert.Contains($"create   {Name("users.attributes")} ({Partitions} partitions, compacted)", createdText, StringComparison.Ordinal);
             var (verified, verifiedText, _) = await WorkerProcess.RunAsync(output, Environment(), "topics", "--verify-only");
             Assert.Equal(0, verified);
-            Assert.All(TopicKeys, topic => Assert.Contains($"ok       {Name(topic.Topic)} ({Partitions} partitions, cleanup.policy=", verifiedText, StringComparison.Ordinal));
+            Assert.All(WorkerTopics.Keys, topic => Assert.Contains($"ok       {Name(topic.Topic)} ({Partitions} partitions, cleanup.policy=", verifiedText, StringComparison.Ordinal));
             Assert.Contains($"ok       {Name("features.user")} ({Partitions} partitions, cleanup.policy=compact)", verifiedText, StringComparison.Ordinal);
             Assert.Contains($"ok       {Name("users.attributes")} ({Partitions} partitions, cleanup.policy=compact)", verifiedText, StringComparison.Ordinal);
         }
@@ -122,18 +115,9 @@ public sealed class WorkerOnClusterTests(KafkaClusterFixture kafka, ITestOutputH
         var (exit, logs, errors) = await worker.TerminateAsync(TimeSpan.FromSeconds(45));
 
         using var health = JsonDocument.Parse(ready);
-        Assert.Equal(Partitions, health.RootElement.GetProperty("details").GetProperty("tasks").GetInt32());
+        Assert.Equal(Partitions * WorkerTopics.Subtopologies, health.RootElement.GetProperty("details").GetProperty("tasks").GetInt32());
         Assert.Equal(0, exit);
         Assert.Contains("Stream runtime committed and closed", logs, StringComparison.Ordinal);
         Assert.DoesNotContain("failed", errors, StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static List<string> LoggedStores()
-    {
-        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
-        using var models = new ModelDirectory(new ModelOptions { Directory = Path.GetTempPath() });
-        var options = new PersonalizationOptions();
-        var description = new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe();
-        return description.Stores.Where(store => store.Changelog is not null).Select(store => store.Name).ToList();
     }
 }

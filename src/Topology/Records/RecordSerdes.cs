@@ -28,6 +28,8 @@ public sealed class RecordSerdes : IDisposable
         UserFeatures = new AvroSerde<UserFeatures>(registry, options);
         Score = new AvroSerde<Score>(registry, options);
         AttributeUpdate = new AvroSerde<AttributeUpdate>(registry, options);
+        ItemUpdate = new AvroSerde<ItemUpdate>(registry, options);
+        Trigger = new AvroSerde<Trigger>(registry, options);
     }
 
     /// <summary>
@@ -62,6 +64,10 @@ public sealed class RecordSerdes : IDisposable
 
     public AvroSerde<AttributeUpdate> AttributeUpdate { get; }
 
+    public AvroSerde<ItemUpdate> ItemUpdate { get; }
+
+    public AvroSerde<Trigger> Trigger { get; }
+
     /// <summary>
     /// Gets (or registers) the schema id of every topic now, so a registry that is unreachable or refuses a schema
     /// stops start-up with a clear error instead of the first record.
@@ -88,5 +94,7 @@ public sealed class RecordSerdes : IDisposable
         [Records.UserFeatures.Schema.Fullname] = (topics, ct) => UserFeatures.PrepareAsync(topics, cancellationToken: ct),
         [Records.Score.Schema.Fullname] = (topics, ct) => Score.PrepareAsync(topics, cancellationToken: ct),
         [Records.AttributeUpdate.Schema.Fullname] = (topics, ct) => AttributeUpdate.PrepareAsync(topics, cancellationToken: ct),
+        [Records.ItemUpdate.Schema.Fullname] = (topics, ct) => ItemUpdate.PrepareAsync(topics, cancellationToken: ct),
+        [Records.Trigger.Schema.Fullname] = (topics, ct) => Trigger.PrepareAsync(topics, cancellationToken: ct),
     };
 }

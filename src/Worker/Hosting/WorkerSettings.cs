@@ -4,6 +4,7 @@ using Personalization.Topology;
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
 using Personalization.Topology.Scoring;
+using Personalization.Topology.Triggers;
 using Personalization.Worker.Queries;
 using Streams.Avro.SchemaRegistry;
 using Streams.Engine;
@@ -64,6 +65,7 @@ internal sealed class WorkerSettings
                 Scoring = Bind<ScoringOptions>(configuration, "Scoring"),
                 Attributes = Bind<AttributeOptions>(configuration, "Attributes"),
                 RewardJoin = Bind<RewardJoinOptions>(configuration, "RewardJoin"),
+                Triggers = Bind<TriggerOptions>(configuration, "Triggers"),
             },
             Http = Bind<HttpOptions>(configuration, "Http"),
             Queries = Bind<QueryOptions>(configuration, "Queries"),
@@ -142,6 +144,7 @@ internal sealed class WorkerSettings
         Section("Scoring", Personalization.Scoring.Validate);
         Section("Attributes", Personalization.Attributes.Validate);
         Section("RewardJoin", Personalization.RewardJoin.Validate);
+        Section("Triggers", Personalization.Triggers.Validate);
     }
 
     private static void Check(string key, bool valid, string problem)

@@ -62,7 +62,7 @@ internal sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes
             }
 
             var (topic, value) = record.Serialize(serdes, topics);
-            var message = new Message<string, byte[]> { Key = record.UserId, Value = value, Timestamp = new Timestamp(record.Timestamp) };
+            var message = new Message<string, byte[]> { Key = record.Key, Value = value, Timestamp = new Timestamp(record.Timestamp) };
             while (true)
             {
                 try

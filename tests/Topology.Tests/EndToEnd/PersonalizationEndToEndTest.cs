@@ -30,7 +30,7 @@ public abstract class PersonalizationEndToEndTest(KafkaClusterFixture kafka) : E
         foreach (var record in records)
         {
             var (topic, value) = record.Serialize(serdes, topics);
-            deliveries.Add(producer.ProduceAsync(topic, new Message<string, byte[]> { Key = record.UserId, Value = value, Timestamp = new Timestamp(record.Timestamp) }));
+            deliveries.Add(producer.ProduceAsync(topic, new Message<string, byte[]> { Key = record.Key, Value = value, Timestamp = new Timestamp(record.Timestamp) }));
         }
 
         await Task.WhenAll(deliveries);
