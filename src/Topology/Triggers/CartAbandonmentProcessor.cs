@@ -7,11 +7,12 @@ namespace Personalization.Topology.Triggers;
 
 /// <summary>
 /// Customer triggers: follows each user's cart (additions, removals; a checkout or purchase closes it) and fires
-/// CART_ABANDONED when <see cref="TriggerOptions.CartTimeout"/> passes after its last change without a checkout. The user's
-/// next event after that moment fires it, and so does a wall-clock check every
-/// <see cref="TriggerOptions.CartCheckInterval"/>, so silence still fires it: the check goes by the task's stream time
-/// while records arrive (a worker catching up on a backlog must not call carts abandoned whose checkout it has yet to
-/// read), and by the wall clock once none arrived since the last check. Forget requests are passed on to the policy.
+/// CART_ABANDONED when <see cref="TriggerOptions.CartTimeout"/> passes after its last change without a checkout: in event
+/// time (the user's next event, or the task's stream time, past the cart's last change plus the timeout), or on the wall
+/// clock since the worker processed that change, so a user's silence still fires it. Both are checked every
+/// <see cref="TriggerOptions.CartCheckInterval"/>. The wall-clock deadline counts from processing, not from event time:
+/// a worker catching up on a backlog must not call carts abandoned whose checkout it has yet to read; after a restart it
+/// counts from the restart. Forget requests are passed on to the policy.
 /// </summary>
 public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcessor<string, UserInput, string, TriggerCandidate>
 {
@@ -19,15 +20,19 @@ public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcesso
 
     private readonly long _timeoutMs = (long)options.CartTimeout.TotalMilliseconds;
 
-    // Open carts by deadline: memory only, rebuilt from the store when the task starts (the store holds open carts only).
-    private readonly SortedSet<(long Deadline, string User)> _byDeadline =
-        new(Comparer<(long Deadline, string User)>.Create((a, b) => a.Deadline != b.Deadline ? a.Deadline.CompareTo(b.Deadline) : string.CompareOrdinal(a.User, b.User)));
-    private readonly Dictionary<string, long> _deadlines = new(StringComparer.Ordinal);
-    private readonly List<(long Deadline, string User)> _due = [];
+    private static readonly Comparer<(long Deadline, string User)> ByDeadline =
+        Comparer<(long Deadline, string User)>.Create((a, b) => a.Deadline != b.Deadline ? a.Deadline.CompareTo(b.Deadline) : string.CompareOrdinal(a.User, b.User));
+
+    // Open carts by their event-time and wall-clock deadlines: memory only, rebuilt when the task starts (the store
+    // holds open carts only).
+    private readonly SortedSet<(long Deadline, string User)> _byEventDeadline = new(ByDeadline);
+    private readonly SortedSet<(long Deadline, string User)> _byWallDeadline = new(ByDeadline);
+    private readonly Dictionary<string, (long Event, long Wall)> _deadlines = new(StringComparer.Ordinal);
+    private readonly List<string> _due = [];
+    private readonly HashSet<string> _dueSet = new(StringComparer.Ordinal);
     private IProcessorContext<string, TriggerCandidate> _context = null!;
     private IKeyValueStore<string, Cart> _carts = null!;
     private Counter _userCap = null!;
-    private bool _recordsSinceCheck;
 
     public void Init(IProcessorContext<string, TriggerCandidate> context)
     {
@@ -44,7 +49,6 @@ public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcesso
 
     public void Process(Record<string, UserInput> record)
     {
-        _recordsSinceCheck = true;
         if (record.Key is not { } user || record.Value is not { } input)
         {
             return;
@@ -141,21 +145,11 @@ public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcesso
 
     private void FireDue(long wallClock)
     {
-        var streamTime = _context.CurrentStreamTimeMs;
-        var now = _recordsSinceCheck ? streamTime : Math.Max(streamTime, wallClock);
-        _recordsSinceCheck = false;
         _due.Clear();
-        foreach (var entry in _byDeadline)
-        {
-            if (entry.Deadline > now)
-            {
-                break;
-            }
-
-            _due.Add(entry);
-        }
-
-        foreach (var (_, user) in _due)
+        _dueSet.Clear();
+        Due(_byEventDeadline, _context.CurrentStreamTimeMs);
+        Due(_byWallDeadline, wallClock);
+        foreach (var user in _due)
         {
             if (_carts.Get(user) is { } cart)
             {
@@ -164,6 +158,22 @@ public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcesso
             else
             {
                 Unindex(user);
+            }
+        }
+    }
+
+    private void Due(SortedSet<(long Deadline, string User)> byDeadline, long now)
+    {
+        foreach (var (deadline, user) in byDeadline)
+        {
+            if (deadline > now)
+            {
+                return;
+            }
+
+            if (_dueSet.Add(user))
+            {
+                _due.Add(user);
             }
         }
     }
@@ -203,18 +213,21 @@ public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcesso
         Unindex(user);
     }
 
-    private void Index(string user, long deadline)
+    private void Index(string user, long eventDeadline)
     {
         Unindex(user);
-        _deadlines[user] = deadline;
-        _byDeadline.Add((deadline, user));
+        var wallDeadline = _context.CurrentSystemTimeMs + _timeoutMs;
+        _deadlines[user] = (eventDeadline, wallDeadline);
+        _byEventDeadline.Add((eventDeadline, user));
+        _byWallDeadline.Add((wallDeadline, user));
     }
 
     private void Unindex(string user)
     {
-        if (_deadlines.Remove(user, out var deadline))
+        if (_deadlines.Remove(user, out var deadlines))
         {
-            _byDeadline.Remove((deadline, user));
+            _byEventDeadline.Remove((deadlines.Event, user));
+            _byWallDeadline.Remove((deadlines.Wall, user));
         }
     }
 }

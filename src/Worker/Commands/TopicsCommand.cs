@@ -7,7 +7,7 @@ namespace Personalization.Worker.Commands;
 
 /// <summary>
 /// <c>topics</c>: creates the worker's topics that are missing on a cluster (partitions from configuration, the
-/// attribute and feature topics compacted) and verifies the ones that exist; exits 1 if an existing topic differs.
+/// catalog, attribute and feature topics compacted) and verifies the ones that exist; exits 1 if an existing topic differs.
 /// </summary>
 internal static class TopicsCommand
 {

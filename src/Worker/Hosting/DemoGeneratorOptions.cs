@@ -12,4 +12,7 @@ internal sealed class DemoGeneratorOptions
     public int Users { get; set; } = 10_000;
 
     public int Seed { get; set; } = 42;
+
+    /// <summary>Catalog changes (price drops and rises, stock-outs, restocks) per minute; enough that a newcomer sees triggers within a minute.</summary>
+    public double CatalogChangesPerMinute { get; set; } = 120;
 }

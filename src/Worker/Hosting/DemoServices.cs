@@ -19,6 +19,7 @@ internal sealed partial class DemoGeneratorService(WorkerSettings settings, Kafk
             Start = DateTimeOffset.UtcNow,
             // Roughly real time: about five records per session.
             SessionsPerSecond = Math.Max(0.1, settings.Generator.Rate / 5),
+            CatalogChangesPerMinute = settings.Generator.CatalogChangesPerMinute,
         };
         LogStarted(settings.Generator.Rate, settings.Generator.Users);
         try
@@ -42,7 +43,7 @@ internal sealed partial class DemoGeneratorService(WorkerSettings settings, Kafk
     private partial void LogFailed(Exception error);
 }
 
-/// <summary>A short live summary for a newcomer on the embedded default: events in, scores and training records out, lag.</summary>
+/// <summary>A short live summary for a newcomer on the embedded default: events in, scores, training records and triggers out, lag.</summary>
 internal sealed partial class ConsoleSummaryService(WorkerSettings settings, StreamsService streams, ILogger<ConsoleSummaryService> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
@@ -50,7 +51,7 @@ internal sealed partial class ConsoleSummaryService(WorkerSettings settings, Str
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var topics = settings.Topics;
-        long lastIn = 0, lastScores = 0, lastTraining = 0;
+        long lastIn = 0, lastScores = 0, lastTraining = 0, lastTriggers = 0;
         using var timer = new PeriodicTimer(Interval);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -72,12 +73,16 @@ internal sealed partial class ConsoleSummaryService(WorkerSettings settings, Str
             var eventsIn = metrics.CounterValue(TaskMetrics.RecordsConsumed, topics.Clickstream);
             var scores = metrics.CounterValue(TaskMetrics.RecordsProduced, topics.FraudScores) + metrics.CounterValue(TaskMetrics.RecordsProduced, topics.PropensityScores);
             var training = metrics.CounterValue(TaskMetrics.RecordsProduced, topics.Training);
+            var triggers = metrics.CounterValue(TaskMetrics.RecordsProduced, topics.Triggers);
             var lag = running.Lags.Sum(l => l.Records);
-            LogSummary(running.State.ToString(), (eventsIn - lastIn) / Interval.TotalSeconds, (scores - lastScores) / Interval.TotalSeconds, training - lastTraining, lag);
-            (lastIn, lastScores, lastTraining) = (eventsIn, scores, training);
+            LogSummary(
+                running.State.ToString(), (eventsIn - lastIn) / Interval.TotalSeconds, (scores - lastScores) / Interval.TotalSeconds, training - lastTraining, triggers - lastTriggers, lag);
+            (lastIn, lastScores, lastTraining, lastTriggers) = (eventsIn, scores, training, triggers);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{State}: {EventsPerSecond:F0} events/s in, {ScoresPerSecond:F0} scores/s out, {TrainingRecords} training records, lag {Lag} records")]
-    private partial void LogSummary(string state, double eventsPerSecond, double scoresPerSecond, long trainingRecords, long lag);
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "{State}: {EventsPerSecond:F0} events/s in, {ScoresPerSecond:F0} scores/s out, {TrainingRecords} training records, {Triggers} triggers, lag {Lag} records")]
+    private partial void LogSummary(string state, double eventsPerSecond, double scoresPerSecond, long trainingRecords, long triggers, long lag);
 }

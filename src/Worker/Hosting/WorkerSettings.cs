@@ -122,6 +122,7 @@ internal sealed class WorkerSettings
             "advertises a query endpoint, but Queries:Enabled is false: unset it, or enable the queries.");
         Check("Generator:Rate", Generator.Rate >= 0, $"must not be negative but is {Generator.Rate}.");
         Check("Generator:Users", Generator.Users >= 1, $"must be at least 1 but is {Generator.Users}.");
+        Check("Generator:CatalogChangesPerMinute", Generator.CatalogChangesPerMinute >= 0, $"must not be negative but is {Generator.CatalogChangesPerMinute}.");
         Check("Shutdown:GracePeriod", Shutdown.GracePeriod > TimeSpan.Zero, $"must be positive but is {Shutdown.GracePeriod}.");
         Check("Tracing:SampleRatio", Tracing.SampleRatio is >= 0 and <= 1, $"must be between 0 and 1 but is {Tracing.SampleRatio}.");
         Check("Kafka:SchemaRegistryBasicAuthUserInfo",

@@ -18,6 +18,8 @@ public abstract class PersonalizationEndToEndTest(KafkaClusterFixture kafka) : E
         Training = Name("bandit.training"),
         Attributes = Name("users.attributes"),
         Forget = Name("users.forget"),
+        Catalog = Name("catalog.items"),
+        Triggers = Name("triggers.outbound"),
         DeadLetters = Name("events.dlq"),
     };
 
