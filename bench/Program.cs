@@ -17,6 +17,7 @@ var memoryMinutes = Option("--memory-minutes", 1);
 var latencyRate = Option("--latency-rate", 0);
 KafkaScenarios.StreamThreads = Option("--threads", 1);
 KafkaScenarios.CacheBytes = args.Contains("--cache-bytes") ? Option("--cache-bytes", 0) : null;
+KafkaScenarios.TriggersEnabled = !args.Contains("--no-triggers");
 foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client"))
 {
     var parts = setting.Split('=', 2);
@@ -48,6 +49,14 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
 
         var eos = results.FirstOrDefault(r => r.Scenario == "topology" && r.Variant == "exactly_once_v2") ?? kafka.Topology(100_000, ProcessingGuarantee.ExactlyOnceV2);
         return [kafka.Latency(eos.EventsPerSecond / 2, TimeSpan.FromSeconds(latencySeconds))];
+    },
+    // Item triggers for items with 10,000 interested users each, at the latency scenario's rate.
+    ["triggers"] = () =>
+    {
+        var rate = latencyRate > 0
+            ? latencyRate
+            : (results.FirstOrDefault(r => r.Scenario == "topology" && r.Variant == "exactly_once_v2") ?? kafka.Topology(100_000, ProcessingGuarantee.ExactlyOnceV2)).EventsPerSecond / 2;
+        return [kafka.TriggerLatency(rate, items: 3, interested: 10_000)];
     },
     ["restore"] = () => [kafka.Restore(500_000)],
     // Memory runs in a process of its own, so what earlier scenarios left behind (heap, the shared RocksDB cache) does

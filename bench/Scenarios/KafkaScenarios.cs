@@ -288,6 +288,143 @@ internal sealed class KafkaScenarios : IDisposable
         };
     }
 
+    /// <summary>
+    /// Item-trigger latency under load: <paramref name="items"/> items with <paramref name="interested"/> interested users
+    /// each (their views first), then, while the full topology runs under exactly-once at <paramref name="rate"/> events/s
+    /// of other traffic, one item's price drops by 20 % every 5 seconds. Latency is from the price change's event time
+    /// (taken as it is produced) to each trigger as a read-committed consumer of triggers.outbound sees it.
+    /// </summary>
+    public ScenarioResult TriggerLatency(double rate, int items, int interested)
+    {
+        var (topics, topology, serdes, models) = TopologyOnNewTopics(partitions: LatencyPartitions);
+        using var _ = serdes;
+        using var __ = models;
+        var streams = StartStreams("triggers", topology, ProcessingGuarantee.ExactlyOnceV2, topics.DeadLetters);
+        var histogram = new HdrHistogram.LongHistogram(TimeSpan.FromMinutes(1).Ticks, 3);
+        var slowest = new long[items];
+        var received = 0L;
+        using var stop = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+            {
+                BootstrapServers = _cluster.BootstrapServers,
+                GroupId = "trigger-reader-" + _serial,
+                AutoOffsetReset = AutoOffsetReset.Earliest,
+                IsolationLevel = IsolationLevel.ReadCommitted,
+                FetchWaitMaxMs = 10,
+            }).Build();
+            consumer.Subscribe(topics.Triggers);
+            var context = new SerializationContext(MessageComponentType.Value, topics.Triggers);
+            while (!stop.IsCancellationRequested)
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(50)) is not { IsPartitionEOF: false } record)
+                {
+                    continue;
+                }
+
+                var trigger = serdes.Trigger.Deserialize(record.Message.Value, false, context);
+                if (trigger.Kind == TriggerKind.PriceDrop && trigger.Items[0].ItemId.StartsWith("hot-", StringComparison.Ordinal))
+                {
+                    var latency = Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - trigger.CauseTime.ToUnixTimeMilliseconds());
+                    histogram.RecordValue(latency * TimeSpan.TicksPerMillisecond);
+                    var item = int.Parse(trigger.Items[0].ItemId.AsSpan("hot-".Length), CultureInfo.InvariantCulture);
+                    slowest[item] = Math.Max(slowest[item], latency);
+                    Interlocked.Increment(ref received);
+                }
+            }
+
+            consumer.Close();
+        });
+
+        // Partitioned as the worker partitions (murmur2): the catalog must meet the item's re-keyed interest.
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        {
+            BootstrapServers = _cluster.BootstrapServers, LingerMs = 20, Partitioner = Partitioner.Murmur2Random,
+        }).Build();
+        void Catalog(int item, double price) => Produce(producer, topics.Catalog, $"hot-{item}", serdes.ItemUpdate.Serialize(new ItemUpdate
+        {
+            ItemId = $"hot-{item}", Name = $"Hot item {item}", Price = price, Currency = "EUR", InStock = true, UpdatedAt = DateTimeOffset.UtcNow,
+        }, new SerializationContext(MessageComponentType.Value, topics.Catalog)), DateTimeOffset.UtcNow);
+        void Click(ClickEvent e) =>
+            Produce(producer, topics.Clickstream, e.UserId, serdes.ClickEvent.Serialize(e, new SerializationContext(MessageComponentType.Value, topics.Clickstream)), e.Timestamp);
+
+        for (var item = 0; item < items; item++)
+        {
+            Catalog(item, 100);
+        }
+
+        for (var user = 0; user < interested; user++)
+        {
+            for (var item = 0; item < items; item++)
+            {
+                Click(new ClickEvent
+                {
+                    EventId = $"v-{item}-{user}", UserId = $"fan-{item}-{user:D5}", SessionId = $"s-{user}", Type = EventType.ProductView,
+                    Timestamp = DateTimeOffset.UtcNow, ItemId = $"hot-{item}", Price = 100,
+                });
+            }
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(30));
+        var indexed = Stopwatch.StartNew();
+        double Indexed() => streams.Metrics.Snapshot()
+            .Where(m => m.Metric == TaskMetrics.RecordsConsumed && m.LabelValues[0].EndsWith("-trigger-item-interest-repartition", StringComparison.Ordinal))
+            .Sum(m => m.Value);
+        while (Indexed() < (double)items * interested && indexed.Elapsed < Timeout)
+        {
+            Thread.Sleep(50);
+        }
+
+        var indexing = indexed.Elapsed;
+
+        // Other traffic at the given rate, event time = now, while the prices drop one item every 5 seconds.
+        var load = Task.Run(() =>
+        {
+            var generator = new ClickstreamGenerator(new GeneratorOptions { Users = 100_000, Seed = 78, CatalogChangesPerMinute = 0 }).Where(r => r.Event is not null).GetEnumerator();
+            var stopwatch = Stopwatch.StartNew();
+            var produced = 0L;
+            while (!stop.IsCancellationRequested && generator.MoveNext())
+            {
+                Click(generator.Current.Event! with { Timestamp = DateTimeOffset.UtcNow });
+                var ahead = TimeSpan.FromSeconds(++produced / rate) - stopwatch.Elapsed;
+                if (ahead > TimeSpan.FromMilliseconds(2))
+                {
+                    Thread.Sleep(ahead);
+                }
+            }
+        });
+        Thread.Sleep(TimeSpan.FromSeconds(5));
+        var measured = Stopwatch.StartNew();
+        for (var item = 0; item < items; item++)
+        {
+            Catalog(item, 80);
+            producer.Flush(TimeSpan.FromSeconds(30));
+            Thread.Sleep(TimeSpan.FromSeconds(5));
+        }
+
+        var expected = (long)items * interested;
+        while (Interlocked.Read(ref received) < expected && measured.Elapsed < Timeout)
+        {
+            Thread.Sleep(50);
+        }
+
+        var elapsed = measured.Elapsed;
+        stop.Cancel();
+        load.GetAwaiter().GetResult();
+        reader.GetAwaiter().GetResult();
+        StopStreams(streams, "triggers");
+        return Result("triggers", "exactly_once_v2", received, elapsed) with
+        {
+            Latency = new Dictionary<string, LatencyFigures> { ["triggers.outbound"] = Figures(histogram) },
+            Notes =
+                FormattableString.Invariant($"{received:N0} of {expected:N0} price-drop triggers for {items} items with {interested:N0} interested users each ")
+                + FormattableString.Invariant($"(their views indexed in {indexing.TotalSeconds:F1} s), ")
+                + FormattableString.Invariant($"other traffic at {rate:F0} events/s; the last trigger of each drop after ")
+                + string.Join(", ", slowest.Select(ms => ms.ToString(CultureInfo.InvariantCulture))) + " ms",
+        };
+    }
+
     /// <summary>Restores a RocksDB key-value store of <paramref name="entries"/> entries from its changelog into an empty state directory.</summary>
     public ScenarioResult Restore(int entries)
     {
@@ -417,6 +554,22 @@ internal sealed class KafkaScenarios : IDisposable
         histogram.GetValueAtPercentile(99.9) / (double)TimeSpan.TicksPerMillisecond,
         histogram.TotalCount);
 
+    private static void Produce(IProducer<byte[], byte[]> producer, string topic, string key, byte[] value, DateTimeOffset timestamp)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(key), Value = value, Timestamp = new Timestamp(timestamp) });
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(10));
+            }
+        }
+    }
+
     private (TopicOptions Topics, Streams.Engine.Graph.Topology Topology, RecordSerdes Serdes, ModelDirectory Models) TopologyOnNewTopics(int partitions = Partitions)
     {
         var id = ++_serial;
@@ -425,6 +578,7 @@ internal sealed class KafkaScenarios : IDisposable
             Clickstream = $"t{id}.events.clickstream", Decisions = $"t{id}.bandit.decisions", Rewards = $"t{id}.bandit.rewards", Forget = $"t{id}.users.forget",
             Features = $"t{id}.features.user", FraudScores = $"t{id}.scores.fraud", PropensityScores = $"t{id}.scores.propensity",
             Training = $"t{id}.bandit.training", Attributes = $"t{id}.users.attributes", DeadLetters = $"t{id}.events.dlq",
+            Catalog = $"t{id}.catalog.items", Triggers = $"t{id}.triggers.outbound",
         };
         foreach (var (topic, _) in topics.All())
         {
@@ -433,6 +587,7 @@ internal sealed class KafkaScenarios : IDisposable
 
         var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var options = new PersonalizationOptions { Topics = topics };
+        options.Triggers.Enabled = TriggersEnabled;
         var models = new ModelDirectory(new ModelOptions { Directory = Path.Combine(AppContext.BaseDirectory, "models") });
         models.Scan();
         return (topics, new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build(), serdes, models);
@@ -484,6 +639,9 @@ internal sealed class KafkaScenarios : IDisposable
 
     /// <summary>Stream threads per runtime (1 by default, as the targets are per core).</summary>
     public static int StreamThreads { get; set; } = 1;
+
+    /// <summary>Whether the full topology includes the trigger paths (<c>--no-triggers</c> leaves them out, to measure their cost).</summary>
+    public static bool TriggersEnabled { get; set; } = true;
 
     /// <summary>Client settings given to every runtime (experiments; empty by default).</summary>
     public static Dictionary<string, string> ClientOverrides { get; } = [];
