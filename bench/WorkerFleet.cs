@@ -11,7 +11,7 @@ namespace Personalization.Bench;
 /// <summary>
 /// Worker processes of one application on the bench's cluster, as pods of one deployment: the shipped binary, its
 /// configuration by environment variables, its HTTP port. Topics are created here (the mock has no CreateTopics), the
-/// changelogs and the instance directory included.
+/// changelogs, repartition topics and the instance directory included.
 /// </summary>
 internal sealed class WorkerFleet : IDisposable
 {
@@ -28,6 +28,7 @@ internal sealed class WorkerFleet : IDisposable
             Clickstream = $"{name}.events.clickstream", Decisions = $"{name}.bandit.decisions", Rewards = $"{name}.bandit.rewards", Forget = $"{name}.users.forget",
             Features = $"{name}.features.user", FraudScores = $"{name}.scores.fraud", PropensityScores = $"{name}.scores.propensity",
             Training = $"{name}.bandit.training", Attributes = $"{name}.users.attributes", DeadLetters = $"{name}.events.dlq",
+            Catalog = $"{name}.catalog.items", Triggers = $"{name}.triggers.outbound",
         };
         foreach (var (topic, _) in Topics.All())
         {
@@ -38,9 +39,9 @@ internal sealed class WorkerFleet : IDisposable
         using var models = new ModelDirectory(new ModelOptions { Directory = Path.GetTempPath() });
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var options = new PersonalizationOptions { Topics = Topics };
-        foreach (var store in new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe().Stores.Where(s => s.Changelog is not null))
+        foreach (var topic in new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe().InternalTopics(application))
         {
-            cluster.CreateTopic($"{application}-{store.Name}-changelog", partitions);
+            cluster.CreateTopic(topic, partitions);
         }
 
         cluster.CreateTopic($"{application}-instances", 1);

@@ -34,6 +34,11 @@ public sealed class TopologyDescriptionTests
                 "trigger-carts", "trigger-catalog", "trigger-item-interest", "trigger-item-watch", "trigger-sent", "trigger-user-items", "user-attributes", "user-profiles",
             ],
             description.Stores.Select(s => s.Name).Order());
+        // What a cluster without CreateTopics needs created beforehand, under the application id.
+        Assert.Contains("app-trigger-candidates-repartition", description.InternalTopics("app"));
+        Assert.Contains("app-trigger-item-interest-repartition", description.InternalTopics("app"));
+        Assert.Contains("app-feature-tiles-changelog", description.InternalTopics("app"));
+        Assert.DoesNotContain("app-recent-reward-clicks-changelog", description.InternalTopics("app"));
         // Every store is logged except the recent clicks, a short in-memory bridge (see docs/topology.md, "The reward join").
         Assert.All(description.Stores.Where(s => s.Name != "recent-reward-clicks"), store => Assert.NotNull(store.Changelog));
         Assert.Null(description.Stores.Single(s => s.Name == "recent-reward-clicks").Changelog);

@@ -29,14 +29,5 @@ internal static class WorkerTopics
     /// and repartition topics. The embedded cluster's mock has no CreateTopics, so tests that run the worker as a
     /// process against it create these themselves.
     /// </summary>
-    public static IReadOnlyList<string> Internal(string applicationId)
-    {
-        const string prefix = "<application.id>-";
-        var description = Description.Value;
-        return description.Stores.Where(store => store.Changelog is not null).Select(store => $"{applicationId}-{store.Name}-changelog")
-            .Concat(description.Subtopologies.SelectMany(s => s.Nodes).SelectMany(n => n.Topics)
-                .Where(topic => topic.StartsWith(prefix, StringComparison.Ordinal)).Select(topic => applicationId + "-" + topic[prefix.Length..]))
-            .Distinct()
-            .ToList();
-    }
+    public static IReadOnlyList<string> Internal(string applicationId) => Description.Value.InternalTopics(applicationId);
 }

@@ -10,5 +10,8 @@ public readonly record struct TopicName(string Name, bool IsInternal)
     public string Resolve(string applicationId) => IsInternal ? $"{applicationId}-{Name}" : Name;
 
     /// <inheritdoc />
-    public override string ToString() => IsInternal ? $"<application.id>-{Name}" : Name;
+    /// <summary>What stands for the application id in described internal topic names.</summary>
+    public const string ApplicationIdPlaceholder = "<application.id>";
+
+    public override string ToString() => IsInternal ? $"{ApplicationIdPlaceholder}-{Name}" : Name;
 }

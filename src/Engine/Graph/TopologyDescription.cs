@@ -21,6 +21,19 @@ public sealed class TopologyDescription
     /// <summary>Every node of every sub-topology.</summary>
     public IEnumerable<NodeDescription> Nodes => Subtopologies.SelectMany(subtopology => subtopology.Nodes);
 
+    /// <summary>
+    /// The internal topics the topology uses under <paramref name="applicationId"/>: store changelogs and repartition
+    /// topics. The runtime creates them; a cluster without CreateTopics (the embedded mock, to a client other than its
+    /// own admin) needs them created beforehand.
+    /// </summary>
+    public IReadOnlyList<string> InternalTopics(string applicationId) =>
+        Stores.Select(store => store.Changelog).OfType<string>()
+            .Concat(Nodes.SelectMany(node => node.Topics))
+            .Where(topic => topic.StartsWith(TopicName.ApplicationIdPlaceholder, StringComparison.Ordinal))
+            .Select(topic => applicationId + topic[TopicName.ApplicationIdPlaceholder.Length..])
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
     /// <inheritdoc />
     public override string ToString()
     {
@@ -73,7 +86,7 @@ public sealed class TopologyDescription
             subtopology.Id,
             subtopology.Nodes.Select(Describe).ToList())).ToList();
         var storeDescriptions = stores.Values
-            .Select(store => new StoreDescription(store.Name, store.Type, store.LoggingEnabled ? $"<application.id>-{store.Name}-changelog" : null))
+            .Select(store => new StoreDescription(store.Name, store.Type, store.LoggingEnabled ? $"{TopicName.ApplicationIdPlaceholder}-{store.Name}-changelog" : null))
             .ToList();
         return new TopologyDescription(described, storeDescriptions);
     }
