@@ -492,8 +492,10 @@ internal sealed class StreamThread
             }
             catch (KafkaException e)
             {
+                // Not asked again until the partition is reassigned: the call blocks the stream thread for up to its
+                // timeout, and lag is refreshed every second. The log start stands in meanwhile.
                 _logger.LogDebug("{Thread} could not read the committed offset of {Partition} for its lag: {Reason}", _name, partition, e.Error.Reason);
-                return Math.Max(0, _consumer!.GetWatermarkOffsets(partition).Low.Value);
+                start = Offset.Unset.Value;
             }
 
             _startOffsets[partition] = start;
