@@ -210,14 +210,7 @@ internal sealed class KafkaScenarios : IDisposable
         using var stop = new CancellationTokenSource();
         var reader = Task.Run(() =>
         {
-            using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-            {
-                BootstrapServers = _cluster.BootstrapServers,
-                GroupId = "latency-reader-" + _serial,
-                AutoOffsetReset = AutoOffsetReset.Earliest,
-                IsolationLevel = IsolationLevel.ReadCommitted,
-                FetchWaitMaxMs = 10,
-            }).Build();
+            using var consumer = ReadCommittedReader("latency-reader-" + _serial);
             consumer.Subscribe(histograms.Keys);
             while (!stop.IsCancellationRequested)
             {
@@ -306,14 +299,7 @@ internal sealed class KafkaScenarios : IDisposable
         using var stop = new CancellationTokenSource();
         var reader = Task.Run(() =>
         {
-            using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-            {
-                BootstrapServers = _cluster.BootstrapServers,
-                GroupId = "trigger-reader-" + _serial,
-                AutoOffsetReset = AutoOffsetReset.Earliest,
-                IsolationLevel = IsolationLevel.ReadCommitted,
-                FetchWaitMaxMs = 10,
-            }).Build();
+            using var consumer = ReadCommittedReader("trigger-reader-" + _serial);
             consumer.Subscribe(topics.Triggers);
             var context = new SerializationContext(MessageComponentType.Value, topics.Triggers);
             while (!stop.IsCancellationRequested)
@@ -553,6 +539,16 @@ internal sealed class KafkaScenarios : IDisposable
         histogram.GetValueAtPercentile(99) / (double)TimeSpan.TicksPerMillisecond,
         histogram.GetValueAtPercentile(99.9) / (double)TimeSpan.TicksPerMillisecond,
         histogram.TotalCount);
+
+    /// <summary>A consumer that sees outputs as a downstream reader of an exactly-once worker does, fetching promptly.</summary>
+    private IConsumer<byte[], byte[]> ReadCommittedReader(string groupId) => new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+    {
+        BootstrapServers = _cluster.BootstrapServers,
+        GroupId = groupId,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        IsolationLevel = IsolationLevel.ReadCommitted,
+        FetchWaitMaxMs = 10,
+    }).Build();
 
     private static void Produce(IProducer<byte[], byte[]> producer, string topic, string key, byte[] value, DateTimeOffset timestamp)
     {
