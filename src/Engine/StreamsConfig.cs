@@ -62,6 +62,22 @@ public sealed class StreamsConfig
     /// </summary>
     public long StateStoreCacheMaxBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>
+    /// max.task.idle.ms: how long a task that reads several partitions waits for one of them that has nothing buffered
+    /// and nothing more on the broker, before it processes the others without it. A task processes its partitions in
+    /// timestamp order and always waits (up to 5 s) for records the broker has that the consumer has not yet delivered;
+    /// 0 adds no wait for a caught-up partition, a positive value waits that long for its next record to arrive (for
+    /// inputs written late by their producers), and -1 turns timestamp synchronization off: the task takes the
+    /// earliest of whatever is buffered and never waits.
+    /// </summary>
+    public long MaxTaskIdleMs { get; set; }
+
+    /// <summary>
+    /// buffered.records.per.partition: records a task buffers per input partition to choose the timestamp order. A
+    /// full partition is paused until half of it is processed, which bounds memory while another partition is awaited.
+    /// </summary>
+    public int BufferedRecordsPerPartition { get; set; } = 1000;
+
     /// <summary>replication.factor of internal topics; -1 uses the broker default.</summary>
     public short ReplicationFactor { get; set; } = -1;
 
@@ -146,6 +162,16 @@ public sealed class StreamsConfig
         if (StateStoreCacheMaxBytes < 0)
         {
             throw new ArgumentException($"statestore.cache.max.bytes must be 0 (off) or positive but is {StateStoreCacheMaxBytes}.", nameof(StateStoreCacheMaxBytes));
+        }
+
+        if (MaxTaskIdleMs < -1)
+        {
+            throw new ArgumentException($"max.task.idle.ms must be -1 (never wait), 0 or positive but is {MaxTaskIdleMs}.", nameof(MaxTaskIdleMs));
+        }
+
+        if (BufferedRecordsPerPartition < 1)
+        {
+            throw new ArgumentException($"buffered.records.per.partition must be positive but is {BufferedRecordsPerPartition}.", nameof(BufferedRecordsPerPartition));
         }
 
         if (CommitIntervalMs is <= 0)

@@ -16,6 +16,11 @@ public static class RuntimeMetrics
         "streams_commit_duration_seconds", "Time a stream thread spends committing (flush, offsets, checkpoints; or the transaction).",
         MetricDescriptor.LatencyBuckets, "thread");
 
+    public static readonly MetricDescriptor EnforcedProcessing = MetricDescriptor.Counter(
+        "streams_enforced_processing_total", "waits",
+        "Times a task stopped waiting for records of one of its input partitions that the broker held but the consumer had not delivered "
+        + "within 5 s; records processed meanwhile may be out of timestamp order across the task's partitions.", "task");
+
     public static readonly MetricDescriptor RestoreRemaining = MetricDescriptor.Gauge(
         "streams_restore_remaining_records", "records", "Changelog records still to restore, by store and task; 0 once restored.", "store", "task");
 

@@ -21,6 +21,9 @@ internal sealed class StreamThread
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
 
+    // While a task waits for records the consumer is about to deliver, the loop comes back this soon.
+    private static readonly TimeSpan FetchWaitPollTimeout = TimeSpan.FromMilliseconds(2);
+
     // Changelog records restored per loop: enough to restore quickly, few enough that the thread's running tasks,
     // punctuators and commits keep their pace (about tens of milliseconds of work).
     private const int RestoreRecordsPerLoop = 20_000;
@@ -59,6 +62,8 @@ internal sealed class StreamThread
     private volatile IReadOnlyList<TaskInfo> _taskInfos = [];
     private volatile IReadOnlyList<PartitionLag> _lags = [];
     private readonly Dictionary<TopicPartition, long> _startOffsets = [];
+    private readonly Func<TopicPartition, long?> _fetchedLag;
+    private bool _waitingForFetch;
 
     public StreamThread(
         int index,
@@ -88,6 +93,7 @@ internal sealed class StreamThread
         _partitionsRevoked = metrics.Counter(RuntimeMetrics.PartitionsRevoked, _name);
         _commitLatency = metrics.Histogram(RuntimeMetrics.CommitLatency, _name);
         _thread = new Thread(Run) { IsBackground = true, Name = _name };
+        _fetchedLag = FetchedLag;
     }
 
     public int Index { get; }
@@ -121,7 +127,8 @@ internal sealed class StreamThread
             {
                 // Block briefly for the first record (not at all while stores restore: the next slice is due), then drain
                 // what is buffered without blocking, up to a bound so that punctuation and commits still run under load.
-                var record = _consumer.Consume(_taskManager!.HasPendingRestoration ? TimeSpan.Zero : PollTimeout);
+                var timeout = _taskManager!.HasPendingRestoration ? TimeSpan.Zero : _waitingForFetch ? FetchWaitPollTimeout : PollTimeout;
+                var record = _consumer.Consume(timeout);
                 ApplyAssignmentChanges();
                 for (var burst = 0; record is not null; burst++)
                 {
@@ -135,6 +142,7 @@ internal sealed class StreamThread
                     ApplyAssignmentChanges();
                 }
 
+                _waitingForFetch = _taskManager.ProcessBuffered(_consumer, _fetchedLag);
                 Restore();
                 Maintain();
             }
@@ -456,7 +464,7 @@ internal sealed class StreamThread
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var lags = new List<PartitionLag>(_taskManager!.Count);
-        foreach (var (partition, task, nextOffset, lastTimestamp) in _taskManager.Partitions())
+        foreach (var (partition, task, nextOffset, lastTimestamp, buffered) in _taskManager.Partitions())
         {
             var end = _consumer!.GetWatermarkOffsets(partition).High.Value;
             if (end < 0)
@@ -464,7 +472,13 @@ internal sealed class StreamThread
                 continue;
             }
 
-            var position = nextOffset ?? (_consumer.Position(partition).Value is >= 0 and var fetched ? fetched : StartOffset(partition));
+            // With nothing of the partition waiting in a task's buffer, the consumer's position is where processing
+            // stands; unlike the last processed offset, it steps over the transaction marker that ends a transactional
+            // input (an exactly-once repartition topic), which would otherwise show as a lag of 1 forever.
+            var delivered = _consumer.Position(partition).Value;
+            var position = nextOffset is { } processed
+                ? buffered ? processed : Math.Max(processed, delivered)
+                : delivered >= 0 ? delivered : StartOffset(partition);
             var records = Math.Max(0, end - position);
             var seconds = records > 0 && lastTimestamp is { } timestamp ? Math.Max(0, now - timestamp) / 1000.0 : 0;
             lags.Add(new PartitionLag(partition.Topic, partition.Partition.Value, records, seconds, position, end, task));
@@ -502,6 +516,23 @@ internal sealed class StreamThread
         }
 
         return start >= 0 ? start : Math.Max(0, _consumer!.GetWatermarkOffsets(partition).Low.Value);
+    }
+
+    /// <summary>
+    /// Records of <paramref name="partition"/> the broker holds that the consumer has not delivered, from the high
+    /// watermark (the last stable offset under read_committed) of the last fetch and the consumer's position, which
+    /// steps over transaction markers; null before the first fetch. Local: no request to the broker.
+    /// </summary>
+    private long? FetchedLag(TopicPartition partition)
+    {
+        var high = _consumer!.GetWatermarkOffsets(partition).High.Value;
+        if (high < 0)
+        {
+            return null;
+        }
+
+        var position = _consumer.Position(partition).Value;
+        return Math.Max(0, high - (position >= 0 ? position : StartOffset(partition)));
     }
 
     private void PublishTasks() => _taskInfos = _taskManager?.Describe() ?? [];

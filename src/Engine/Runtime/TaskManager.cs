@@ -37,6 +37,7 @@ internal sealed class TaskManager
     private readonly Dictionary<TaskId, int> _storesRestoring = [];
     private readonly HashSet<TopicPartition> _paused = [];
     private readonly List<TopicPartition> _pendingResume = [];
+    private readonly List<ActiveTask> _buffering = [];
     private bool _startedSinceLastCheck;
 
     /// <param name="acknowledgedChangelogOffset">The last offset the producer had acknowledged on a changelog partition.</param>
@@ -161,8 +162,10 @@ internal sealed class TaskManager
     }
 
     /// <summary>
-    /// Processes a record of a running task and records its offset; false when no running task owns it. The first record
-    /// of a task still restoring is put back: its partition is paused and rewound to it, and resumes once the task runs.
+    /// Takes a record from the consumer; false when no running task owns it. A task that reads one partition processes it
+    /// at once; one that reads several buffers it for <see cref="ProcessBuffered"/>, which keeps timestamp order across
+    /// them (a full partition is paused and rewound to the record's successor). The first record of a task still
+    /// restoring is put back: its partition is paused and rewound to it, and resumes once the task runs.
     /// </summary>
     public bool Process(ConsumeResult<byte[], byte[]> record, IConsumer<byte[], byte[]> consumer)
     {
@@ -183,10 +186,72 @@ internal sealed class TaskManager
             return false;
         }
 
-        active.Task.Process(record);
-        _nextOffsets[partition] = record.Offset.Value + 1;
-        _lastTimestamps[partition] = record.Message.Timestamp.UnixTimestampMs;
+        if (active.Group is not { } group)
+        {
+            ProcessNow(active, record);
+            return true;
+        }
+
+        if (group.Add(record))
+        {
+            consumer.Pause([partition]);
+            consumer.Seek(new TopicPartitionOffset(partition, record.Offset.Value + 1));
+        }
+
+        if (!active.Buffering)
+        {
+            active.Buffering = true;
+            _buffering.Add(active);
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// Processes the buffered records of tasks that read several partitions, in timestamp order, as far as each task may
+    /// go without waiting (see <see cref="PartitionGroup"/>); <paramref name="fetchedLag"/> tells how many records of a
+    /// partition the broker holds that the consumer has not delivered. Returns whether a task waits for such records, so
+    /// that the thread polls again soon.
+    /// </summary>
+    public bool ProcessBuffered(IConsumer<byte[], byte[]> consumer, Func<TopicPartition, long?> fetchedLag)
+    {
+        if (_buffering.Count == 0)
+        {
+            return false;
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var waiting = false;
+        for (var i = _buffering.Count - 1; i >= 0; i--)
+        {
+            var active = _buffering[i];
+            var group = active.Group!;
+            group.BeginRound();
+            while (group.TryNext(now, fetchedLag, out var record, out var resume))
+            {
+                ProcessNow(active, record);
+                if (resume)
+                {
+                    consumer.Resume([record.TopicPartition]);
+                }
+            }
+
+            waiting |= group.WaitingForFetch;
+            if (group.Buffered == 0)
+            {
+                active.Buffering = false;
+                _buffering.RemoveAt(i);
+            }
+        }
+
+        return waiting;
+    }
+
+    private void ProcessNow(ActiveTask active, ConsumeResult<byte[], byte[]> record)
+    {
+        active.Task.Process(record);
+        _nextOffsets[record.TopicPartition] = record.Offset.Value + 1;
+        _lastTimestamps[record.TopicPartition] = record.Message.Timestamp.UnixTimestampMs;
     }
 
     /// <summary>Runs due wall-clock punctuators; returns whether any task asked for a commit.</summary>
@@ -252,6 +317,13 @@ internal sealed class TaskManager
 
         _tasks.Remove(active.Task.Id);
         _pendingRestore.Remove(active);
+        if (active.Buffering)
+        {
+            active.Group!.Clear();
+            active.Buffering = false;
+            _buffering.Remove(active);
+        }
+
         if (_storesRestoring.Remove(active.Task.Id))
         {
             _restorer.Cancel(active.Task.Id);
@@ -273,14 +345,18 @@ internal sealed class TaskManager
     /// <summary>Whether a task of this thread reads <paramref name="partition"/>.</summary>
     public bool Owns(TopicPartition partition) => _taskByPartition.ContainsKey(partition);
 
-    /// <summary>Each input partition with its task, next offset to read and last record timestamp, for lag.</summary>
-    public IEnumerable<(TopicPartition Partition, TaskId Task, long? NextOffset, long? LastTimestamp)> Partitions()
+    /// <summary>
+    /// Each input partition with its task, next offset to process, last record timestamp and whether records of it wait
+    /// in the task's buffer, for lag.
+    /// </summary>
+    public IEnumerable<(TopicPartition Partition, TaskId Task, long? NextOffset, long? LastTimestamp, bool Buffered)> Partitions()
     {
         foreach (var (partition, active) in _taskByPartition)
         {
             yield return (partition, active.Task.Id,
                 _nextOffsets.TryGetValue(partition, out var next) ? next : null,
-                _lastTimestamps.TryGetValue(partition, out var timestamp) ? timestamp : null);
+                _lastTimestamps.TryGetValue(partition, out var timestamp) ? timestamp : null,
+                active.Buffering && active.Group!.HasBuffered(partition));
         }
     }
 
@@ -290,7 +366,10 @@ internal sealed class TaskManager
         var id = new TaskId(subtopology, anchor.Partition.Value);
         var partitions = _plan.SourceTopics[subtopology].Select(topic => new TopicPartition(topic, anchor.Partition)).ToList();
         var task = _createTask(id);
-        var active = new ActiveTask(task, partitions);
+        var group = partitions.Count > 1
+            ? new PartitionGroup(partitions, _config.MaxTaskIdleMs, _config.BufferedRecordsPerPartition, _metrics.Counter(RuntimeMetrics.EnforcedProcessing, id.ToString()))
+            : null;
+        var active = new ActiveTask(task, partitions, group);
         _tasks[id] = active;
         _hosted.AddActive(new QueryableTask(id, task.Stores, () => task.StreamTime, isStandby: false), _time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (var partition in partitions)
@@ -422,11 +501,17 @@ internal sealed class TaskManager
     }
 
     /// <summary>A task of this thread with the input partitions it reads.</summary>
-    internal sealed class ActiveTask(StreamTask task, IReadOnlyList<TopicPartition> partitions)
+    internal sealed class ActiveTask(StreamTask task, IReadOnlyList<TopicPartition> partitions, PartitionGroup? group)
     {
         public StreamTask Task { get; } = task;
 
         public IReadOnlyList<TopicPartition> Partitions { get; } = partitions;
+
+        /// <summary>The buffered input of a task that reads several partitions; null for one partition.</summary>
+        public PartitionGroup? Group { get; } = group;
+
+        /// <summary>Whether <see cref="Group"/> holds records (the task is in the list <see cref="ProcessBuffered"/> walks).</summary>
+        public bool Buffering { get; set; }
 
         /// <summary>Restored and processing.</summary>
         public bool Running { get; set; }

@@ -29,12 +29,12 @@ public sealed class TaskManagerTests : IDisposable
         (_, _tasks) = Create(builder.Build());
     }
 
-    private (TopicPlan Plan, TaskManager Tasks) Create(Graph.Topology topology)
+    private (TopicPlan Plan, TaskManager Tasks) Create(Graph.Topology topology, int bufferedRecordsPerPartition = 1000, IRecordCollector? collector = null)
     {
-        var config = new StreamsConfig { ApplicationId = "tm", BootstrapServers = "unused:9092", StateDir = _stateDir };
+        var config = new StreamsConfig { ApplicationId = "tm", BootstrapServers = "unused:9092", StateDir = _stateDir, BufferedRecordsPerPartition = bufferedRecordsPerPartition };
         var plan = TopicPlan.PrepareAsync(topology, config, new CountingAdmin(4), CancellationToken.None).GetAwaiter().GetResult();
         var metrics = new StreamsMetrics();
-        var collector = new DiscardingCollector();
+        collector ??= new DiscardingCollector();
         return (plan, new TaskManager(
             config, plan, id => new StreamTask(id, topology, config, collector, TimeProvider.System, metrics, NullLogger.Instance),
             new ChangelogRestorer(_consumer, metrics, NullLogger.Instance), (_, _) => null, metrics, NullLogger.Instance, "thread-0"));
@@ -53,10 +53,13 @@ public sealed class TaskManagerTests : IDisposable
         }
     }
 
-    private static ConsumeResult<byte[], byte[]> Record(string topic, int partition, long offset) => new()
+    private static ConsumeResult<byte[], byte[]> Record(string topic, int partition, long offset, long timestamp = 1_000) => new()
     {
         TopicPartitionOffset = new TopicPartitionOffset(topic, partition, offset),
-        Message = new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes("k"), Value = Encoding.UTF8.GetBytes("v"), Timestamp = new Timestamp(1_000, TimestampType.CreateTime) },
+        Message = new Message<byte[], byte[]>
+        {
+            Key = Encoding.UTF8.GetBytes("k"), Value = Encoding.UTF8.GetBytes($"{topic}@{timestamp}"), Timestamp = new Timestamp(timestamp, TimestampType.CreateTime),
+        },
     };
 
     [Fact]
@@ -114,12 +117,43 @@ public sealed class TaskManagerTests : IDisposable
         Assert.True(_tasks.Process(Record("clicks", 1, 5), _consumer));
         Assert.True(_tasks.Process(Record("orders", 1, 9), _consumer));
         Assert.False(_tasks.Process(Record("clicks", 3, 0), _consumer), "no task of this thread owns clicks-3");
+        Assert.False(_tasks.ProcessBuffered(_consumer, _ => 0));
 
         Assert.Equal(
             [new TopicPartitionOffset("clicks", 1, 6), new TopicPartitionOffset("orders", 1, 10)],
             _tasks.ConsumedOffsets().OrderBy(o => o.Topic));
         Assert.All(_tasks.Describe(), task => Assert.True(task.Running));
         Assert.False(_tasks.HasPendingRestoration);
+    }
+
+    [Fact]
+    public void A_task_reading_two_partitions_processes_them_in_timestamp_order_and_pauses_a_partition_whose_buffer_is_full()
+    {
+        var output = new ValueCollector();
+        var builder = new StreamsBuilder();
+        builder.Stream("clicks", Serdes.String, Serdes.String).Merge(builder.Stream("orders", Serdes.String, Serdes.String)).To("out", Serdes.String, Serdes.String);
+        var (_, tasks) = Create(builder.Build(), bufferedRecordsPerPartition: 2, output);
+        tasks.HandleAssigned([new TopicPartition("clicks", 0)]);
+        tasks.ApplyAssignmentChanges(_consumer);
+        tasks.BeginRestoration();
+        _journal.Calls.Clear();
+
+        tasks.Process(Record("clicks", 0, 0, timestamp: 10), _consumer);
+        tasks.Process(Record("clicks", 0, 1, timestamp: 30), _consumer);
+        Assert.Equal(["consumer.Pause(clicks [[0]])", "consumer.Seek(clicks [[0]] @2)"], _journal.Calls);
+        Assert.True(tasks.ProcessBuffered(_consumer, partition => partition.Topic == "orders" ? 1 : 0), "orders has a record on its way");
+        Assert.Empty(output.Values);
+
+        tasks.Process(Record("orders", 0, 0, timestamp: 20), _consumer);
+        Assert.False(tasks.ProcessBuffered(_consumer, _ => 0));
+        Assert.Equal(["clicks@10", "orders@20", "clicks@30"], output.Values);
+        Assert.Contains("consumer.Resume(clicks [[0]])", _journal.Calls);
+        Assert.Equal([new TopicPartitionOffset("clicks", 0, 2), new TopicPartitionOffset("orders", 0, 1)], tasks.ConsumedOffsets().OrderBy(o => o.Topic));
+
+        foreach (var task in tasks.All())
+        {
+            tasks.Close(task, clean: false);
+        }
     }
 
     [Fact]
@@ -131,6 +165,7 @@ public sealed class TaskManagerTests : IDisposable
         _tasks.ApplyAssignmentChanges(_consumer);
         _tasks.Process(Record("clicks", 0, 3), _consumer);
         _tasks.Process(Record("clicks", 1, 4), _consumer);
+        _tasks.ProcessBuffered(_consumer, _ => 0);
         _journal.Calls.Clear();
 
         var revoked = Assert.Single(_tasks.TasksOf([new TopicPartition("clicks", 0)]));
@@ -151,6 +186,13 @@ public sealed class TaskManagerTests : IDisposable
             Task.FromResult<IReadOnlyDictionary<string, int>>(topics.ToDictionary(topic => topic, _ => partitions));
 
         public Task CreateTopicsAsync(IEnumerable<TopicSpec> topics, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class ValueCollector : IRecordCollector
+    {
+        public List<string> Values { get; } = [];
+
+        public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int? partition) => Values.Add(Encoding.UTF8.GetString(value!));
     }
 
     private sealed class DiscardingCollector : IRecordCollector

@@ -47,8 +47,8 @@ public sealed class TriggerEndToEndTests(KafkaClusterFixture kafka, ITestOutputH
         await streams.StartAsync();
 
         // Fed as live traffic arrives: a catalog change comes after the views before it have reached the item index. On a
-        // backlog the item side could read the catalog's changes before the re-keyed interest that precedes them in event
-        // time (the engine does not yet hold a task's partitions to timestamp order; docs/topology.md, "Triggers").
+        // backlog the item task takes its partitions in timestamp order, but views still being re-keyed by the user tasks
+        // are not on its partition yet, so a catalog change could overtake them (docs/topology.md, "Triggers").
         var interestTopic = $"{config.ApplicationId}-trigger-item-interest-repartition";
         var published = new HashSet<string>();
         var wave = new List<GeneratedRecord>();
