@@ -39,10 +39,14 @@ internal sealed class WorkerFleet : IDisposable
         using var models = new ModelDirectory(new ModelOptions { Directory = Path.GetTempPath() });
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var options = new PersonalizationOptions { Topics = Topics };
-        foreach (var topic in new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe().InternalTopics(application))
+        var description = new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build().Describe();
+        foreach (var topic in description.InternalTopics(application))
         {
             cluster.CreateTopic(topic, partitions);
         }
+
+        // Every topic has the same partition count, so each sub-topology (users, items) runs one task per partition.
+        Tasks = partitions * description.Subtopologies.Count;
 
         cluster.CreateTopic($"{application}-instances", 1);
         _environment = new Dictionary<string, string>
@@ -65,6 +69,9 @@ internal sealed class WorkerFleet : IDisposable
     }
 
     public TopicOptions Topics { get; }
+
+    /// <summary>The tasks the fleet runs between its workers (standbys aside).</summary>
+    public int Tasks { get; }
 
     public IReadOnlyList<int> Ports => _workers.Select(w => w.Port).ToList();
 

@@ -28,7 +28,7 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         using var fleet = new WorkerFleet(cluster, $"queries{++_serial}", Partitions, Path.Combine(stateRoot, $"queries{_serial}"), new Dictionary<string, string>());
         fleet.Start();
         fleet.Start();
-        WaitShared(fleet, Partitions);
+        WaitShared(fleet);
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var generator = new ClickstreamGenerator(new GeneratorOptions { Users = users, Seed = 11, Start = DateTimeOffset.UtcNow.AddHours(-1) })
             .Where(r => r.Event is not null).Select(r => r.Event!).GetEnumerator();
@@ -99,7 +99,7 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         using var fleet = new WorkerFleet(cluster, $"failover{++_serial}", partitions, Path.Combine(stateRoot, $"failover{_serial}"), settings);
         var survivor = fleet.Start();
         var victim = fleet.Start();
-        WaitShared(fleet, partitions);
+        WaitShared(fleet);
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var start = DateTimeOffset.UtcNow.AddMinutes(-5);
         var views = Enumerable.Range(0, users).Select(user => new ClickEvent
@@ -112,7 +112,7 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         var loadSeconds = loadClock.Elapsed.TotalSeconds;
         if (standbys > 0)
         {
-            WaitFor(() => WorkerFleet.Scrape(fleet.Ports, "streams_tasks{state=\"standby\"}") >= partitions
+            WaitFor(() => WorkerFleet.Scrape(fleet.Ports, "streams_tasks{state=\"standby\"}") >= fleet.Tasks
                 && WorkerFleet.Scrape(fleet.Ports, "streams_standby_lag_records") == 0, TimeSpan.FromMinutes(5), "standbys in sync");
         }
 
@@ -144,7 +144,7 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         }
 
         var served = clock.Elapsed;
-        WorkerFleet.WaitReady(survivor, TimeSpan.FromMinutes(5), tasks: partitions);
+        WorkerFleet.WaitReady(survivor, TimeSpan.FromMinutes(5), tasks: fleet.Tasks);
         var processing = clock.Elapsed;
         var restored = WorkerFleet.Scrape([survivor], "streams_restored_records_total") - restoredBefore;
         return new ScenarioResult
@@ -191,9 +191,9 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         };
     }
 
-    private static void WaitShared(WorkerFleet fleet, int partitions) =>
+    private static void WaitShared(WorkerFleet fleet) =>
         WaitFor(() => fleet.Ports.All(port => WorkerFleet.Scrape([port], "streams_tasks{state=\"running\"}") > 0)
-            && WorkerFleet.Scrape(fleet.Ports, "streams_tasks{state=\"running\"}") == partitions,
+            && WorkerFleet.Scrape(fleet.Ports, "streams_tasks{state=\"running\"}") == fleet.Tasks,
             TimeSpan.FromMinutes(2), "both pods to run their share of the tasks");
 
     private static void WaitFor(Func<bool> condition, TimeSpan timeout, string what)
