@@ -28,6 +28,13 @@ public sealed class KafkaClusterFixture : IAsyncLifetime
     /// </summary>
     public bool StoresTransactionalOffsets => Kind != BrokerKind.Embedded;
 
+    /// <summary>Whether the broker takes injected request errors (<see cref="InjectRequestErrors"/>): the embedded cluster only.</summary>
+    public bool InjectsFaults => _embedded is not null;
+
+    /// <summary>The next requests of Kafka API <paramref name="apiKey"/> fail with <paramref name="errors"/> (embedded cluster only).</summary>
+    public void InjectRequestErrors(short apiKey, params ErrorCode[] errors) =>
+        (_embedded ?? throw new InvalidOperationException("Only the embedded cluster takes injected errors.")).InjectRequestErrors(apiKey, errors);
+
     public ITopicAdmin TopicAdmin => (ITopicAdmin?)_admin ?? _embedded!.TopicAdmin;
 
     /// <summary>Client settings that make group membership changes quick in tests.</summary>

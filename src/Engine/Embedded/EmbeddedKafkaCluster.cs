@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Confluent.Kafka;
 using Streams.Engine.Runtime;
 
 namespace Streams.Engine.Embedded;
@@ -112,6 +113,25 @@ public sealed unsafe class EmbeddedKafkaCluster : IDisposable
             }
 
             _topics[name] = partitions;
+        }
+    }
+
+    /// <summary>
+    /// Makes the cluster answer the next requests of Kafka API <paramref name="apiKey"/> (28 is TxnOffsetCommit) with
+    /// <paramref name="errors"/>, one request each, as a real broker would in a rebalance or a coordinator move: fault
+    /// injection for tests of how clients recover.
+    /// </summary>
+    public void InjectRequestErrors(short apiKey, params ErrorCode[] errors)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(errors.Length);
+        var codes = errors.Select(error => (int)error).ToArray();
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_cluster == IntPtr.Zero, this);
+            fixed (int* errorCodes = codes)
+            {
+                _native.PushRequestErrors(_cluster, apiKey, (nuint)codes.Length, errorCodes);
+            }
         }
     }
 

@@ -78,6 +78,8 @@ internal static unsafe class MockClusterNative
         public readonly delegate* unmanaged<IntPtr, IntPtr> ClusterBootstraps = (delegate* unmanaged<IntPtr, IntPtr>)Export(library, "rd_kafka_mock_cluster_bootstraps");
         public readonly delegate* unmanaged<IntPtr, byte*, int, int, int> TopicCreate =
             (delegate* unmanaged<IntPtr, byte*, int, int, int>)Export(library, "rd_kafka_mock_topic_create");
+        public readonly delegate* unmanaged<IntPtr, short, nuint, int*, void> PushRequestErrors =
+            (delegate* unmanaged<IntPtr, short, nuint, int*, void>)Export(library, "rd_kafka_mock_push_request_errors_array");
         public readonly delegate* unmanaged<IntPtr, int, void> GroupInitialRebalanceDelay =
             (delegate* unmanaged<IntPtr, int, void>)Export(library, "rd_kafka_mock_group_initial_rebalance_delay_ms");
 

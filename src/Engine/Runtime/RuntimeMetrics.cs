@@ -16,6 +16,11 @@ public static class RuntimeMetrics
         "streams_commit_duration_seconds", "Time a stream thread spends committing (flush, offsets, checkpoints; or the transaction).",
         MetricDescriptor.LatencyBuckets, "thread");
 
+    public static readonly MetricDescriptor TransactionsAborted = MetricDescriptor.Counter(
+        "streams_transactions_aborted_total", "transactions",
+        "Transactions a stream thread aborted because they could not commit (a rebalance fenced their offsets, or the transaction failed); "
+        + "its tasks then restarted from the last commit, their stores rebuilt from the changelogs.", "thread");
+
     public static readonly MetricDescriptor EnforcedProcessing = MetricDescriptor.Counter(
         "streams_enforced_processing_total", "waits",
         "Times a task stopped waiting for records of one of its input partitions that the broker held but the consumer had not delivered "

@@ -28,6 +28,7 @@ internal sealed class StreamThread
     // punctuators and commits keep their pace (about tens of milliseconds of work).
     private const int RestoreRecordsPerLoop = 20_000;
     private static readonly TimeSpan KafkaTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StalledCommitWarning = TimeSpan.FromSeconds(30);
     private static readonly long LagRefreshTicks = Stopwatch.Frequency;
 
     private readonly string _name;
@@ -44,6 +45,7 @@ internal sealed class StreamThread
     private readonly Counter _rebalances;
     private readonly Counter _partitionsRevoked;
     private readonly Histogram _commitLatency;
+    private readonly Counter _transactionsAborted;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _thread;
     private IConsumer<byte[], byte[]>? _consumer;
@@ -55,6 +57,8 @@ internal sealed class StreamThread
     private TaskManager? _taskManager;
     private RecordCache? _recordCache;
     private long _lastCommitTicks;
+    private long _committedTicks = Stopwatch.GetTimestamp();
+    private bool _warnedCommitStalled;
     private long _lastLagTicks;
     private long _lastLoopTicks = Stopwatch.GetTimestamp();
     private bool _handlersEnabled = true;
@@ -92,6 +96,7 @@ internal sealed class StreamThread
         _rebalances = metrics.Counter(RuntimeMetrics.Rebalances, _name);
         _partitionsRevoked = metrics.Counter(RuntimeMetrics.PartitionsRevoked, _name);
         _commitLatency = metrics.Histogram(RuntimeMetrics.CommitLatency, _name);
+        _transactionsAborted = metrics.Counter(RuntimeMetrics.TransactionsAborted, _name);
         _thread = new Thread(Run) { IsBackground = true, Name = _name };
         _fetchedLag = FetchedLag;
     }
@@ -250,12 +255,13 @@ internal sealed class StreamThread
         }
 
         _partitionsRevoked.Increment(anchors.Count);
-        var revoked = _taskManager!.TasksOf(anchors.Select(a => a.TopicPartition));
         _logger.LogInformation("{Thread} revoked {Partitions}", _name, string.Join(", ", anchors.Select(a => a.TopicPartition)));
-        if (revoked.Count > 0)
+        if (_taskManager!.TasksOf(anchors.Select(a => a.TopicPartition)).Count > 0)
         {
             Commit();
-            foreach (var task in revoked)
+
+            // Asked again: a commit that had to abort its transaction replaced every task.
+            foreach (var task in _taskManager.TasksOf(anchors.Select(a => a.TopicPartition)))
             {
                 _taskManager.Close(task, clean: true);
             }
@@ -354,13 +360,58 @@ internal sealed class StreamThread
         {
             CommitOrThrow();
         }
+        catch (KafkaTxnRequiresAbortException e)
+        {
+            // A record that could not be produced stops the thread as under at-least-once; any other abortable error
+            // (a rebalance fenced the transaction's offsets) costs the transaction, not the thread.
+            _collector!.ThrowIfFailed();
+            AbortAndRevive(e);
+        }
         catch (KafkaException e) when (IsGroupInTransition(e.Error.Code))
         {
             // The group is rebalancing: keep the offsets pending and commit at the next interval (or in the
             // revocation handler, which runs with the generation still valid). Nothing is checkpointed meanwhile.
-            _logger.LogDebug("{Thread} postponed a commit: {Reason}", _name, e.Error.Reason);
+            // A rebalance takes seconds; commits postponed for longer say that something else is wrong.
+            var stalled = Stopwatch.GetElapsedTime(_committedTicks);
+            if (stalled >= StalledCommitWarning && !_warnedCommitStalled)
+            {
+                _warnedCommitStalled = true;
+                _logger.LogWarning("{Thread} has not committed for {Seconds:F0} s: each commit was postponed ({Reason})", _name, stalled.TotalSeconds, e.Error.Reason);
+            }
+            else
+            {
+                _logger.LogDebug("{Thread} postponed a commit: {Reason}", _name, e.Error.Reason);
+            }
+
             _lastCommitTicks = Stopwatch.GetTimestamp();
         }
+    }
+
+    /// <summary>
+    /// The transaction cannot commit: it is aborted, taking the outputs, changelog writes and offsets of everything
+    /// processed since the last commit with it, and every task starts again from the last committed offsets with its
+    /// stores rebuilt from the committed changelogs. Continuing instead would leave the transaction unable to ever
+    /// commit while the thread went on consuming.
+    /// </summary>
+    private void AbortAndRevive(KafkaException error)
+    {
+        _logger.LogWarning(error, "{Thread} aborted its transaction and restarts its tasks from the last commit: {Reason}", _name, error.Error.Reason);
+        _transactionsAborted.Increment();
+        _producer!.AbortTransaction(KafkaTimeout);
+        _producer.BeginTransaction();
+        var partitions = _taskManager!.ReviveAll();
+
+        // A seek, unlike taking the partitions out of the assignment and back, also discards what the consumer had
+        // fetched beyond the committed offsets, which the new tasks would otherwise take as their starting point.
+        foreach (var committed in _consumer!.Committed(partitions, KafkaTimeout))
+        {
+            _consumer.Seek(new TopicPartitionOffset(committed.TopicPartition, committed.Offset.Value >= 0 ? committed.Offset : Offset.Beginning));
+        }
+
+        _startOffsets.Clear();
+        _lastCommitTicks = Stopwatch.GetTimestamp();
+        SetState(ThreadState.Restoring);
+        PublishTasks();
     }
 
     private static bool IsGroupInTransition(ErrorCode code) =>
@@ -375,7 +426,8 @@ internal sealed class StreamThread
         _committer!.Commit(_taskManager!.ConsumedOffsets());
         _taskManager.ClearCommitRequests();
 
-        _lastCommitTicks = Stopwatch.GetTimestamp();
+        _lastCommitTicks = _committedTicks = Stopwatch.GetTimestamp();
+        _warnedCommitStalled = false;
         _commitLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 

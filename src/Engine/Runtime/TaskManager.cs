@@ -98,6 +98,27 @@ internal sealed class TaskManager
     public IReadOnlyList<ActiveTask> All() => _tasks.Values.ToList();
 
     /// <summary>
+    /// Closes every task dirty and creates it anew, after an aborted transaction whose outputs, changelog writes and
+    /// offsets are gone (as Kafka Streams revives corrupted tasks). Under exactly-once a task keeps no checkpoint while
+    /// it runs, so the new tasks rebuild their stores from the committed changelogs before they process. The partitions
+    /// stay assigned; the caller rewinds the returned ones to the group's committed offsets.
+    /// </summary>
+    public IReadOnlyList<TopicPartition> ReviveAll()
+    {
+        var partitions = _tasks.Values.SelectMany(active => active.Partitions).ToList();
+        var anchors = _tasks.Values.Select(active => new TopicPartition(_plan.AnchorOf[active.Task.Id.Subtopology], active.Task.Id.Partition)).Distinct().ToList();
+        foreach (var active in _tasks.Values.ToList())
+        {
+            Close(active, clean: false);
+        }
+
+        HandleAssigned(anchors);
+        _pendingUnassign.RemoveAll(partitions.Contains);
+        _pendingAssign.RemoveAll(pending => partitions.Contains(pending.TopicPartition));
+        return partitions;
+    }
+
+    /// <summary>
     /// Reads the secondary partitions of new tasks and drops those of closed ones (librdkafka forbids changing the
     /// assignment inside rebalance handlers, so the thread calls this after each poll).
     /// </summary>
@@ -329,6 +350,7 @@ internal sealed class TaskManager
             _restorer.Cancel(active.Task.Id);
         }
 
+        _pendingAssign.RemoveAll(pending => active.Partitions.Contains(pending.TopicPartition));
         foreach (var partition in active.Partitions)
         {
             _paused.Remove(partition);

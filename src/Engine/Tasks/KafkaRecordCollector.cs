@@ -70,6 +70,12 @@ internal sealed class KafkaRecordCollector : IRecordCollector
 
     private void OnDelivery(DeliveryReport<byte[], byte[]> report)
     {
+        // Aborting a transaction purges its unsent records: they are processed again, nothing is lost.
+        if (report.Error.Code is ErrorCode.Local_PurgeQueue or ErrorCode.Local_PurgeInflight)
+        {
+            return;
+        }
+
         if (report.Error.IsError)
         {
             Interlocked.CompareExchange(ref _failure, new KafkaException(report.Error), null);

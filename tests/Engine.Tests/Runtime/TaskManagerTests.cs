@@ -157,6 +157,32 @@ public sealed class TaskManagerTests : IDisposable
     }
 
     [Fact]
+    public void Reviving_replaces_every_task_by_a_restoring_one_that_keeps_its_partitions_for_the_thread_to_rewind()
+    {
+        _consumer.Assignment.Add(new TopicPartition("clicks", 0));
+        _tasks.HandleAssigned([new TopicPartition("clicks", 0)]);
+        _tasks.ApplyAssignmentChanges(_consumer);
+        _tasks.BeginRestoration();
+        _tasks.Process(Record("clicks", 0, 3), _consumer);
+        _tasks.Process(Record("orders", 0, 7), _consumer);
+        _tasks.ProcessBuffered(_consumer, _ => 0);
+        Assert.NotEmpty(_tasks.ConsumedOffsets());
+        _journal.Calls.Clear();
+
+        var rewind = _tasks.ReviveAll();
+        _tasks.ApplyAssignmentChanges(_consumer);
+
+        Assert.Equal([new TopicPartition("clicks", 0), new TopicPartition("orders", 0)], rewind.OrderBy(p => p.Topic));
+        var task = Assert.Single(_tasks.Describe());
+        Assert.Equal(new TaskId(0, 0), task.Id);
+        Assert.False(task.Running);
+        Assert.True(_tasks.HasPendingRestoration);
+        Assert.Empty(_tasks.ConsumedOffsets());
+        Assert.Empty(_journal.Calls);
+        Assert.True(_tasks.Owns(new TopicPartition("orders", 0)));
+    }
+
+    [Fact]
     public void Closing_a_task_forgets_its_offsets_and_takes_its_partitions_out_of_the_consumers_assignment()
     {
         _tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 1)]);
