@@ -628,7 +628,11 @@ internal sealed class KafkaScenarios : IDisposable
         ClientConfig = new Dictionary<string, string>(ClientOverrides),
         NumThreads = StreamThreads,
         StateStoreCacheMaxBytes = CacheBytes ?? new StreamsConfig().StateStoreCacheMaxBytes,
+        CommitIntervalMs = CommitIntervalMs,
     };
+
+    /// <summary>commit.interval.ms for every runtime (the guarantee's default unless given).</summary>
+    public static int? CommitIntervalMs { get; set; }
 
     /// <summary>statestore.cache.max.bytes for every runtime (the engine's default unless given).</summary>
     public static long? CacheBytes { get; set; }
