@@ -255,13 +255,14 @@ internal sealed class StreamThread
         }
 
         _partitionsRevoked.Increment(anchors.Count);
-        _logger.LogInformation("{Thread} revoked {Partitions}", _name, string.Join(", ", anchors.Select(a => a.TopicPartition)));
-        if (_taskManager!.TasksOf(anchors.Select(a => a.TopicPartition)).Count > 0)
+        var revoked = anchors.Select(a => a.TopicPartition).ToList();
+        _logger.LogInformation("{Thread} revoked {Partitions}", _name, string.Join(", ", revoked));
+        if (_taskManager!.TasksOf(revoked).Count > 0)
         {
             Commit();
 
             // Asked again: a commit that had to abort its transaction replaced every task.
-            foreach (var task in _taskManager.TasksOf(anchors.Select(a => a.TopicPartition)))
+            foreach (var task in _taskManager.TasksOf(revoked))
             {
                 _taskManager.Close(task, clean: true);
             }
@@ -527,10 +528,9 @@ internal sealed class StreamThread
             // With nothing of the partition waiting in a task's buffer, the consumer's position is where processing
             // stands; unlike the last processed offset, it steps over the transaction marker that ends a transactional
             // input (an exactly-once repartition topic), which would otherwise show as a lag of 1 forever.
-            var delivered = _consumer.Position(partition).Value;
             var position = nextOffset is { } processed
-                ? buffered ? processed : Math.Max(processed, delivered)
-                : delivered >= 0 ? delivered : StartOffset(partition);
+                ? buffered ? processed : Math.Max(processed, _consumer.Position(partition).Value)
+                : DeliveredPosition(partition);
             var records = Math.Max(0, end - position);
             var seconds = records > 0 && lastTimestamp is { } timestamp ? Math.Max(0, now - timestamp) / 1000.0 : 0;
             lags.Add(new PartitionLag(partition.Topic, partition.Partition.Value, records, seconds, position, end, task));
@@ -583,9 +583,15 @@ internal sealed class StreamThread
             return null;
         }
 
-        var position = _consumer.Position(partition).Value;
-        return Math.Max(0, high - (position >= 0 ? position : StartOffset(partition)));
+        return Math.Max(0, high - DeliveredPosition(partition));
     }
+
+    /// <summary>
+    /// The offset after the last record (or transaction marker) the consumer delivered of <paramref name="partition"/>;
+    /// before the first, where it starts reading.
+    /// </summary>
+    private long DeliveredPosition(TopicPartition partition) =>
+        _consumer!.Position(partition).Value is >= 0 and var position ? position : StartOffset(partition);
 
     private void PublishTasks() => _taskInfos = _taskManager?.Describe() ?? [];
 

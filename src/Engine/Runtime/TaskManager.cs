@@ -101,11 +101,13 @@ internal sealed class TaskManager
     /// Closes every task dirty and creates it anew, after an aborted transaction whose outputs, changelog writes and
     /// offsets are gone (as Kafka Streams revives corrupted tasks). Under exactly-once a task keeps no checkpoint while
     /// it runs, so the new tasks rebuild their stores from the committed changelogs before they process. The partitions
-    /// stay assigned; the caller rewinds the returned ones to the group's committed offsets.
+    /// stay as they are: those the consumer reads are returned, for the caller to rewind to the group's committed
+    /// offsets; those still waiting to join its assignment stay queued and start from the committed offsets anyway.
     /// </summary>
     public IReadOnlyList<TopicPartition> ReviveAll()
     {
-        var partitions = _tasks.Values.SelectMany(active => active.Partitions).ToList();
+        var joining = _pendingAssign.Select(pending => pending.TopicPartition).ToHashSet();
+        var read = _tasks.Values.SelectMany(active => active.Partitions).Where(partition => !joining.Contains(partition)).ToList();
         var anchors = _tasks.Values.Select(active => new TopicPartition(_plan.AnchorOf[active.Task.Id.Subtopology], active.Task.Id.Partition)).Distinct().ToList();
         foreach (var active in _tasks.Values.ToList())
         {
@@ -113,9 +115,9 @@ internal sealed class TaskManager
         }
 
         HandleAssigned(anchors);
-        _pendingUnassign.RemoveAll(partitions.Contains);
-        _pendingAssign.RemoveAll(pending => partitions.Contains(pending.TopicPartition));
-        return partitions;
+        _pendingUnassign.RemoveAll(read.Contains);
+        _pendingAssign.RemoveAll(pending => read.Contains(pending.TopicPartition));
+        return read;
     }
 
     /// <summary>
@@ -213,15 +215,16 @@ internal sealed class TaskManager
             return true;
         }
 
+        // The tasks ProcessBuffered walks are those with records buffered.
+        var wasEmpty = group.Buffered == 0;
         if (group.Add(record))
         {
             consumer.Pause([partition]);
             consumer.Seek(new TopicPartitionOffset(partition, record.Offset.Value + 1));
         }
 
-        if (!active.Buffering)
+        if (wasEmpty && group.Buffered > 0)
         {
-            active.Buffering = true;
             _buffering.Add(active);
         }
 
@@ -260,7 +263,6 @@ internal sealed class TaskManager
             waiting |= group.WaitingForFetch;
             if (group.Buffered == 0)
             {
-                active.Buffering = false;
                 _buffering.RemoveAt(i);
             }
         }
@@ -338,10 +340,9 @@ internal sealed class TaskManager
 
         _tasks.Remove(active.Task.Id);
         _pendingRestore.Remove(active);
-        if (active.Buffering)
+        if (active.Group is { Buffered: > 0 } group)
         {
-            active.Group!.Clear();
-            active.Buffering = false;
+            group.Clear();
             _buffering.Remove(active);
         }
 
@@ -378,7 +379,7 @@ internal sealed class TaskManager
             yield return (partition, active.Task.Id,
                 _nextOffsets.TryGetValue(partition, out var next) ? next : null,
                 _lastTimestamps.TryGetValue(partition, out var timestamp) ? timestamp : null,
-                active.Buffering && active.Group!.HasBuffered(partition));
+                active.Group?.HasBuffered(partition) ?? false);
         }
     }
 
@@ -531,9 +532,6 @@ internal sealed class TaskManager
 
         /// <summary>The buffered input of a task that reads several partitions; null for one partition.</summary>
         public PartitionGroup? Group { get; } = group;
-
-        /// <summary>Whether <see cref="Group"/> holds records (the task is in the list <see cref="ProcessBuffered"/> walks).</summary>
-        public bool Buffering { get; set; }
 
         /// <summary>Restored and processing.</summary>
         public bool Running { get; set; }

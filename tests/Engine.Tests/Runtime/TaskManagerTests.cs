@@ -183,6 +183,20 @@ public sealed class TaskManagerTests : IDisposable
     }
 
     [Fact]
+    public void Reviving_before_a_new_tasks_partitions_joined_the_assignment_leaves_them_queued_and_rewinds_only_what_is_read()
+    {
+        _consumer.Assignment.Add(new TopicPartition("clicks", 0));
+        _tasks.HandleAssigned([new TopicPartition("clicks", 0)]);
+
+        var rewind = _tasks.ReviveAll();
+        _tasks.ApplyAssignmentChanges(_consumer);
+
+        Assert.Equal([new TopicPartition("clicks", 0)], rewind);
+        Assert.Equal(["consumer.IncrementalAssign(orders [[0]])"], _journal.Calls);
+        Assert.True(_tasks.Owns(new TopicPartition("orders", 0)));
+    }
+
+    [Fact]
     public void Closing_a_task_forgets_its_offsets_and_takes_its_partitions_out_of_the_consumers_assignment()
     {
         _tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 1)]);
