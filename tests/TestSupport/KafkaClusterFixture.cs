@@ -28,6 +28,9 @@ public sealed class KafkaClusterFixture : IAsyncLifetime
     /// </summary>
     public bool StoresTransactionalOffsets => Kind != BrokerKind.Embedded;
 
+    /// <summary>Whether the broker deletes records on request (DeleteRecords): not the embedded cluster's mock.</summary>
+    public bool DeletesRecords => Kind != BrokerKind.Embedded;
+
     /// <summary>Whether the broker takes injected request errors (<see cref="InjectRequestErrors"/>): the embedded cluster only.</summary>
     public bool InjectsFaults => _embedded is not null;
 
@@ -95,8 +98,15 @@ public sealed class KafkaClusterFixture : IAsyncLifetime
         return admin.GetMetadata(TimeSpan.FromSeconds(30)).Topics.Select(topic => topic.Topic).ToHashSet();
     }
 
+    /// <summary>
+    /// Creates a topic that keeps its records for ever. The tests write event times from 2023 on purpose (deterministic
+    /// windows), and a real broker's time retention judges records by their timestamps: its periodic check once deleted a
+    /// test's input while the test was still writing it.
+    /// </summary>
     public async Task CreateTopicAsync(string name, int partitions) =>
-        await TopicAdmin.CreateTopicsAsync([new TopicSpec(name, partitions)], CancellationToken.None);
+        await TopicAdmin.CreateTopicsAsync([new TopicSpec(name, partitions, Config: KeptForEver)], CancellationToken.None);
+
+    private static readonly Dictionary<string, string> KeptForEver = new() { ["retention.ms"] = "-1" };
 
     public StreamsConfig StreamsConfig(string applicationId, string stateDir, ProcessingGuarantee guarantee = ProcessingGuarantee.AtLeastOnce) => new()
     {
