@@ -78,6 +78,13 @@ public sealed class StreamsConfig
     /// </summary>
     public int BufferedRecordsPerPartition { get; set; } = 1000;
 
+    /// <summary>
+    /// repartition.purge.interval.ms: how often a stream thread deletes the records of repartition topics that its commits
+    /// have covered. Repartition topics keep records without a time limit (their timestamps are event times, which the
+    /// broker's retention would judge), so this is what bounds their size.
+    /// </summary>
+    public int RepartitionPurgeIntervalMs { get; set; } = 30_000;
+
     /// <summary>replication.factor of internal topics; -1 uses the broker default.</summary>
     public short ReplicationFactor { get; set; } = -1;
 
@@ -172,6 +179,11 @@ public sealed class StreamsConfig
         if (BufferedRecordsPerPartition < 1)
         {
             throw new ArgumentException($"buffered.records.per.partition must be positive but is {BufferedRecordsPerPartition}.", nameof(BufferedRecordsPerPartition));
+        }
+
+        if (RepartitionPurgeIntervalMs <= 0)
+        {
+            throw new ArgumentException($"repartition.purge.interval.ms must be positive but is {RepartitionPurgeIntervalMs}.", nameof(RepartitionPurgeIntervalMs));
         }
 
         if (CommitIntervalMs is <= 0)

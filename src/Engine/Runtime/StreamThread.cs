@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using Streams.Engine.Graph;
 using Streams.Engine.Metrics;
@@ -51,6 +52,8 @@ internal sealed class StreamThread
     private IConsumer<byte[], byte[]>? _consumer;
     private IProducer<byte[], byte[]>? _producer;
     private IConsumer<byte[], byte[]>? _restoreConsumer;
+    private IAdminClient? _admin;
+    private RepartitionPurger? _purger;
     private KafkaRecordCollector? _collector;
     private ChangelogRestorer? _restorer;
     private ICommitter? _committer;
@@ -204,6 +207,15 @@ internal sealed class StreamThread
         }
 
         _collector = new KafkaRecordCollector(_producer, _plan.ChangelogTopics);
+        if (_plan.RepartitionTopics.Count > 0)
+        {
+            // On the producer's connections: purging needs no client of its own.
+            var admin = _admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+            _purger = new RepartitionPurger(
+                _plan.RepartitionTopics, offsets => admin.DeleteRecordsAsync(offsets, new DeleteRecordsOptions { RequestTimeout = KafkaTimeout }),
+                TimeSpan.FromMilliseconds(_config.RepartitionPurgeIntervalMs), _logger, _name);
+        }
+
         _restorer = new ChangelogRestorer(_restoreConsumer, _metrics, _logger);
         var collector = _collector;
         var cache = _recordCache = _config.StateStoreCacheMaxBytes > 0 ? new RecordCache(_config.StateStoreCacheMaxBytes, _metrics, _name) : null;
@@ -424,8 +436,10 @@ internal sealed class StreamThread
 
         // Cached store changes reach the stores and the changelogs first, so that the commit covers them.
         _recordCache?.FlushAll();
-        _committer!.Commit(_taskManager!.ConsumedOffsets());
+        var offsets = _taskManager!.ConsumedOffsets();
+        _committer!.Commit(offsets);
         _taskManager.ClearCommitRequests();
+        _purger?.Committed(offsets);
 
         _lastCommitTicks = _committedTicks = Stopwatch.GetTimestamp();
         _warnedCommitStalled = false;
@@ -505,9 +519,11 @@ internal sealed class StreamThread
 
     private void DisposeClients()
     {
+        _admin?.Dispose();
         _consumer?.Dispose();
         _restoreConsumer?.Dispose();
         _producer?.Dispose();
+        _admin = null;
         _consumer = null;
         _restoreConsumer = null;
         _producer = null;

@@ -16,7 +16,8 @@ internal sealed class TopicPlan
         Dictionary<int, IReadOnlyList<string>> sourceTopics,
         Dictionary<int, int> partitions,
         List<TopicSpec> internalTopics,
-        HashSet<string> changelogTopics)
+        HashSet<string> changelogTopics,
+        HashSet<string> repartitionTopics)
     {
         SubtopologyOfTopic = subtopologyOfTopic;
         SourceTopics = sourceTopics;
@@ -29,7 +30,21 @@ internal sealed class TopicPlan
             .ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.Order().ToList(), StringComparer.Ordinal);
         InternalTopics = internalTopics;
         ChangelogTopics = changelogTopics;
+        RepartitionTopics = repartitionTopics;
     }
+
+    /// <summary>
+    /// The configuration of a repartition topic. Records are kept without a time limit because the broker's time retention
+    /// judges a record by its timestamp, which is its event time: a backlog of events older than the retention would be
+    /// deleted before the reading sub-topology got to it. Stream threads delete what their commits cover instead
+    /// (<see cref="RepartitionPurger"/>); segments of 50 MiB return that space to the disk in reasonable steps.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> RepartitionTopicConfig { get; } = new Dictionary<string, string>
+    {
+        ["cleanup.policy"] = "delete",
+        ["retention.ms"] = "-1",
+        ["segment.bytes"] = "52428800",
+    };
 
     public IReadOnlyDictionary<string, int> SubtopologyOfTopic { get; }
 
@@ -41,6 +56,9 @@ internal sealed class TopicPlan
     public IReadOnlyList<TopicSpec> InternalTopics { get; }
 
     public IReadOnlySet<string> ChangelogTopics { get; }
+
+    /// <summary>The repartition topics, which stream threads purge up to their committed offsets.</summary>
+    public IReadOnlySet<string> RepartitionTopics { get; }
 
     /// <summary>
     /// The topics the consumer group subscribes to. The group assigns partition p of an anchor; the thread then runs
@@ -88,6 +106,7 @@ internal sealed class TopicPlan
         var partitions = SubtopologyPartitions(subtopologies, applicationId, counts);
         var internalTopics = new List<TopicSpec>();
         var changelogs = new HashSet<string>();
+        var repartitions = new HashSet<string>();
         foreach (var subtopology in subtopologies)
         {
             var count = partitions[subtopology.Id];
@@ -101,7 +120,8 @@ internal sealed class TopicPlan
             // A repartition topic has the partition count of the sub-topology that reads it.
             foreach (var repartition in subtopology.SourceTopics.Where(t => t.IsInternal).Select(t => t.Resolve(applicationId)).Distinct())
             {
-                internalTopics.Add(new TopicSpec(repartition, count, config.ReplicationFactor, new Dictionary<string, string> { ["cleanup.policy"] = "delete" }));
+                repartitions.Add(repartition);
+                internalTopics.Add(new TopicSpec(repartition, count, config.ReplicationFactor, RepartitionTopicConfig));
             }
 
             foreach (var storeName in subtopology.StoreNames)
@@ -147,7 +167,7 @@ internal sealed class TopicPlan
             }
         }
 
-        return new TopicPlan(subtopologyOfTopic, sourceTopics, partitions, internalTopics, changelogs);
+        return new TopicPlan(subtopologyOfTopic, sourceTopics, partitions, internalTopics, changelogs, repartitions);
     }
 
     /// <summary>
