@@ -1,5 +1,6 @@
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
+using Personalization.Topology.Evaluation;
 using Personalization.Topology.Scoring;
 using Personalization.Topology.Triggers;
 using Streams.Engine.State;
@@ -19,6 +20,8 @@ public sealed class PersonalizationOptions
 
     public TriggerOptions Triggers { get; set; } = new();
 
+    public EvaluationOptions Evaluation { get; set; } = new();
+
     /// <summary>Where the stores live: RocksDB (default) or memory (tests, benchmarks of the logic alone).</summary>
     public StoreType StoreType { get; set; } = StoreType.RocksDb;
 
@@ -28,5 +31,6 @@ public sealed class PersonalizationOptions
         Attributes.Validate();
         RewardJoin.Validate();
         Triggers.Validate();
+        Evaluation.Validate();
     }
 }

@@ -1,5 +1,6 @@
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
+using Personalization.Topology.Evaluation;
 using Personalization.Topology.Features;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
@@ -19,7 +20,9 @@ namespace Personalization.Topology;
 /// <c>features.user</c>, <c>scores.fraud</c>, <c>scores.propensity</c>;</item>
 /// <item>scores and features → user attributes → <c>users.attributes</c> (only on changes downstream cares about);</item>
 /// <item>scores → each user's latest scores, kept for the query API (<see cref="UserStateQuery"/>);</item>
-/// <item>decisions, rewards and the clickstream → one training record per decision → <c>bandit.training</c>;</item>
+/// <item>decisions, rewards and the clickstream → one training record per decision → <c>bandit.training</c>; and,
+/// re-keyed by the policy that logged them, live estimates of the logged policy and of candidate policies →
+/// <c>bandit.evaluation</c> (<see cref="PolicyEvaluationProcessor"/>, a sub-topology keyed by policy);</item>
 /// <item>the clickstream and <c>catalog.items</c> → item triggers (a price drop or restock of an item a user showed
 /// interest in) and cart-abandonment triggers, through the trigger policy → <c>triggers.outbound</c>
 /// (<see cref="TriggerTopology"/>: the item side is a second sub-topology, keyed by item);</item>
@@ -27,7 +30,9 @@ namespace Personalization.Topology;
 /// <c>features.user</c>.</item>
 /// </list>
 /// </summary>
-public sealed class PersonalizationTopology(PersonalizationOptions options, RecordSerdes serdes, ModelDirectory models, FraudGuardrail guardrail)
+/// <param name="policyFiles">The candidate policy files shared by the evaluation tasks; read from the options' directory when null.</param>
+public sealed class PersonalizationTopology(
+    PersonalizationOptions options, RecordSerdes serdes, ModelDirectory models, FraudGuardrail guardrail, PolicyDirectory? policyFiles = null)
 {
     public Streams.Engine.Graph.Topology Build()
     {
@@ -69,12 +74,23 @@ public sealed class PersonalizationTopology(PersonalizationOptions options, Reco
             .MapValues(update => update!)
             .To(topics.Attributes, Serdes.String, serdes.AttributeUpdate);
 
-        clicks.Merge(decisions, "join-decisions").Merge(rewards, "join-rewards").Merge(forgets, "join-forgets")
+        var training = clicks.Merge(decisions, "join-decisions").Merge(rewards, "join-rewards").Merge(forgets, "join-forgets")
             .Process(
                 "reward-join",
                 () => new RewardJoinProcessor(options.RewardJoin),
-                RewardJoinProcessor.PendingStore, RewardJoinProcessor.EarlyRewardStore, RewardJoinProcessor.ClosedStore, RewardJoinProcessor.RecentClickStore)
-            .To(topics.Training, Serdes.String, serdes.TrainingRecord);
+                RewardJoinProcessor.PendingStore, RewardJoinProcessor.EarlyRewardStore, RewardJoinProcessor.ClosedStore, RewardJoinProcessor.RecentClickStore);
+        training.To(topics.Training, Serdes.String, serdes.TrainingRecord);
+
+        if (options.Evaluation.Enabled)
+        {
+            var policies = policyFiles ?? new PolicyDirectory(options.Evaluation);
+            builder.AddStateStore(Stores.KeyValue(PolicyEvaluationProcessor.Store, Serdes.String, new PolicyValue.Serde(), storeType));
+            training
+                .SelectKey((_, record) => record.ModelId, "by-logged-policy")
+                .Repartition(Grouped.With(Serdes.String, serdes.TrainingRecord, "training-by-policy"))
+                .Process("policy-evaluation", () => new PolicyEvaluationProcessor(options.Evaluation, policies), PolicyEvaluationProcessor.Store)
+                .To(topics.Evaluation, Serdes.String, serdes.PolicyEvaluation);
+        }
 
         if (options.Triggers.Enabled)
         {

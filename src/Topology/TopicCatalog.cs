@@ -42,10 +42,13 @@ public static class TopicCatalog
     public static readonly TopicDefinition Triggers =
         new(nameof(TopicOptions.Triggers), "triggers.outbound", TopicDirection.Output, "user id", Trigger.Schema, false, o => o.Triggers);
 
+    public static readonly TopicDefinition Evaluation =
+        new(nameof(TopicOptions.Evaluation), "bandit.evaluation", TopicDirection.Output, "policy id", PolicyEvaluation.Schema, false, o => o.Evaluation);
+
     public static readonly TopicDefinition DeadLetters =
         new(nameof(TopicOptions.DeadLetters), "events.dlq", TopicDirection.Output, "original key", null, false, o => o.DeadLetters);
 
     /// <summary>Every topic, inputs first.</summary>
     public static readonly IReadOnlyList<TopicDefinition> All =
-        [Clickstream, Decisions, Rewards, Forget, Catalog, Features, FraudScores, PropensityScores, Training, Attributes, Triggers, DeadLetters];
+        [Clickstream, Decisions, Rewards, Forget, Catalog, Features, FraudScores, PropensityScores, Training, Attributes, Triggers, Evaluation, DeadLetters];
 }

@@ -38,6 +38,9 @@ public sealed class TopicOptions
     /// <summary>Out: item and cart triggers for email and push (Trigger).</summary>
     public string Triggers { get; set; } = TopicCatalog.Triggers.DefaultName;
 
+    /// <summary>Out: live off-policy estimates of bandit policies (PolicyEvaluation), keyed by policy id.</summary>
+    public string Evaluation { get; set; } = TopicCatalog.Evaluation.DefaultName;
+
     /// <summary>Out: dead letters (original bytes, error in headers).</summary>
     public string DeadLetters { get; set; } = TopicCatalog.DeadLetters.DefaultName;
 

@@ -39,6 +39,7 @@ internal sealed class ScoringHarness : IDisposable
         }
 
         Triggers = Driver.CreateOutputTopic(topics.Triggers, Streams.Engine.Serialization.Serdes.String, Serdes.Trigger);
+        Evaluation = Driver.CreateOutputTopic(topics.Evaluation, Streams.Engine.Serialization.Serdes.String, Serdes.PolicyEvaluation);
     }
 
     /// <summary>The repository's shipped models, copied next to the test assembly.</summary>
@@ -77,6 +78,8 @@ internal sealed class ScoringHarness : IDisposable
     public TestInputTopic<string, byte[]> Forget { get; }
 
     public TestOutputTopic<string, TrainingRecord> Training { get; }
+
+    public TestOutputTopic<string, PolicyEvaluation> Evaluation { get; }
 
     public TestOutputTopic<string, AttributeUpdate> Attributes { get; }
 

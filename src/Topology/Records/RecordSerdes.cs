@@ -30,6 +30,7 @@ public sealed class RecordSerdes : IDisposable
         AttributeUpdate = new AvroSerde<AttributeUpdate>(registry, options);
         ItemUpdate = new AvroSerde<ItemUpdate>(registry, options);
         Trigger = new AvroSerde<Trigger>(registry, options);
+        PolicyEvaluation = new AvroSerde<PolicyEvaluation>(registry, options);
     }
 
     /// <summary>
@@ -68,6 +69,8 @@ public sealed class RecordSerdes : IDisposable
 
     public AvroSerde<Trigger> Trigger { get; }
 
+    public AvroSerde<PolicyEvaluation> PolicyEvaluation { get; }
+
     /// <summary>
     /// Gets (or registers) the schema id of every topic now, so a registry that is unreachable or refuses a schema
     /// stops start-up with a clear error instead of the first record.
@@ -96,5 +99,6 @@ public sealed class RecordSerdes : IDisposable
         [Records.AttributeUpdate.Schema.Fullname] = (topics, ct) => AttributeUpdate.PrepareAsync(topics, cancellationToken: ct),
         [Records.ItemUpdate.Schema.Fullname] = (topics, ct) => ItemUpdate.PrepareAsync(topics, cancellationToken: ct),
         [Records.Trigger.Schema.Fullname] = (topics, ct) => Trigger.PrepareAsync(topics, cancellationToken: ct),
+        [Records.PolicyEvaluation.Schema.Fullname] = (topics, ct) => PolicyEvaluation.PrepareAsync(topics, cancellationToken: ct),
     };
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Personalization.Topology;
+using Personalization.Topology.Evaluation;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Personalization.Worker.Metrics;
@@ -19,6 +20,7 @@ internal sealed partial class StreamsService(
     RecordSerdes serdes,
     ModelDirectory models,
     FraudGuardrail guardrail,
+    PolicyDirectory policyFiles,
     MetricsExporter exporter,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory,
@@ -44,7 +46,7 @@ internal sealed partial class StreamsService(
             }
         }
 
-        var topology = new PersonalizationTopology(settings.Personalization, serdes, models, guardrail).Build();
+        var topology = new PersonalizationTopology(settings.Personalization, serdes, models, guardrail, policyFiles).Build();
         var config = settings.ToStreamsConfig(connection.BootstrapServers);
         _streams = new KafkaStreams(topology, config, connection.TopicAdmin, loggerFactory);
         exporter.Attach(_streams);

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Personalization.Topology;
+using Personalization.Topology.Evaluation;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Personalization.Worker.Metrics;
@@ -70,6 +71,8 @@ internal static class WorkerHost
         services.AddSingleton(_ => RecordSerdes.Create(settings.SchemaRegistry, settings.AutoRegisterSchemas));
         services.AddSingleton<StreamsMetrics>();
         services.AddSingleton(provider => new ModelDirectory(settings.Models, provider.GetRequiredService<StreamsMetrics>(), provider.GetRequiredService<ILogger<ModelDirectory>>()));
+        services.AddSingleton(provider => new PolicyDirectory(
+            settings.Personalization.Evaluation, provider.GetRequiredService<StreamsMetrics>(), provider.GetRequiredService<ILogger<PolicyDirectory>>()));
         services.AddSingleton(provider => new FraudGuardrail(settings.Personalization.Scoring, provider.GetRequiredService<StreamsMetrics>()));
         services.AddSingleton(provider => new MetricsExporter(
             provider.GetRequiredService<ModelDirectory>(), provider.GetRequiredService<FraudGuardrail>(), provider.GetRequiredService<StreamsMetrics>()));

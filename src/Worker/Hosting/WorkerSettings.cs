@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Personalization.Topology;
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
+using Personalization.Topology.Evaluation;
 using Personalization.Topology.Scoring;
 using Personalization.Topology.Triggers;
 using Personalization.Worker.Queries;
@@ -66,6 +67,7 @@ internal sealed class WorkerSettings
                 Attributes = Bind<AttributeOptions>(configuration, "Attributes"),
                 RewardJoin = Bind<RewardJoinOptions>(configuration, "RewardJoin"),
                 Triggers = Bind<TriggerOptions>(configuration, "Triggers"),
+                Evaluation = Bind<EvaluationOptions>(configuration, "Evaluation"),
             },
             Http = Bind<HttpOptions>(configuration, "Http"),
             Queries = Bind<QueryOptions>(configuration, "Queries"),
@@ -146,6 +148,7 @@ internal sealed class WorkerSettings
         Section("Attributes", Personalization.Attributes.Validate);
         Section("RewardJoin", Personalization.RewardJoin.Validate);
         Section("Triggers", Personalization.Triggers.Validate);
+        Section("Evaluation", Personalization.Evaluation.Validate);
     }
 
     private static void Check(string key, bool valid, string problem)

@@ -46,7 +46,9 @@ public sealed class RewardJoinTracingTests
 
         var training = Assert.Single(harness.Training.ReadRecordsToList());
         var processing = exported.Where(a => a.Source.Name == StreamsTracing.SourceName && a.TraceId == decisionTrace).ToList();
-        var processedDecision = Assert.Single(processing, a => a.DisplayName.StartsWith("process ", StringComparison.Ordinal));
+        var processedDecision = Assert.Single(processing, a => a.DisplayName == "process bandit.decisions");
+        // The trace goes on where the training record is read again, by the policy evaluation.
+        Assert.Contains(processing, a => a.DisplayName.EndsWith("-training-by-policy-repartition", StringComparison.Ordinal));
         Assert.Equal(decisionSpan, processedDecision.ParentSpanId);
         Assert.Equal(ActivityKind.Consumer, processedDecision.Kind);
         Assert.Contains(exported, a => a.TraceId == rewardTrace && a.ParentSpanId == rewardSpan);

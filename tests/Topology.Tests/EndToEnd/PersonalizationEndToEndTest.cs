@@ -20,6 +20,7 @@ public abstract class PersonalizationEndToEndTest(KafkaClusterFixture kafka) : E
         Forget = Name("users.forget"),
         Catalog = Name("catalog.items"),
         Triggers = Name("triggers.outbound"),
+        Evaluation = Name("bandit.evaluation"),
         DeadLetters = Name("events.dlq"),
     };
 

@@ -12,7 +12,7 @@ namespace Personalization.Topology.Tests.EndToEnd;
 public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper output) : PersonalizationEndToEndTest(kafka)
 {
     [Fact]
-    public async Task Generated_traffic_in_gives_scores_for_exactly_the_users_that_should_be_scored_and_one_training_record_per_decision()
+    public async Task Generated_traffic_in_gives_scores_for_exactly_the_users_that_should_be_scored_one_training_record_per_decision_and_their_policy_value()
     {
         var topics = UniqueTopics();
         foreach (var (topic, _) in topics.All())
@@ -33,6 +33,8 @@ public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputH
 
         var options = new PersonalizationOptions { Topics = topics };
         options.RewardJoin.DefaultRewardWait = TimeSpan.FromSeconds(3);   // the last decisions close on the wall clock: keep the test short
+        options.Evaluation.EmitInterval = TimeSpan.FromSeconds(1);
+        options.Evaluation.Window = TimeSpan.FromDays(1);
         using var models = new ModelDirectory(new ModelOptions { Directory = ScoringHarness.ShippedModels });
         models.Start();
         var guardrail = new FraudGuardrail(options.Scoring);
@@ -67,5 +69,20 @@ public sealed class ScoringEndToEndTests(KafkaClusterFixture kafka, ITestOutputH
         Assert.Equal(decisionIds.Order(), training.Select(r => r.Message.Value.DecisionId).Order());
         Assert.Contains(training, r => r.Message.Value.RewardSource != RewardSource.Default);
         Assert.Equal(expectedPropensity.Order(), attributes.Select(r => r.Message.Key).Distinct().Order());
+
+        // Each logged policy's value on bandit.evaluation, once it covers all its training records, is their mean reward
+        // (summed over the windows of decision time they fall in, should the run straddle a window's end).
+        var byPolicy = training.Select(r => r.Message.Value).GroupBy(t => t.ModelId).ToDictionary(g => g.Key, g => g.ToList());
+        static List<PolicyEvaluation> LatestOnPolicy(IEnumerable<PolicyEvaluation> evaluations, string policy) => evaluations
+            .Where(v => v.Estimator == Estimator.OnPolicy && v.LoggedPolicy == policy).GroupBy(v => v.WindowStart).Select(g => g.Last()).ToList();
+        var evaluations = Kafka.ReadUntil(topics.Evaluation, Deserializers.Utf8, serdes.PolicyEvaluation, r => byPolicy.All(policy =>
+            LatestOnPolicy(r.Select(e => e.Message.Value), policy.Key).Sum(v => v.Records) == policy.Value.Count), TimeSpan.FromSeconds(60));
+        foreach (var (policy, records) in byPolicy)
+        {
+            var windows = LatestOnPolicy(evaluations.Select(e => e.Message.Value), policy);
+            Assert.Equal(records.Count, windows.Sum(v => v.Records));
+            Assert.Equal(records.Average(t => t.Reward), windows.Sum(v => v.Estimate * v.Records) / records.Count, 9);
+            Assert.Contains(evaluations, e => e.Message.Key == "uniform" && e.Message.Value.LoggedPolicy == policy && e.Message.Value.Estimator == Estimator.Snips);
+        }
     }
 }

@@ -32,6 +32,7 @@ public sealed class RecordTypeTests
             ["AttributeUpdate"] = AttributeUpdate.Schema,
             ["ItemUpdate"] = ItemUpdate.Schema,
             ["Trigger"] = Trigger.Schema,
+            ["PolicyEvaluation"] = PolicyEvaluation.Schema,
         };
 
         Assert.Equal(types.Keys.Order(), RecordSchemas.Current.Select(f => Path.GetFileNameWithoutExtension(f.Path)).Order());
@@ -54,6 +55,9 @@ public sealed class RecordTypeTests
 
     [Fact]
     public void TrainingRecord_round_trips_its_schema() => RoundTrip(Samples.TrainingRecord);
+
+    [Fact]
+    public void PolicyEvaluation_round_trips_its_schema() => RoundTrip(Samples.PolicyEvaluation);
 
     [Fact]
     public void UserFeatures_round_trips_its_schema() => RoundTrip(r => Samples.UserFeatures(r, r.Next(3) > 0));

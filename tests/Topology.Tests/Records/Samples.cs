@@ -73,6 +73,26 @@ internal static class Samples
         };
     }
 
+    public static PolicyEvaluation PolicyEvaluation(Random r)
+    {
+        var start = Time(r);
+        var estimate = r.NextDouble() * 3;
+        return new()
+        {
+            PolicyId = $"policy-{r.Next(5)}",
+            LoggedPolicy = $"logged-{r.Next(3)}",
+            WindowStart = start,
+            WindowEnd = start.AddHours(1),
+            Records = r.Next(0, 100_000),
+            Estimator = (Estimator)r.Next(3),
+            Estimate = estimate,
+            CiLower = estimate - r.NextDouble(),
+            CiUpper = estimate + r.NextDouble(),
+            EffectiveSampleSize = r.NextDouble() * 1_000,
+            EvaluatedAt = Time(r),
+        };
+    }
+
     public static UserFeatures UserFeatures(Random r, bool full = true) => new()
     {
         UserId = Text(r, "user"),
