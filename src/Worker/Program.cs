@@ -9,6 +9,7 @@ var root = new RootCommand("The real-time personalization worker: a Kafka Stream
 root.Subcommands.Add(run);
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(ExportTrainingCommand.Create());
 root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(SchemaCommands.Create());
 root.SetAction((parse, cancellationToken) => RunCommand.RunAsync([.. parse.UnmatchedTokens], cancellationToken));
