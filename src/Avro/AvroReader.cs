@@ -189,6 +189,22 @@ public ref struct AvroReader
         return entries;
     }
 
+    /// <summary>A map of strings; a key repeated in the data keeps its last value.</summary>
+    public Dictionary<string, string> ReadStringMap()
+    {
+        var entries = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var count = ReadBlockCount(); count > 0; count = ReadBlockCount())
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var key = ReadString();
+                entries[key] = ReadString();
+            }
+        }
+
+        return entries;
+    }
+
     public DateTimeOffset ReadTimestampMillis()
     {
         var start = _position;

@@ -144,6 +144,19 @@ public sealed class AvroWriter
         WriteBlocksEnd();
     }
 
+    /// <summary>A map of strings, in the dictionary's enumeration order.</summary>
+    public void WriteStringMap(IReadOnlyDictionary<string, string> entries)
+    {
+        WriteBlockStart(entries.Count);
+        foreach (var (key, value) in entries)
+        {
+            WriteString(key);
+            WriteString(value);
+        }
+
+        WriteBlocksEnd();
+    }
+
     /// <summary>A <c>["null", "string"]</c> union.</summary>
     public void WriteOptionalString(string? value)
     {

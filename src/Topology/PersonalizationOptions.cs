@@ -1,6 +1,7 @@
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
 using Personalization.Topology.Evaluation;
+using Personalization.Topology.Experiments;
 using Personalization.Topology.Scoring;
 using Personalization.Topology.Triggers;
 using Streams.Engine.State;
@@ -22,6 +23,8 @@ public sealed class PersonalizationOptions
 
     public EvaluationOptions Evaluation { get; set; } = new();
 
+    public ExperimentOptions Experiments { get; set; } = new();
+
     /// <summary>Where the stores live: RocksDB (default) or memory (tests, benchmarks of the logic alone).</summary>
     public StoreType StoreType { get; set; } = StoreType.RocksDb;
 
@@ -32,5 +35,6 @@ public sealed class PersonalizationOptions
         RewardJoin.Validate();
         Triggers.Validate();
         Evaluation.Validate();
+        Experiments.Validate();
     }
 }

@@ -1,6 +1,7 @@
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
 using Personalization.Topology.Evaluation;
+using Personalization.Topology.Experiments;
 using Personalization.Topology.Features;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
@@ -40,6 +41,7 @@ public sealed class PersonalizationTopology(
         var topics = options.Topics;
         var storeType = options.StoreType;
         var builder = new StreamsBuilder();
+        var experiments = new ExperimentAssigner(options.Experiments);
         builder.AddStateStore(Stores.KeyValue(UserScoringProcessor.ProfileStore, Serdes.String, new UserProfile.Serde(), storeType));
         builder.AddStateStore(Stores.Window(
             UserScoringProcessor.TileStore, Serdes.String, new FeatureTile.Serde(),
@@ -63,21 +65,21 @@ public sealed class PersonalizationTopology(
         var scored = userEvents
             .Process(
                 "user-scoring",
-                () => new UserScoringProcessor(options.Scoring, models, guardrail),
+                () => new UserScoringProcessor(options.Scoring, models, guardrail, experiments),
                 UserScoringProcessor.ProfileStore, UserScoringProcessor.TileStore, UserScoringProcessor.PendingStore);
         scored.MapValues(o => o.Features!, "features").To(topics.Features, Serdes.String, serdes.UserFeatures);
         scored.Filter((_, o) => o.Fraud is not null, "fraud-scored").MapValues(o => o.Fraud!).To(topics.FraudScores, Serdes.String, serdes.Score);
         scored.Filter((_, o) => o.Propensity is not null, "propensity-scored").MapValues(o => o.Propensity!).To(topics.PropensityScores, Serdes.String, serdes.Score);
 
         scored.Process("latest-scores", () => new LatestScoreProcessor(), LatestScoreProcessor.Store);
-        scored.Process("user-attributes", () => new UserAttributeProcessor(options.Attributes, guardrail), UserAttributeProcessor.Store)
+        scored.Process("user-attributes", () => new UserAttributeProcessor(options.Attributes, guardrail, experiments), UserAttributeProcessor.Store)
             .MapValues(update => update!)
             .To(topics.Attributes, Serdes.String, serdes.AttributeUpdate);
 
         var training = clicks.Merge(decisions, "join-decisions").Merge(rewards, "join-rewards").Merge(forgets, "join-forgets")
             .Process(
                 "reward-join",
-                () => new RewardJoinProcessor(options.RewardJoin),
+                () => new RewardJoinProcessor(options.RewardJoin, experiments),
                 RewardJoinProcessor.PendingStore, RewardJoinProcessor.EarlyRewardStore, RewardJoinProcessor.ClosedStore, RewardJoinProcessor.RecentClickStore);
         training.To(topics.Training, Serdes.String, serdes.TrainingRecord);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Confluent.Kafka;
+using Personalization.Topology.Experiments;
 using Personalization.Topology.Features;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
@@ -18,9 +19,11 @@ namespace Personalization.Topology.Attributes;
 /// last active by period. While the fraud guardrail is active, fraud attributes hold their last value. A forgotten
 /// user's attributes are deleted and a tombstone is emitted.
 /// </summary>
-public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardrail guardrail)
+public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardrail guardrail, ExperimentAssigner? experiments = null)
     : IProcessor<string, ScoringOutput, string, AttributeUpdate?>
 {
+    private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;
+
     public const string Store = "user-attributes";
 
     private IProcessorContext<string, AttributeUpdate?> _context = null!;
@@ -91,7 +94,7 @@ public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardr
 
         _store.Put(user, updated);
         _updates.Increment();
-        var update = new AttributeUpdate { UserId = user, Timestamp = features.AsOf, Changes = changes, Attributes = updated };
+        var update = new AttributeUpdate { UserId = user, Timestamp = features.AsOf, Changes = changes, Attributes = updated, Experiments = _experiments.Assign(user) };
         _context.Forward(new Record<string, AttributeUpdate?>(user, update, record.Timestamp));
     }
 

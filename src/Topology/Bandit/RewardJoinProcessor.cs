@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Personalization.Topology.Experiments;
 using Personalization.Topology.Records;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
@@ -18,8 +19,10 @@ namespace Personalization.Topology.Bandit;
 /// are counted as late and not used. All state is in logged stores keyed by user, so a restart or rebalance loses no
 /// pending decision.
 /// </summary>
-public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<string, UserInput, string, TrainingRecord>
+public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAssigner? experiments = null) : IProcessor<string, UserInput, string, TrainingRecord>
 {
+    private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;
+
     public const string PendingStore = "pending-decisions";
     public const string EarlyRewardStore = "early-rewards";
     public const string ClosedStore = "closed-decisions";
@@ -330,6 +333,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options) : IProcessor<
             Observations = pending.Observations.Count,
             WindowEnd = DateTimeOffset.FromUnixTimeMilliseconds(pending.WindowEnd),
             JoinedAt = DateTimeOffset.FromUnixTimeMilliseconds(now),
+            Experiments = _experiments.Assign(decision.UserId),
         };
     }
 

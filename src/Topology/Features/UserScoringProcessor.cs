@@ -1,4 +1,5 @@
 using System.Globalization;
+using Personalization.Topology.Experiments;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Streams.Engine.Dsl.Processors;
@@ -15,9 +16,11 @@ namespace Personalization.Topology.Features;
 /// user, in one batch, once their interval has passed, so each active user gets a fresh score within the interval
 /// even if no further event arrives. A forget request removes the user from all three stores.
 /// </summary>
-public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory models, FraudGuardrail guardrail)
+public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory models, FraudGuardrail guardrail, ExperimentAssigner? experiments = null)
     : IProcessor<string, UserInput, string, ScoringOutput>
 {
+    private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;
+
     public const string ProfileStore = "user-profiles";
     public const string TileStore = "feature-tiles";
     public const string PendingStore = "propensity-pending";
@@ -207,7 +210,7 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         _due.Clear();
     }
 
-    private static Score ToScore(string model, UserFeatures features, ScoreResult result, string? trigger, long now) => new()
+    private Score ToScore(string model, UserFeatures features, ScoreResult result, string? trigger, long now) => new()
     {
         UserId = features.UserId,
         Model = model,
@@ -217,5 +220,6 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         TriggerEventId = trigger,
         ScoredAt = DateTimeOffset.FromUnixTimeMilliseconds(now),
         Heuristic = result.Heuristic,
+        Experiments = _experiments.Assign(features.UserId),
     };
 }

@@ -6,6 +6,8 @@ namespace Personalization.Topology.Records;
 /// <summary>A change to a user's attributes (schemas/AttributeUpdate.avsc); a forgotten user is a null value instead.</summary>
 public sealed record AttributeUpdate : IAvroRecord<AttributeUpdate>
 {
+    private static readonly IReadOnlyDictionary<string, string> NoExperiments = new Dictionary<string, string>();
+
     private static readonly RecordSchema AvroSchema = RecordSchemas.Load(nameof(AttributeUpdate));
 
     public static RecordSchema Schema => AvroSchema;
@@ -17,6 +19,9 @@ public sealed record AttributeUpdate : IAvroRecord<AttributeUpdate>
     public required IReadOnlyList<AttributeChange> Changes { get; init; }
 
     public required UserAttributes Attributes { get; init; }
+
+    /// <summary>The user's arm in each running experiment (experiment name to arm); empty when none runs.</summary>
+    public IReadOnlyDictionary<string, string> Experiments { get; init; } = NoExperiments;
 
     public void WriteTo(AvroWriter writer)
     {
@@ -30,6 +35,7 @@ public sealed record AttributeUpdate : IAvroRecord<AttributeUpdate>
 
         writer.WriteBlocksEnd();
         Attributes.WriteTo(writer);
+        writer.WriteStringMap(Experiments);
     }
 
     public static AttributeUpdate ReadFrom(ref AvroReader reader)
@@ -51,6 +57,7 @@ public sealed record AttributeUpdate : IAvroRecord<AttributeUpdate>
             Timestamp = timestamp,
             Changes = changes,
             Attributes = UserAttributes.ReadFrom(ref reader),
+            Experiments = reader.ReadStringMap(),
         };
     }
 }

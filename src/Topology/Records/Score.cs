@@ -6,9 +6,14 @@ namespace Personalization.Topology.Records;
 /// <summary>A model's score for a user (schemas/Score.avsc).</summary>
 public sealed record Score : IAvroRecord<Score>
 {
+    private static readonly IReadOnlyDictionary<string, string> NoExperiments = new Dictionary<string, string>();
+
     private static readonly RecordSchema AvroSchema = RecordSchemas.Load(nameof(Score));
 
     public static RecordSchema Schema => AvroSchema;
+
+    /// <summary>The user's arm in each running experiment (experiment name to arm); empty when none runs.</summary>
+    public IReadOnlyDictionary<string, string> Experiments { get; init; } = NoExperiments;
 
     public required string UserId { get; init; }
 
@@ -36,6 +41,7 @@ public sealed record Score : IAvroRecord<Score>
         writer.WriteOptionalString(TriggerEventId);
         writer.WriteTimestampMillis(ScoredAt);
         writer.WriteBoolean(Heuristic);
+        writer.WriteStringMap(Experiments);
     }
 
     public static Score ReadFrom(ref AvroReader reader) => new()
@@ -48,5 +54,6 @@ public sealed record Score : IAvroRecord<Score>
         TriggerEventId = reader.ReadOptionalString(),
         ScoredAt = reader.ReadTimestampMillis(),
         Heuristic = reader.ReadBoolean(),
+        Experiments = reader.ReadStringMap(),
     };
 }

@@ -6,9 +6,14 @@ namespace Personalization.Topology.Records;
 /// <summary>A decision joined with its reward, for off-policy learning (schemas/TrainingRecord.avsc).</summary>
 public sealed record TrainingRecord : IAvroRecord<TrainingRecord>
 {
+    private static readonly IReadOnlyDictionary<string, string> NoExperiments = new Dictionary<string, string>();
+
     private static readonly RecordSchema AvroSchema = RecordSchemas.Load(nameof(TrainingRecord));
 
     public static RecordSchema Schema => AvroSchema;
+
+    /// <summary>The user's arm in each running experiment (experiment name to arm); empty when none runs.</summary>
+    public IReadOnlyDictionary<string, string> Experiments { get; init; } = NoExperiments;
 
     public required string DecisionId { get; init; }
 
@@ -54,6 +59,7 @@ public sealed record TrainingRecord : IAvroRecord<TrainingRecord>
         writer.WriteInt(Observations);
         writer.WriteTimestampMillis(WindowEnd);
         writer.WriteTimestampMillis(JoinedAt);
+        writer.WriteStringMap(Experiments);
     }
 
     public static TrainingRecord ReadFrom(ref AvroReader reader) => new()
@@ -72,5 +78,6 @@ public sealed record TrainingRecord : IAvroRecord<TrainingRecord>
         Observations = reader.ReadInt(),
         WindowEnd = reader.ReadTimestampMillis(),
         JoinedAt = reader.ReadTimestampMillis(),
+        Experiments = reader.ReadStringMap(),
     };
 }

@@ -4,6 +4,7 @@ using Personalization.Topology;
 using Personalization.Topology.Attributes;
 using Personalization.Topology.Bandit;
 using Personalization.Topology.Evaluation;
+using Personalization.Topology.Experiments;
 using Personalization.Topology.Scoring;
 using Personalization.Topology.Triggers;
 using Personalization.Worker.Queries;
@@ -68,6 +69,7 @@ internal sealed class WorkerSettings
                 RewardJoin = Bind<RewardJoinOptions>(configuration, "RewardJoin"),
                 Triggers = Bind<TriggerOptions>(configuration, "Triggers"),
                 Evaluation = Bind<EvaluationOptions>(configuration, "Evaluation"),
+                Experiments = Bind<ExperimentOptions>(configuration, "Experiments"),
             },
             Http = Bind<HttpOptions>(configuration, "Http"),
             Queries = Bind<QueryOptions>(configuration, "Queries"),
@@ -149,6 +151,7 @@ internal sealed class WorkerSettings
         Section("RewardJoin", Personalization.RewardJoin.Validate);
         Section("Triggers", Personalization.Triggers.Validate);
         Section("Evaluation", Personalization.Evaluation.Validate);
+        Section("Experiments", Personalization.Experiments.Validate);
     }
 
     private static void Check(string key, bool valid, string problem)

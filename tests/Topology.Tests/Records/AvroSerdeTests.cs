@@ -97,8 +97,9 @@ public sealed class AvroSerdeTests
         serde.Serialize(score, Value("scores.fraud"));
         serde.Serialize(score, Value("scores.propensity"));
 
-        Assert.Equal(5, (await registry.GetLatestAsync("scores.fraud-value")).Id);
-        Assert.Equal(5, (await registry.GetLatestAsync("scores.propensity-value")).Id);
+        // Score version 2 (the experiments map) has id 12 in schemas/registry.json.
+        Assert.Equal(12, (await registry.GetLatestAsync("scores.fraud-value")).Id);
+        Assert.Equal(12, (await registry.GetLatestAsync("scores.propensity-value")).Id);
         await Assert.ThrowsAsync<SchemaRegistryException>(() => registry.GetLatestAsync("scores.fraud-key"));
     }
 
