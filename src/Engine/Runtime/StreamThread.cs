@@ -561,26 +561,43 @@ internal sealed class StreamThread
 
     /// <summary>
     /// Where the thread starts reading a partition of which it has consumed nothing yet: the group's committed offset,
-    /// else the log start. Asked of the group once per assignment: without it an idle partition would show its whole
-    /// log as lag, and one that never starts fetching would show no cause.
+    /// else the log start. Asked of the group once per assignment, for every partition of the thread not asked yet in
+    /// one request (lag and the partition groups ask for each partition in turn right after an assignment): without it
+    /// an idle partition would show its whole log as lag, and one that never starts fetching would show no cause.
     /// </summary>
     private long StartOffset(TopicPartition partition)
     {
         if (!_startOffsets.TryGetValue(partition, out var start))
         {
+            var unasked = new List<TopicPartition> { partition };
+            foreach (var (owned, _, _, _, _) in _taskManager!.Partitions())
+            {
+                if (owned != partition && !_startOffsets.ContainsKey(owned))
+                {
+                    unasked.Add(owned);
+                }
+            }
+
             try
             {
-                start = _consumer!.Committed([partition], TimeSpan.FromSeconds(5)).Single().Offset.Value;
+                foreach (var committed in _consumer!.Committed(unasked, TimeSpan.FromSeconds(5)))
+                {
+                    _startOffsets[committed.TopicPartition] = committed.Offset.Value;
+                }
             }
             catch (KafkaException e)
             {
-                // Not asked again until the partition is reassigned: the call blocks the stream thread for up to its
+                // Not asked again until the partitions are reassigned: the call blocks the stream thread for up to its
                 // timeout, and lag is refreshed every second. The log start stands in meanwhile.
-                _logger.LogDebug("{Thread} could not read the committed offset of {Partition} for its lag: {Reason}", _name, partition, e.Error.Reason);
-                start = Offset.Unset.Value;
+                _logger.LogDebug("{Thread} could not read the committed offsets of {Count} partitions for their lag: {Reason}", _name, unasked.Count, e.Error.Reason);
             }
 
-            _startOffsets[partition] = start;
+            foreach (var asked in unasked)
+            {
+                _startOffsets.TryAdd(asked, Offset.Unset.Value);
+            }
+
+            start = _startOffsets[partition];
         }
 
         return start >= 0 ? start : Math.Max(0, _consumer!.GetWatermarkOffsets(partition).Low.Value);
