@@ -53,25 +53,8 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
             ReplicationFactor = topic.ReplicationFactor,
             Configs = topic.Config?.ToDictionary(kv => kv.Key, kv => kv.Value),
         }).ToList();
-        if (specifications.Count > 0)
-        {
-            try
-            {
-                await _admin.CreateTopicsAsync(specifications, new CreateTopicsOptions { RequestTimeout = RequestTimeout }).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (CreateTopicsException e) when (e.Results.All(result => result.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
-            {
-                // Some already existed (another instance made them first): that is the state we want.
-            }
-            catch (CreateTopicsException e)
-            {
-                var failures = e.Results.Where(result => result.Error.Code is not (ErrorCode.NoError or ErrorCode.TopicAlreadyExists));
-                throw new StreamsException($"Could not create {string.Join("; ", failures.Select(f => $"topic '{f.Topic}': {f.Error.Reason}"))}.", e);
-            }
-        }
-
-        var created = specifications.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        await WaitUntilVisibleAsync(wanted, created, cancellationToken).ConfigureAwait(false);
+        await CreateAsync(specifications, cancellationToken).ConfigureAwait(false);
+        await WaitUntilVisibleAsync(wanted, specifications, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The <c>cleanup.policy</c> of each existing topic of <paramref name="topics"/>, as the brokers report it.</summary>
@@ -100,20 +83,46 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
         }
     }
 
+    /// <summary>Creates <paramref name="specifications"/>; a topic that already exists is the state wanted.</summary>
+    private async Task CreateAsync(IReadOnlyList<TopicSpecification> specifications, CancellationToken cancellationToken)
+    {
+        if (specifications.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await _admin.CreateTopicsAsync(specifications, new CreateTopicsOptions { RequestTimeout = RequestTimeout }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CreateTopicsException e) when (e.Results.All(result => result.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
+        {
+            // Some already existed (another instance made them first, or a deletion is still under way): see the wait.
+        }
+        catch (CreateTopicsException e)
+        {
+            var failures = e.Results.Where(result => result.Error.Code is not (ErrorCode.NoError or ErrorCode.TopicAlreadyExists));
+            throw new StreamsException($"Could not create {string.Join("; ", failures.Select(f => $"topic '{f.Topic}': {f.Error.Reason}"))}.", e);
+        }
+    }
+
     /// <summary>
     /// After CreateTopics a broker's metadata can lag: the topic missing, or partitions without a leader yet. Clients
-    /// that used it then would fail or (where the broker auto-creates) race the creation, so wait, with backoff.
+    /// that used it then would fail or (where the broker auto-creates) race the creation, so wait, with backoff. A topic
+    /// still absent is asked for again: a broker answers "already exists" for a topic whose deletion is under way (an
+    /// application reset that deleted the internal topics just before this start), and creates it only once it is gone.
     /// </summary>
-    private async Task WaitUntilVisibleAsync(IReadOnlyList<TopicSpec> wanted, HashSet<string> created, CancellationToken cancellationToken)
+    private async Task WaitUntilVisibleAsync(IReadOnlyList<TopicSpec> wanted, IReadOnlyList<TopicSpecification> created, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + _visibilityTimeout;
         var backoff = FirstBackoff;
+        var createdPartitions = created.ToDictionary(spec => spec.Name, spec => spec.NumPartitions, StringComparer.Ordinal);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var seen = DescribeAll().ToDictionary(topic => topic.Topic, StringComparer.Ordinal);
             var pending = wanted
-                .Select(topic => (topic.Name, Problem: Problem(seen.GetValueOrDefault(topic.Name), created.Contains(topic.Name) ? topic.Partitions : null)))
+                .Select(topic => (topic.Name, Problem: Problem(seen.GetValueOrDefault(topic.Name), createdPartitions.TryGetValue(topic.Name, out var count) ? count : null)))
                 .Where(t => t.Problem is not null)
                 .ToList();
             if (pending.Count == 0)
@@ -129,6 +138,8 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
 
             await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            var absent = pending.Where(p => !seen.ContainsKey(p.Name)).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            await CreateAsync(created.Where(spec => absent.Contains(spec.Name)).ToList(), cancellationToken).ConfigureAwait(false);
         }
     }
 
