@@ -22,9 +22,9 @@ namespace Personalization.Topology.Attributes;
 public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardrail guardrail, ExperimentAssigner? experiments = null)
     : IProcessor<string, ScoringOutput, string, AttributeUpdate?>
 {
-    private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;
-
     public const string Store = "user-attributes";
+
+    private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;
 
     private IProcessorContext<string, AttributeUpdate?> _context = null!;
     private IKeyValueStore<string, UserAttributes> _store = null!;

@@ -21,8 +21,6 @@ namespace Personalization.Topology.Bandit;
 /// </summary>
 public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAssigner? experiments = null) : IProcessor<string, UserInput, string, TrainingRecord>
 {
-    private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;
-
     public const string PendingStore = "pending-decisions";
     public const string EarlyRewardStore = "early-rewards";
     public const string ClosedStore = "closed-decisions";
@@ -33,6 +31,8 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
     // Users whose recent clicks are examined per punctuation: bounded, so a round costs about the same with a million
     // users as with a thousand, and the whole store is swept every so many rounds.
     private const int RecentSweepBudget = 10_000;
+
+    private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;
 
     private string? _recentSweepCursor;
 

@@ -55,21 +55,17 @@ public sealed class LinearPolicy : ICandidatePolicy
 
     public double ProbabilityOfChosen(TrainingRecord decision)
     {
+        var chosen = decision.ChosenIndex();
+        if (chosen < 0)
+        {
+            return 0;
+        }
+
         var actions = decision.Actions;
-        var chosen = -1;
         Span<double> scores = actions.Count <= 64 ? stackalloc double[actions.Count] : new double[actions.Count];
         for (var i = 0; i < actions.Count; i++)
         {
             scores[i] = Score(actions[i], decision.Context);
-            if (chosen < 0 && actions[i] == decision.ChosenAction)
-            {
-                chosen = i;
-            }
-        }
-
-        if (chosen < 0)
-        {
-            return 0;
         }
 
         if (_file.Exploration == "epsilon-greedy")

@@ -55,19 +55,20 @@ public sealed class PolicyEvaluationProcessor(EvaluationOptions options, PolicyD
 
         _latestWindow = Math.Max(_latestWindow, window);
         Accumulate(Key(decision.ModelId, window, Logged, decision.ModelId), 1, decision.Reward);
-        foreach (var policy in _baselines)
-        {
-            Accumulate(Key(decision.ModelId, window, Candidate, policy.Id), policy.ProbabilityOfChosen(decision) / decision.Probability, decision.Reward);
-        }
-
-        foreach (var policy in policyFiles.Policies)
-        {
-            Accumulate(Key(decision.ModelId, window, Candidate, policy.Id), policy.ProbabilityOfChosen(decision) / decision.Probability, decision.Reward);
-        }
+        AccumulateCandidates(_baselines, decision, window);
+        AccumulateCandidates(policyFiles.Policies, decision, window);
     }
 
     public void Close()
     {
+    }
+
+    private void AccumulateCandidates(IReadOnlyList<ICandidatePolicy> candidates, TrainingRecord decision, long window)
+    {
+        foreach (var policy in candidates)
+        {
+            Accumulate(Key(decision.ModelId, window, Candidate, policy.Id), policy.ProbabilityOfChosen(decision) / decision.Probability, decision.Reward);
+        }
     }
 
     private void Accumulate(string key, double weight, double reward)
@@ -134,7 +135,7 @@ public sealed class PolicyEvaluationProcessor(EvaluationOptions options, PolicyD
         }, evaluatedAt.ToUnixTimeMilliseconds()));
         if (latest)
         {
-            var label = EstimatorLabel(estimator);
+            var label = Symbols.Of(estimator);
             _metrics.Gauge(EvaluationMetrics.PolicyValue, policy, logged, label).Set(value.Estimate);
             _metrics.Gauge(EvaluationMetrics.PolicyValueLower, policy, logged, label).Set(value.Lower);
             _metrics.Gauge(EvaluationMetrics.PolicyValueUpper, policy, logged, label).Set(value.Upper);
@@ -166,13 +167,6 @@ public sealed class PolicyEvaluationProcessor(EvaluationOptions options, PolicyD
             _store.Delete(key);
         }
     }
-
-    private static string EstimatorLabel(Estimator estimator) => estimator switch
-    {
-        Estimator.OnPolicy => "ON_POLICY",
-        Estimator.Ips => "IPS",
-        _ => "SNIPS",
-    };
 
     private static long Modulo(long value, long divisor) => ((value % divisor) + divisor) % divisor;
 

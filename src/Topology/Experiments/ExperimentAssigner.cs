@@ -41,9 +41,6 @@ public sealed class ExperimentAssigner
     /// <summary>No experiment.</summary>
     public static ExperimentAssigner None { get; } = new(new ExperimentOptions());
 
-    /// <summary>Whether any experiment runs.</summary>
-    public bool Any => _experiments.Length > 0;
-
     /// <summary>The user's arm in each experiment; a shared empty map when none runs.</summary>
     public IReadOnlyDictionary<string, string> Assign(string userId)
     {

@@ -19,8 +19,6 @@ namespace Personalization.Topology.Features;
 public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory models, FraudGuardrail guardrail, ExperimentAssigner? experiments = null)
     : IProcessor<string, UserInput, string, ScoringOutput>
 {
-    private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;
-
     public const string ProfileStore = "user-profiles";
     public const string TileStore = "feature-tiles";
     public const string PendingStore = "propensity-pending";
@@ -28,6 +26,7 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
     public const string FraudModel = "fraud";
     public const string PropensityModel = "propensity";
 
+    private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;
     private readonly long _intervalMs = (long)options.PropensityInterval.TotalMilliseconds;
     private IProcessorContext<string, ScoringOutput> _context = null!;
     private StoreFeatureState _state = null!;
@@ -103,15 +102,16 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
 
         _state.PutProfile(e.UserId, profile);
         var features = FeatureCalculator.Compute(_state, e.UserId, profile);
+        var arms = _experiments.Assign(e.UserId);
         Score? fraud = null;
         if (scoreFraud)
         {
             var result = _fraud.Score(features, now);
             guardrail.Record(result.Value, now);
-            fraud = ToScore(FraudModel, features, result, e.EventId, now);
+            fraud = ToScore(FraudModel, features, result, e.EventId, now, arms);
         }
 
-        var propensity = scorePropensity ? ToScore(PropensityModel, features, _propensity.Score(features, now), e.EventId, now) : null;
+        var propensity = scorePropensity ? ToScore(PropensityModel, features, _propensity.Score(features, now), e.EventId, now, arms) : null;
         _context.Forward(new Record<string, ScoringOutput>(e.UserId, new ScoringOutput(features, fraud, propensity), record.Timestamp, record.Headers));
     }
 
@@ -203,14 +203,14 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
             profile.LastPropensityScoredAt = now;
             profile.PropensityPending = false;
             _state.PutProfile(user, profile);
-            var score = ToScore(PropensityModel, features, results[i], trigger: null, now);
+            var score = ToScore(PropensityModel, features, results[i], trigger: null, now, _experiments.Assign(user));
             _context.Forward(new Record<string, ScoringOutput>(user, new ScoringOutput(features, null, score), profile.Latest));
         }
 
         _due.Clear();
     }
 
-    private Score ToScore(string model, UserFeatures features, ScoreResult result, string? trigger, long now) => new()
+    private static Score ToScore(string model, UserFeatures features, ScoreResult result, string? trigger, long now, IReadOnlyDictionary<string, string> arms) => new()
     {
         UserId = features.UserId,
         Model = model,
@@ -220,6 +220,6 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
         TriggerEventId = trigger,
         ScoredAt = DateTimeOffset.FromUnixTimeMilliseconds(now),
         Heuristic = result.Heuristic,
-        Experiments = _experiments.Assign(features.UserId),
+        Experiments = arms,
     };
 }

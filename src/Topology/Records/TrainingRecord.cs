@@ -43,6 +43,20 @@ public sealed record TrainingRecord : IAvroRecord<TrainingRecord>
 
     public required DateTimeOffset JoinedAt { get; init; }
 
+    /// <summary>The position of <see cref="ChosenAction"/> among <see cref="Actions"/>; -1 when it is not among them.</summary>
+    public int ChosenIndex()
+    {
+        for (var i = 0; i < Actions.Count; i++)
+        {
+            if (Actions[i] == ChosenAction)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     public void WriteTo(AvroWriter writer)
     {
         writer.WriteString(DecisionId);

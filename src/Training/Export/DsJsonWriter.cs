@@ -19,7 +19,9 @@ public static class DsJsonWriter
     /// <summary>Writes <paramref name="record"/> as one DSJSON object.</summary>
     public static void Write(Utf8JsonWriter json, TrainingRecord record)
     {
-        var chosen = IndexOf(record.Actions, record.ChosenAction);
+        var chosen = record.ChosenIndex() is >= 0 and var index
+            ? index
+            : throw new InvalidDataException($"The chosen action '{record.ChosenAction}' is not among the decision's actions.");
         json.WriteStartObject();
         json.WriteNumber("_label_cost", -record.Reward);
         json.WriteNumber("_label_probability", record.Probability);
@@ -77,7 +79,7 @@ public static class DsJsonWriter
         json.WriteEndObject();
         json.WriteString("_user_id", record.UserId);
         json.WriteNumber("_reward", record.Reward);
-        json.WriteString("_reward_source", RewardSourceName(record.RewardSource));
+        json.WriteString("_reward_source", Symbols.Of(record.RewardSource));
         json.WriteNumber("_observations", record.Observations);
         json.WriteEndObject();
     }
@@ -97,27 +99,5 @@ public static class DsJsonWriter
         }
 
         return count;
-    }
-
-    /// <summary>The schema's symbol of a reward source.</summary>
-    public static string RewardSourceName(RewardSource source) => source switch
-    {
-        RewardSource.Explicit => "EXPLICIT",
-        RewardSource.Derived => "DERIVED",
-        RewardSource.Mixed => "MIXED",
-        _ => "DEFAULT",
-    };
-
-    private static int IndexOf(IReadOnlyList<string> actions, string chosen)
-    {
-        for (var i = 0; i < actions.Count; i++)
-        {
-            if (actions[i] == chosen)
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidDataException($"The chosen action '{chosen}' is not among the decision's actions.");
     }
 }
