@@ -17,7 +17,7 @@ internal sealed class ScoringHarness : IDisposable
         ModelDirectory = modelDirectory ?? Path.Combine(Path.GetTempPath(), "models-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(ModelDirectory);
         Metrics = new StreamsMetrics();
-        Models = new ModelDirectory(new ModelOptions { Directory = ModelDirectory }, Metrics);
+        Models = new ModelDirectory(new ModelOptions { Directory = ModelDirectory }, Metrics, scoring: Options.Scoring);
         Models.Scan();
         Guardrail = new FraudGuardrail(Options.Scoring, Metrics);
         Serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
@@ -99,6 +99,13 @@ internal sealed class ScoringHarness : IDisposable
     /// <summary>Copies a shipped model into the directory under another version (and optionally model) name.</summary>
     public void Install(string shippedFile, string asFile) =>
         File.Copy(Path.Combine(ShippedModels, shippedFile), Path.Combine(ModelDirectory, asFile), overwrite: true);
+
+    /// <summary>Writes the rollout plan and has the model directory read it, as its poll would.</summary>
+    public void Plan(string json)
+    {
+        File.WriteAllText(Path.Combine(ModelDirectory, "rollouts.json"), json);
+        Models.Scan();
+    }
 
     public void Dispose()
     {

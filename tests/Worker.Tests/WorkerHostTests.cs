@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Personalization.Topology.Records;
@@ -93,6 +94,55 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(StreamsState.NotRunning, streams.State);
         Assert.Null(streams.Error);
         await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_shadow_planned_beside_the_models_is_scored_live_and_reported_on_v1_models_and_in_the_metrics()
+    {
+        var models = Path.Combine(_stateDir, "models");
+        Directory.CreateDirectory(models);
+        var shipped = Path.Combine(AppContext.BaseDirectory, "models");
+        File.Copy(Path.Combine(shipped, "fraud-v1.zip"), Path.Combine(models, "fraud-v1.zip"));
+        File.Copy(Path.Combine(shipped, "propensity-v1.zip"), Path.Combine(models, "propensity-v1.zip"));
+        File.Copy(Path.Combine(shipped, "propensity-v1.zip"), Path.Combine(models, "propensity-v2.zip"));
+        File.WriteAllText(Path.Combine(models, "rollouts.json"), """{ "propensity": { "serving": "v1", "candidate": "v2", "mode": "shadow", "minScores": 10 } }""");
+        var port = Ports.Free();
+        var app = WorkerHost.Build([], new Dictionary<string, string?>
+        {
+            ["Http:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Streams:StateDir"] = Path.Combine(_stateDir, "state"),
+            ["Models:Directory"] = models,
+            ["Generator:Rate"] = "400",
+        });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await app.StartAsync();
+        try
+        {
+            JsonElement propensity = default;
+            await WaitForAsync(async () =>
+            {
+                using var status = JsonDocument.Parse(await http.GetStringAsync("/v1/models"));
+                propensity = status.RootElement.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("model").GetString() == "propensity").Clone();
+                return propensity.GetProperty("candidate").GetProperty("comparison").GetProperty("compared").GetInt64() >= 10;
+            }, TimeSpan.FromSeconds(60), "compared rows on /v1/models");
+            output.WriteLine(propensity.ToString());
+            Assert.Equal("v1", propensity.GetProperty("serving").GetString());
+            Assert.True(propensity.GetProperty("pinned").GetBoolean());
+            var candidate = propensity.GetProperty("candidate");
+            Assert.Equal(("v2", "shadow", "active"), (candidate.GetProperty("version").GetString(), candidate.GetProperty("mode").GetString(), candidate.GetProperty("state").GetString()));
+            Assert.Equal(1.0, candidate.GetProperty("comparison").GetProperty("agreement").GetDouble());
+
+            var metrics = await http.GetStringAsync("/metrics");
+            Assert.Contains("streams_rollout_active{model=\"propensity\",version=\"v2\",mode=\"shadow\"} 1", metrics, StringComparison.Ordinal);
+            Assert.Contains("streams_rollout_comparisons_total{model=\"propensity\",version=\"v2\"}", metrics, StringComparison.Ordinal);
+            Assert.Contains("streams_rollout_scores_bucket{model=\"propensity\",version=\"v2\",role=\"candidate\"", metrics, StringComparison.Ordinal);
+            Assert.Contains("streams_model_info{model=\"propensity\",version=\"v1\"} 1", metrics, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
     }
 
     [Fact]

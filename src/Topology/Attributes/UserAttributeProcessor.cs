@@ -68,6 +68,10 @@ public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardr
                 PropensityScore = Bucket(propensity.Value),
                 PropensityDecile = Math.Min(10, (int)Math.Floor(propensity.Value * 10) + 1),
             };
+            if (updated.PropensityScore != old.PropensityScore || updated.PropensityDecile != old.PropensityDecile)
+            {
+                updated = updated with { PropensityModelVersion = propensity.ModelVersion };
+            }
         }
 
         if (output.Fraud is { } fraud)
@@ -83,6 +87,10 @@ public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardr
                     FraudScore = Bucket(fraud.Value),
                     FraudRisk = fraud.Value >= options.FraudHighRisk ? RiskLevel.High : fraud.Value >= options.FraudMediumRisk ? RiskLevel.Medium : RiskLevel.Low,
                 };
+                if (updated.FraudScore != old.FraudScore || updated.FraudRisk != old.FraudRisk)
+                {
+                    updated = updated with { FraudModelVersion = fraud.ModelVersion };
+                }
             }
         }
 
@@ -144,7 +152,8 @@ public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardr
     /// <summary>The store format: a version byte, then the Avro encoding of UserAttributes.</summary>
     internal sealed class Serde : ISerde<UserAttributes>
     {
-        private const byte Version = 1;
+        /// <summary>Format 2 added the model versions; format 1 is read with them unknown.</summary>
+        private const byte Version = 2;
 
         public byte[] Serialize(UserAttributes data, SerializationContext context)
         {
@@ -166,9 +175,9 @@ public sealed class UserAttributeProcessor(AttributeOptions options, FraudGuardr
                 return null!;
             }
 
-            StoreFormat.Open(data, Version, Version, "user attributes", out var body);
+            var format = StoreFormat.Open(data, 1, Version, "user attributes", out var body);
             var reader = new AvroReader(body);
-            return UserAttributes.ReadFrom(ref reader);
+            return UserAttributes.ReadFrom(ref reader, withModelVersions: format >= 2);
         }
     }
 }

@@ -66,9 +66,15 @@ public sealed class ExperimentAssigner
     }
 
     /// <summary>The user's position in [0, 1) in <paramref name="experiment"/>.</summary>
-    public static double Position(string experiment, string userId)
+    public static double Position(string experiment, string userId) => Position(Seed(experiment), userId);
+
+    /// <summary>The hash state after <c>&lt;experiment&gt;\0</c>, so a caller that places many users hashes the name once.</summary>
+    internal static ulong Seed(string experiment) => Fnv1a(Fnv1a(FnvOffset, experiment), "\0");
+
+    /// <summary>The user's position in [0, 1) in the experiment whose <see cref="Seed"/> is <paramref name="seed"/>.</summary>
+    internal static double Position(ulong seed, string userId)
     {
-        var hash = Fnv1a(Fnv1a(Fnv1a(FnvOffset, experiment), "\0"), userId);
+        var hash = Fnv1a(seed, userId);
         hash ^= hash >> 30;
         hash *= 0xbf58476d1ce4e5b9;
         hash ^= hash >> 27;

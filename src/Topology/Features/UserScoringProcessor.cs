@@ -23,7 +23,7 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
     public const string TileStore = "feature-tiles";
     public const string PendingStore = "propensity-pending";
 
-    public const string FraudModel = "fraud";
+    public const string FraudModel = FraudGuardrail.Model;
     public const string PropensityModel = "propensity";
 
     private readonly ExperimentAssigner _experiments = experiments ?? ExperimentAssigner.None;

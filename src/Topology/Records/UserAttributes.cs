@@ -17,6 +17,12 @@ public sealed record UserAttributes
 
     public DateTimeOffset? LastActive { get; init; }
 
+    /// <summary>The model version whose score set <see cref="PropensityScore"/>.</summary>
+    public string? PropensityModelVersion { get; init; }
+
+    /// <summary>The model version whose score set <see cref="FraudScore"/>.</summary>
+    public string? FraudModelVersion { get; init; }
+
     public void WriteTo(AvroWriter writer)
     {
         writer.WriteOptionalDouble(PropensityScore);
@@ -25,9 +31,14 @@ public sealed record UserAttributes
         writer.WriteOptionalEnum(FraudRisk);
         writer.WriteOptionalEnum(Segment);
         writer.WriteOptionalTimestampMillis(LastActive);
+        writer.WriteOptionalString(PropensityModelVersion);
+        writer.WriteOptionalString(FraudModelVersion);
     }
 
-    public static UserAttributes ReadFrom(ref AvroReader reader) => new()
+    public static UserAttributes ReadFrom(ref AvroReader reader) => ReadFrom(ref reader, withModelVersions: true);
+
+    /// <param name="withModelVersions">False for data written before the model versions were added (the attribute store's format 1).</param>
+    internal static UserAttributes ReadFrom(ref AvroReader reader, bool withModelVersions) => new()
     {
         PropensityScore = reader.ReadOptionalDouble(),
         PropensityDecile = reader.ReadOptionalInt(),
@@ -35,5 +46,7 @@ public sealed record UserAttributes
         FraudRisk = reader.ReadOptionalEnum<RiskLevel>(),
         Segment = reader.ReadOptionalEnum<Segment>(),
         LastActive = reader.ReadOptionalTimestampMillis(),
+        PropensityModelVersion = withModelVersions ? reader.ReadOptionalString() : null,
+        FraudModelVersion = withModelVersions ? reader.ReadOptionalString() : null,
     };
 }

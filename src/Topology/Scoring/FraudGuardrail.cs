@@ -11,6 +11,9 @@ namespace Personalization.Topology.Scoring;
 /// </summary>
 public sealed class FraudGuardrail
 {
+    /// <summary>The model the guardrail watches.</summary>
+    public const string Model = "fraud";
+
     private const int Buckets = 6;
 
     private readonly ScoringOptions _options;
@@ -26,7 +29,7 @@ public sealed class FraudGuardrail
     {
         _options = options;
         _bucketMs = Math.Max(1, (long)options.FraudGuardrailWindow.TotalMilliseconds / Buckets);
-        _gauge = (metrics ?? new StreamsMetrics()).Gauge(ScoringMetrics.GuardrailActive, "fraud");
+        _gauge = (metrics ?? new StreamsMetrics()).Gauge(ScoringMetrics.GuardrailActive, Model);
     }
 
     /// <summary>Fraud flags are being held back.</summary>

@@ -4,87 +4,127 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
+using Personalization.Topology.Scoring.Rollouts;
 using Streams.Engine.Metrics;
 
 namespace Personalization.Topology.Scoring;
 
 /// <summary>
-/// The models in a directory, kept current without a restart. A file <c>&lt;model&gt;-v&lt;N&gt;.zip</c> with a higher N than
-/// the serving version is loaded and validated (it must load, take the feature vector, and score a fixed probe set to
-/// finite probabilities in [0, 1]) and then swapped in atomically; scoring never waits for it. A file that fails is
-/// rejected, logged and counted once (until it changes), and the serving version stays.
+/// The models in a directory and the rollout plan beside them, kept current without a restart. Each model file
+/// <c>&lt;model&gt;-v&lt;N&gt;.zip</c> is loaded and validated before it is used (it must load, take the feature vector,
+/// and score a fixed probe set to finite probabilities in [0, 1]); a file that fails is rejected, logged and counted once
+/// (until it changes). A model the plan (<see cref="RolloutPlan"/>) does not list serves its highest valid version,
+/// swapped in atomically when a higher one arrives. A listed model serves its pinned version and scores its candidate in
+/// shadow or canary mode; the plan is reread every poll, so a ramp, a promotion or a new candidate takes effect without a
+/// restart, and scoring never waits for a load. A candidate that breaks a guard is rolled back (<see cref="CandidateMonitor"/>)
+/// and stays rolled back in this process: it is neither used again nor promoted by a newer-version upgrade.
 /// </summary>
 public sealed partial class ModelDirectory : IDisposable
 {
     private readonly ModelOptions _options;
+    private readonly ScoringOptions _scoring;
     private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, ModelRollout> _rollouts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ScoringModel> _current = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTime Modified, long Length, ScoringModel Model)> _loaded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (DateTime Modified, long Length)> _rejected = new(StringComparer.Ordinal);
-    private readonly object _scanLock = new();
+    private readonly Dictionary<(string Model, string Version), CandidateMonitor> _monitors = [];
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+    private readonly Lock _scanLock = new();
+    private RolloutPlan _plan = RolloutPlan.Empty;
+    private string? _planText;
+    private bool _planRead;
     private Timer? _timer;
 
-    public ModelDirectory(ModelOptions options, StreamsMetrics? metrics = null, ILogger<ModelDirectory>? logger = null)
+    public ModelDirectory(ModelOptions options, StreamsMetrics? metrics = null, ILogger<ModelDirectory>? logger = null, ScoringOptions? scoring = null)
     {
         options.Validate();
         _options = options;
+        _scoring = scoring ?? new ScoringOptions();
         Metrics = metrics ?? new StreamsMetrics();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
-    /// <summary>Counters: <c>model-loads</c> and <c>model-rejections</c> by model.</summary>
+    /// <summary>Counters: <c>model-loads</c> and <c>model-rejections</c> by model, and the rollout metrics.</summary>
     public StreamsMetrics Metrics { get; }
 
     /// <summary>Raised after a new version starts serving.</summary>
     public event Action<ScoringModel>? ModelLoaded;
 
+    /// <summary>Raised, on the stream thread that saw the breach, when a candidate is rolled back.</summary>
+    public event Action<CandidateMonitor>? CandidateRolledBack;
+
     /// <summary>The versions serving now, by model name.</summary>
     public IReadOnlyDictionary<string, ScoringModel> Current => _current;
+
+    /// <summary>What scores each model now, by model name.</summary>
+    public IReadOnlyDictionary<string, ModelRollout> Rollouts => _rollouts;
+
+    /// <summary>The plan in force (the last valid one read).</summary>
+    public RolloutPlan Plan => _plan;
 
     /// <summary>The version of <paramref name="name"/> serving now, or null if none loaded.</summary>
     public ScoringModel? Get(string name) => _current.GetValueOrDefault(name);
 
-    /// <summary>Loads what is there now and then checks every <see cref="ModelOptions.PollInterval"/>.</summary>
+    /// <summary>What scores <paramref name="name"/> now, or null if nothing has loaded for it.</summary>
+    public ModelRollout? Rollout(string name) => _rollouts.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Loads what is there now and then checks every <see cref="ModelOptions.PollInterval"/>. A rollout plan that is
+    /// invalid now, or pins a serving version that cannot serve, stops start-up; later, such a change is rejected and the
+    /// plan in force stays.
+    /// </summary>
     public void Start()
     {
-        Scan();
+        Scan(strict: true);
         _timer = new Timer(_ => ScanSafely(), null, _options.PollInterval, _options.PollInterval);
     }
 
-    /// <summary>Looks for new versions now (the poll does this periodically).</summary>
-    public void Scan()
+    /// <summary>Looks for new versions and a changed plan now (the poll does this periodically).</summary>
+    public void Scan() => Scan(strict: false);
+
+    public void Dispose() => _timer?.Dispose();
+
+    private void Scan(bool strict)
     {
         lock (_scanLock)
         {
-            if (!System.IO.Directory.Exists(_options.Directory))
+            if (!Directory.Exists(_options.Directory))
             {
                 return;
             }
 
-            var candidates = System.IO.Directory.GetFiles(_options.Directory, "*.zip")
-                .Select(path => (Path: path, Match: FileName().Match(System.IO.Path.GetFileName(path))))
-                .Where(c => c.Match.Success)
-                .Select(c => (c.Path, Name: c.Match.Groups["name"].Value, Number: long.Parse(c.Match.Groups["version"].Value, CultureInfo.InvariantCulture)))
-                .GroupBy(c => c.Name);
-            foreach (var model in candidates)
+            var files = ModelFiles();
+            var plan = ReadPlan(strict) ?? _plan;
+            var next = new Dictionary<string, ModelRollout>(StringComparer.Ordinal);
+            foreach (var model in files.Keys.Union(plan.Models.Keys).Order(StringComparer.Ordinal))
             {
-                var serving = _current.GetValueOrDefault(model.Key);
-                var servingNumber = serving is null ? -1 : long.Parse(serving.Version[1..], CultureInfo.InvariantCulture);
-                foreach (var candidate in model.Where(c => c.Number > servingNumber).OrderByDescending(c => c.Number))
+                var versions = files.GetValueOrDefault(model) ?? [];
+                var rollout = plan.Models.TryGetValue(model, out var entry) ? Planned(model, entry, versions, strict) : Unplanned(model, versions);
+                if (rollout is null)
                 {
-                    if (TryLoad(candidate.Path, model.Key, $"v{candidate.Number}") is { } loaded)
-                    {
-                        _current[model.Key] = loaded;
-                        Metrics.Counter(ScoringMetrics.ModelLoads, model.Key).Increment();
-                        LogLoaded(model.Key, loaded.Version, candidate.Path, serving?.Version ?? "none");
-                        ModelLoaded?.Invoke(loaded);
-                        break;
-                    }
+                    // The pinned version cannot serve: the plan is refused, the one in force stays, and the plan is
+                    // tried again at every poll, since the file it pins may still be on its way.
+                    _planRead = false;
+                    return;
                 }
+
+                next[model] = rollout;
+            }
+
+            _plan = plan;
+            foreach (var (model, rollout) in next)
+            {
+                Publish(model, rollout);
+            }
+
+            var inUse = next.Values.SelectMany(r => new[] { r.Serving?.Path, r.Candidate?.Path }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            foreach (var path in _loaded.Keys.Where(path => !inUse.Contains(path)).ToList())
+            {
+                _loaded.Remove(path);
             }
         }
     }
-
-    public void Dispose() => _timer?.Dispose();
 
     private void ScanSafely()
     {
@@ -98,10 +138,200 @@ public sealed partial class ModelDirectory : IDisposable
         }
     }
 
-    private ScoringModel? TryLoad(string path, string name, string version)
+    /// <summary>The model files present: by model, the version number and path, highest first.</summary>
+    private Dictionary<string, SortedList<long, string>> ModelFiles()
+    {
+        var files = new Dictionary<string, SortedList<long, string>>(StringComparer.Ordinal);
+        foreach (var path in Directory.GetFiles(_options.Directory, "*.zip"))
+        {
+            var match = FileName().Match(Path.GetFileName(path));
+            if (match.Success)
+            {
+                var model = match.Groups["name"].Value;
+                if (!files.TryGetValue(model, out var versions))
+                {
+                    files[model] = versions = new SortedList<long, string>(Comparer<long>.Create((a, b) => b.CompareTo(a)));
+                }
+
+                versions[long.Parse(match.Groups["version"].Value, CultureInfo.InvariantCulture)] = path;
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>The plan file if its text changed since the last read; null if it did not, or if it is invalid and not <paramref name="strict"/>.</summary>
+    private RolloutPlan? ReadPlan(bool strict)
+    {
+        // The text, not the file's time stamp, says whether it changed: two edits within a time stamp's resolution
+        // must not leave the first in force.
+        var path = Path.Combine(_options.Directory, _options.RolloutFile);
+        var text = File.Exists(path) ? File.ReadAllText(path) : null;
+        if (_planRead && text == _planText && !strict)
+        {
+            return null;
+        }
+
+        _planRead = true;
+        _planText = text;
+        if (text is null)
+        {
+            return RolloutPlan.Empty;
+        }
+
+        try
+        {
+            return RolloutPlan.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            if (strict)
+            {
+                throw new InvalidOperationException($"The rollout plan {path} is invalid: {e.Message}", e);
+            }
+
+            Metrics.Counter(RolloutMetrics.PlansRejected).Increment();
+            LogPlanRejected(path, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Today's rule for a model without a plan: the highest valid version, never a lower one, never one rolled back.</summary>
+    private ModelRollout Unplanned(string model, SortedList<long, string> versions)
+    {
+        var serving = _rollouts.GetValueOrDefault(model)?.Serving;
+        var servingNumber = serving is null ? -1 : RolloutPlan.VersionNumber(serving.Version);
+        foreach (var (number, path) in versions)
+        {
+            if (number <= servingNumber)
+            {
+                break;
+            }
+
+            var version = $"v{number}";
+            if (!RolledBack(model, version) && Load(path, model, version) is { } loaded)
+            {
+                serving = loaded;
+                break;
+            }
+        }
+
+        return new ModelRollout(model, serving, null, RolloutMode.Shadow, 0, null);
+    }
+
+    /// <summary>A planned model's rollout; null when its pinned serving version cannot serve.</summary>
+    private ModelRollout? Planned(string model, ModelRolloutPlan entry, SortedList<long, string> versions, bool strict)
+    {
+        var path = versions.GetValueOrDefault(RolloutPlan.VersionNumber(entry.Serving));
+        var serving = path is null ? null : Load(path, model, entry.Serving);
+        if (serving is null)
+        {
+            var problem = path is null ? $"its file {model}-{entry.Serving}.zip is not in {_options.Directory}" : $"{path} was rejected";
+            if (strict)
+            {
+                throw new InvalidOperationException($"The rollout plan pins {model} to {entry.Serving}, but {problem}.");
+            }
+
+            if (_reported.Add($"pin {model} {entry.Serving} {problem}"))
+            {
+                Metrics.Counter(RolloutMetrics.PlansRejected).Increment();
+                LogPinUnavailable(model, entry.Serving, problem, _rollouts.GetValueOrDefault(model)?.Serving?.Version ?? "none");
+            }
+
+            return null;
+        }
+
+        if (entry.Candidate is not { } version)
+        {
+            return new ModelRollout(model, serving, null, RolloutMode.Shadow, 0, null);
+        }
+
+        var candidatePath = versions.GetValueOrDefault(RolloutPlan.VersionNumber(version));
+        var candidate = candidatePath is null ? null : Load(candidatePath, model, version);
+        if (candidatePath is null && _reported.Add($"{model}-{version}"))
+        {
+            LogCandidateAbsent(model, version, _options.Directory);
+        }
+
+        var monitor = candidate is null ? null : Monitor(model, version, entry.Guards);
+        return new ModelRollout(model, serving, candidate, entry.Mode, entry.Share, monitor);
+    }
+
+    private CandidateMonitor Monitor(string model, string version, RolloutGuards guards)
+    {
+        if (!_monitors.TryGetValue((model, version), out var monitor))
+        {
+            var highRisk = model == FraudGuardrail.Model
+                ? (_scoring.FraudHighRiskThreshold, _scoring.FraudGuardrailCeiling, _scoring.FraudGuardrailMinScores)
+                : ((double, double, int)?)null;
+            monitor = new CandidateMonitor(model, version, guards, Metrics, highRisk);
+            monitor.RolledBack += OnRolledBack;
+            _monitors[(model, version)] = monitor;
+        }
+
+        return monitor;
+    }
+
+    private bool RolledBack(string model, string version) => _monitors.TryGetValue((model, version), out var monitor) && !monitor.Active;
+
+    private void Publish(string model, ModelRollout rollout)
+    {
+        var previous = _rollouts.GetValueOrDefault(model);
+        if (previous is not null && ReferenceEquals(previous.Serving, rollout.Serving) && ReferenceEquals(previous.Candidate, rollout.Candidate)
+            && previous.Mode == rollout.Mode && previous.Share.Equals(rollout.Share) && ReferenceEquals(previous.Monitor, rollout.Monitor))
+        {
+            return;
+        }
+
+        _rollouts[model] = rollout;
+        if (previous is { Candidate: { } old, Monitor: { } oldMonitor })
+        {
+            Metrics.Gauge(RolloutMetrics.Active, model, old.Version, Mode(previous.Mode)).Set(0);
+            if (!ReferenceEquals(oldMonitor, rollout.Monitor))
+            {
+                Metrics.Gauge(RolloutMetrics.CanaryShare, model, old.Version).Set(0);
+            }
+        }
+
+        if (rollout is { Candidate: { } candidate, Monitor: { } monitor })
+        {
+            Metrics.Gauge(RolloutMetrics.Active, model, candidate.Version, Mode(rollout.Mode)).Set(monitor.Active ? 1 : 0);
+            Metrics.Gauge(RolloutMetrics.CanaryShare, model, candidate.Version).Set(rollout.Mode == RolloutMode.Canary ? rollout.Share : 0);
+            LogRollout(model, rollout.Serving?.Version ?? "none", candidate.Version, Mode(rollout.Mode), rollout.Mode == RolloutMode.Canary ? rollout.Share : 1,
+                monitor.Active ? "active" : $"rolled back ({monitor.RolledBackFor})");
+        }
+
+        if (rollout.Serving is { } serving && !ReferenceEquals(previous?.Serving, serving))
+        {
+            _current[model] = serving;
+            Metrics.Counter(ScoringMetrics.ModelLoads, model).Increment();
+            LogLoaded(model, serving.Version, serving.Path, previous?.Serving?.Version ?? "none");
+            ModelLoaded?.Invoke(serving);
+        }
+    }
+
+    private void OnRolledBack(CandidateMonitor monitor)
+    {
+        var rollout = _rollouts.GetValueOrDefault(monitor.Model);
+        var mode = rollout is not null && ReferenceEquals(rollout.Monitor, monitor) ? rollout.Mode : RolloutMode.Shadow;
+        Metrics.Gauge(RolloutMetrics.Active, monitor.Model, monitor.Version, Mode(mode)).Set(0);
+        LogRolledBack(monitor.Model, monitor.Version, Mode(mode), monitor.RolledBackFor?.ToString().ToLowerInvariant() ?? "", monitor.RollbackDetail ?? "",
+            rollout?.Serving?.Version ?? "none");
+        CandidateRolledBack?.Invoke(monitor);
+    }
+
+    private static string Mode(RolloutMode mode) => mode == RolloutMode.Canary ? "canary" : "shadow";
+
+    /// <summary>The validated model at <paramref name="path"/>, loaded once per version of the file; null if it is rejected.</summary>
+    private ScoringModel? Load(string path, string name, string version)
     {
         var info = new FileInfo(path);
         var stamp = (info.LastWriteTimeUtc, info.Length);
+        if (_loaded.TryGetValue(path, out var loaded) && (loaded.Modified, loaded.Length) == stamp)
+        {
+            return loaded.Model;
+        }
+
         if (_rejected.TryGetValue(path, out var rejectedStamp) && rejectedStamp == stamp)
         {
             return null;
@@ -119,6 +349,7 @@ public sealed partial class ModelDirectory : IDisposable
             var model = new ScoringModel(name, version, path, context, transformer);
             Validate(model);
             _rejected.TryRemove(path, out _);
+            _loaded[path] = (stamp.LastWriteTimeUtc, stamp.Length, model);
             return model;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -155,6 +386,23 @@ public sealed partial class ModelDirectory : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not scan the model directory {Directory}")]
     private partial void LogScanFailed(Exception error, string directory);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected the rollout plan {Path}: {Problem}; the plan in force stays")]
+    private partial void LogPlanRejected(string path, string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected the rollout plan: it pins {Model} to {Version}, but {Problem}; {Model} stays on {Serving}")]
+    private partial void LogPinUnavailable(string model, string version, string problem, string serving);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The rollout plan names {Model} {Version} as candidate, but its file is not in {Directory} yet")]
+    private partial void LogCandidateAbsent(string model, string version, string directory);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Rollout of {Model}: {Serving} serves, candidate {Candidate} in {Mode} mode for {Share:P1} of users, {State}")]
+    private partial void LogRollout(string model, string serving, string candidate, string mode, double share, string state);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Rolled back {Model} {Version} ({Mode}) for {Reason}: {Detail}. {Serving} serves every user; change the rollout plan to retry or remove it")]
+    private partial void LogRolledBack(string model, string version, string mode, string reason, string detail, string serving);
 }
 
 /// <summary>Fixed feature vectors every model must score sensibly before it serves: empty, typical and extreme users.</summary>

@@ -6,7 +6,13 @@ public sealed class ModelOptions
     /// <summary>The directory holding <c>&lt;model&gt;-v&lt;N&gt;.zip</c> files (and their cards).</summary>
     public string Directory { get; set; } = "models";
 
-    /// <summary>How often the directory is checked for new versions.</summary>
+    /// <summary>
+    /// The rollout plan's file name in <see cref="Directory"/> (see <see cref="Rollouts.RolloutPlan"/>): pinned serving
+    /// versions and shadow or canary candidates, reread with every poll.
+    /// </summary>
+    public string RolloutFile { get; set; } = "rollouts.json";
+
+    /// <summary>How often the directory is checked for new versions and a changed rollout plan.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     public void Validate()
@@ -14,6 +20,11 @@ public sealed class ModelOptions
         if (string.IsNullOrWhiteSpace(Directory))
         {
             throw new ArgumentException($"{nameof(Directory)} must name the model directory.");
+        }
+
+        if (string.IsNullOrWhiteSpace(RolloutFile) || RolloutFile.IndexOfAny(['/', '\\']) >= 0)
+        {
+            throw new ArgumentException($"{nameof(RolloutFile)} must be a file name in the model directory but is '{RolloutFile}'.");
         }
 
         if (PollInterval <= TimeSpan.Zero)

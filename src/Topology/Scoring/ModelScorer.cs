@@ -1,16 +1,20 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Personalization.Topology.Records;
+using Personalization.Topology.Scoring.Rollouts;
 using Streams.Engine.Metrics;
 
 namespace Personalization.Topology.Scoring;
 
 /// <summary>
-/// Scores users with the serving version of one model, for one task (prediction engines are not thread-safe). A new
-/// version is picked up on the next call. Guardrails: no model, a model error or an invalid output gives the
-/// documented heuristic for that row; once a call has spent its latency budget the remaining rows get the heuristic,
-/// and a run of rows over budget (the breaker threshold) bypasses the model for the cooldown. Every fallback is
-/// counted by reason.
+/// Scores users with one model for one task (prediction engines are not thread-safe), as the model directory's current
+/// <see cref="ModelRollout"/> says: the serving version for everyone, and during a rollout the candidate too, for every
+/// row (shadow) or for the users its canary share selects, whom it then serves. Each row the candidate scores is also
+/// scored by the serving version and both go to the rollout's monitor. A new version, a ramp or a rollback applies from
+/// the next call. Guardrails: no model, a model error or an invalid output gives the documented heuristic for that row
+/// (a failing canary row gets the serving version's score); once a call has spent its latency budget the remaining rows
+/// get the heuristic, and a run of rows over budget (the breaker threshold) bypasses the model for the cooldown. Every
+/// fallback is counted by reason.
 /// </summary>
 internal sealed class ModelScorer
 {
@@ -28,8 +32,8 @@ internal sealed class ModelScorer
     private readonly Counter _modelError;
     private readonly Counter _overBudget;
     private readonly Histogram _duration;
-    private ScoringModel? _engineModel;
-    private PredictionEngine<ModelInput, ModelOutput>? _engine;
+    private readonly Engine _serving = new();
+    private readonly Engine _candidate = new();
     private ModelOutput _output = new();
     private long _bypassUntilMs;
     private int _rowsOverBudget;
@@ -50,10 +54,16 @@ internal sealed class ModelScorer
     }
 
     /// <summary>
-    /// Creates the prediction engine of the serving version and runs it on the probe set, so that the first records of
-    /// a new task are not the ones that pay for loading and compiling it (and fall back to the heuristic on budget).
+    /// Creates the prediction engines of the serving version and any active candidate and runs them on the probe set, so
+    /// that the first records of a new task are not the ones that pay for loading and compiling them (and fall back to
+    /// the heuristic on budget).
     /// </summary>
-    public void Warm() => CurrentEngine(out _);
+    public void Warm()
+    {
+        var rollout = _models.Rollout(_model);
+        _serving.For(rollout?.Serving, _input);
+        _candidate.For(rollout is { CandidateActive: true } ? rollout.Candidate : null, _input);
+    }
 
     public ScoreResult Score(UserFeatures features, long nowMs)
     {
@@ -66,17 +76,20 @@ internal sealed class ModelScorer
     /// <summary>Scores <paramref name="rows"/> into <paramref name="results"/>, in order.</summary>
     public void Score(ReadOnlySpan<UserFeatures> rows, Span<ScoreResult> results, long nowMs)
     {
-        var engine = CurrentEngine(out var version);
-        if (engine is null || nowMs < _bypassUntilMs)
+        var rollout = _models.Rollout(_model);
+        var serving = _serving.For(rollout?.Serving, _input);
+        if (serving is null || nowMs < _bypassUntilMs)
         {
             for (var i = 0; i < rows.Length; i++)
             {
-                results[i] = Fallback(rows[i], engine is null ? _noModel : _overBudget);
+                results[i] = Fallback(rows[i], serving is null ? _noModel : _overBudget);
             }
 
             return;
         }
 
+        var version = rollout!.Serving!.Version;
+        var candidate = rollout.CandidateActive ? _candidate.For(rollout.Candidate, _input) : null;
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < rows.Length; i++)
         {
@@ -87,25 +100,22 @@ internal sealed class ModelScorer
                 continue;
             }
 
-            try
+            FeatureVector.Fill(rows[i], _input.Features);
+            var probability = Predict(serving, out var error);
+            var servingTicks = Stopwatch.GetTimestamp() - rowStart;
+            ScoreResult? result = error is null ? new ScoreResult(probability, version, Heuristic: false) : null;
+            if (candidate is not null && (rollout.Mode == RolloutMode.Shadow || rollout.Serves(rows[i].UserId)))
             {
-                FeatureVector.Fill(rows[i], _input.Features);
-                engine.Predict(_input, ref _output);
-                var probability = _output.Probability;
-                results[i] = float.IsFinite(probability) && probability is >= 0 and <= 1
-                    ? new ScoreResult(probability, version, Heuristic: false)
-                    : Fallback(rows[i], _modelError);
-                if (!results[i].Heuristic)
-                {
-                    _scored.Increment();
-                }
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                results[i] = Fallback(rows[i], _modelError);
+                ScoreCandidate(rollout, candidate, ref result, servingTicks);
             }
 
-            if (Stopwatch.GetTimestamp() - rowStart <= _budgetTicks)
+            results[i] = result ?? Fallback(rows[i], _modelError);
+            if (!results[i].Heuristic)
+            {
+                _scored.Increment();
+            }
+
+            if (servingTicks <= _budgetTicks)
             {
                 _rowsOverBudget = 0;
             }
@@ -119,37 +129,83 @@ internal sealed class ModelScorer
         _duration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
+    /// <summary>Scores the row in <see cref="_input"/> with the candidate, reports both versions to the monitor, and lets a canary serve it.</summary>
+    private void ScoreCandidate(ModelRollout rollout, PredictionEngine<ModelInput, ModelOutput> candidate, ref ScoreResult? result, long servingTicks)
+    {
+        var monitor = rollout.Monitor!;
+        var candidateStart = Stopwatch.GetTimestamp();
+        var probability = Predict(candidate, out var error);
+        var candidateTicks = Stopwatch.GetTimestamp() - candidateStart;
+        if (error is not null)
+        {
+            monitor.Failed(error);
+            return;
+        }
+
+        if (result is { } served)
+        {
+            monitor.Observe(served.Value, servingTicks, probability, candidateTicks);
+        }
+
+        if (rollout.Mode == RolloutMode.Canary && monitor.Active)
+        {
+            result = new ScoreResult(probability, rollout.Candidate!.Version, Heuristic: false);
+        }
+    }
+
+    /// <summary>The probability for the row in <see cref="_input"/>; <paramref name="error"/> says why there is none.</summary>
+    private float Predict(PredictionEngine<ModelInput, ModelOutput> engine, out string? error)
+    {
+        try
+        {
+            engine.Predict(_input, ref _output);
+            var probability = _output.Probability;
+            error = float.IsFinite(probability) && probability is >= 0 and <= 1 ? null : $"it scored {probability}, not a probability in [0, 1]";
+            return probability;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            error = $"{e.GetType().Name}: {e.Message}";
+            return float.NaN;
+        }
+    }
+
     private ScoreResult Fallback(UserFeatures features, Counter reason)
     {
         reason.Increment();
         return new ScoreResult(_heuristic(features), Heuristics.Version, Heuristic: true);
     }
 
-    private PredictionEngine<ModelInput, ModelOutput>? CurrentEngine(out string version)
+    /// <summary>One version's prediction engine, recreated (and warmed) when the version changes.</summary>
+    private sealed class Engine
     {
-        var serving = _models.Get(_model);
-        if (serving is null)
-        {
-            version = Heuristics.Version;
-            return null;
-        }
+        private ScoringModel? _model;
+        private PredictionEngine<ModelInput, ModelOutput>? _engine;
+        private ModelOutput _output = new();
 
-        if (!ReferenceEquals(serving, _engineModel))
+        public PredictionEngine<ModelInput, ModelOutput>? For(ScoringModel? model, ModelInput input)
         {
-            _engine?.Dispose();
-            _engine = serving.CreateEngine();
-            _engineModel = serving;
-
-            // The first predictions of an engine are many times slower than the rest; they must not count against
-            // the latency budget of the rows that happen to come first.
-            foreach (var probe in ProbeSet.Vectors)
+            if (model is null)
             {
-                probe.CopyTo(_input.Features, 0);
-                _engine.Predict(_input, ref _output);
+                return null;
             }
-        }
 
-        version = serving.Version;
-        return _engine;
+            if (!ReferenceEquals(model, _model))
+            {
+                _engine?.Dispose();
+                _engine = model.CreateEngine();
+                _model = model;
+
+                // The first predictions of an engine are many times slower than the rest; they must not count against
+                // the latency budget of the rows that happen to come first.
+                foreach (var probe in ProbeSet.Vectors)
+                {
+                    probe.CopyTo(input.Features, 0);
+                    _engine.Predict(input, ref _output);
+                }
+            }
+
+            return _engine;
+        }
     }
 }

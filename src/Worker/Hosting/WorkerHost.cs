@@ -70,7 +70,8 @@ internal static class WorkerHost
         services.AddSingleton<KafkaConnection>();
         services.AddSingleton(_ => RecordSerdes.Create(settings.SchemaRegistry, settings.AutoRegisterSchemas));
         services.AddSingleton<StreamsMetrics>();
-        services.AddSingleton(provider => new ModelDirectory(settings.Models, provider.GetRequiredService<StreamsMetrics>(), provider.GetRequiredService<ILogger<ModelDirectory>>()));
+        services.AddSingleton(provider => new ModelDirectory(
+            settings.Models, provider.GetRequiredService<StreamsMetrics>(), provider.GetRequiredService<ILogger<ModelDirectory>>(), settings.Personalization.Scoring));
         services.AddSingleton(provider => new PolicyDirectory(
             settings.Personalization.Evaluation, provider.GetRequiredService<StreamsMetrics>(), provider.GetRequiredService<ILogger<PolicyDirectory>>()));
         services.AddSingleton(provider => new FraudGuardrail(settings.Personalization.Scoring, provider.GetRequiredService<StreamsMetrics>()));
@@ -154,6 +155,7 @@ internal static class WorkerHost
         }
 
         operations.MapMetrics("/metrics", exporter.Registry);
+        ModelStatusEndpoint.Map(operations, app.Services.GetRequiredService<ModelDirectory>());
         operations.MapGet("/healthz/live", () =>
         {
             var runtime = streams.Streams;

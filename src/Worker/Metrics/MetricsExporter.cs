@@ -73,6 +73,9 @@ internal sealed class MetricsExporter
         DotNetStats.Register(Registry);
         Factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         Registry.AddBeforeCollectCallback(Collect);
+
+        // Set before anything is scored: the model directory creates a candidate's histograms when it reads the plan.
+        _topologyMetrics.HistogramListener = HistogramFor;
     }
 
     public CollectorRegistry Registry { get; }
@@ -90,7 +93,6 @@ internal sealed class MetricsExporter
     {
         _streams = streams;
         streams.Metrics.HistogramListener = HistogramFor;
-        _topologyMetrics.HistogramListener = HistogramFor;
     }
 
     private Action<double>? HistogramFor(MetricDescriptor metric, IReadOnlyList<string> labelValues) =>
