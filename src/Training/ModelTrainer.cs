@@ -6,6 +6,7 @@ using Personalization.Simulation;
 using Personalization.Topology.Features;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
+using Personalization.Training.Evaluation;
 
 namespace Personalization.Training;
 
@@ -32,6 +33,7 @@ public sealed class ModelTrainer(TrainerOptions options)
 
         var fraud = new List<Example>();
         var propensity = new List<Example>();
+        var users = new Dictionary<string, int>(StringComparer.Ordinal);
         var state = new InMemoryFeatureState();
         var lastPropensity = new Dictionary<string, long>(StringComparer.Ordinal);
         var horizonMs = (long)options.PurchaseHorizon.TotalMilliseconds;
@@ -52,24 +54,32 @@ public sealed class ModelTrainer(TrainerOptions options)
                 continue;
             }
 
-            var vector = FeatureVector.Of(FeatureCalculator.Compute(state, e.UserId, profile));
+            var features = FeatureCalculator.Compute(state, e.UserId, profile);
+            var vector = FeatureVector.Of(features);
+            if (!users.TryGetValue(e.UserId, out var user))
+            {
+                users[e.UserId] = user = users.Count;
+            }
+
             if (isFraudMoment)
             {
-                fraud.Add(new Example(time, vector, isFraudster ?? false));
+                fraud.Add(new Example(time, user, vector, isFraudster ?? false, (float)Heuristics.Fraud(features)));
             }
 
             if (isPropensityMoment)
             {
                 lastPropensity[e.UserId] = time;
-                propensity.Add(new Example(time, vector, PurchasesWithin(purchases.GetValueOrDefault(e.UserId), time, horizonMs)));
+                var label = PurchasesWithin(purchases.GetValueOrDefault(e.UserId), time, horizonMs);
+                propensity.Add(new Example(time, user, vector, label, (float)Heuristics.Propensity(features)));
             }
         }
 
-        var data = new DataDescription(source, events.Count, events.Select(e => e.Event.UserId).Distinct().Count(), events[0].Event.Timestamp, events[^1].Event.Timestamp);
+        var data = new DataDescription(source, events.Count, users.Count, events[0].Event.Timestamp, events[^1].Event.Timestamp);
         var trained = new List<TrainedModel>();
         if (hasFraudLabels)
         {
-            trained.Add(TrainOne(UserScoringProcessor.FraudModel, fraud, data, modelDirectory, log,
+            // The fraud label is a property of the user, known at every moment: no horizon to wait for.
+            trained.Add(TrainOne(UserScoringProcessor.FraudModel, fraud, data, 0, modelDirectory, log,
                 "The user is a fraudster (the is_fraudster column), at each event that carries fraud risk (checkout, payment attempt or failure, purchase, address change, login)."));
         }
         else
@@ -77,7 +87,7 @@ public sealed class ModelTrainer(TrainerOptions options)
             log.WriteLine($"fraud: {source} has no is_fraudster column, so no fraud model is trained.");
         }
 
-        trained.Add(TrainOne(UserScoringProcessor.PropensityModel, propensity, data, modelDirectory, log,
+        trained.Add(TrainOne(UserScoringProcessor.PropensityModel, propensity, data, horizonMs, modelDirectory, log,
             $"The user purchases within {options.PurchaseHorizon.TotalMinutes:0} minutes after the scoring moment "
             + $"(at most one moment per user per {options.PropensityInterval.TotalSeconds:0} s of event time)."));
         return trained;
@@ -100,17 +110,27 @@ public sealed class ModelTrainer(TrainerOptions options)
         return index < purchaseTimes.Length && purchaseTimes[index] <= time + horizonMs;
     }
 
-    private TrainedModel TrainOne(string name, List<Example> examples, DataDescription data, string modelDirectory, TextWriter log, string labelDefinition)
+    /// <summary>
+    /// Splits by time, trains, evaluates the model and the baselines on the held-out examples, and writes the model
+    /// with its card unless it does not beat the best baseline (and <see cref="TrainerOptions.Force"/> is off). An
+    /// example is used only when its label is fully observed: its horizon ends within the data, and, for training,
+    /// before the held-out part starts, so no training label depends on what happened in the held-out period.
+    /// </summary>
+    private TrainedModel TrainOne(string name, List<Example> examples, DataDescription data, long horizonMs, string modelDirectory, TextWriter log, string labelDefinition)
     {
-        if (examples.Count < 100)
+        var end = data.To.ToUnixTimeMilliseconds();
+        var labelled = examples.Where(e => e.Time + horizonMs <= end).ToList();
+        if (labelled.Count < 100)
         {
-            throw new InvalidDataException($"{name}: only {examples.Count} examples; the clickstream is too small to train on.");
+            throw new InvalidDataException($"{name}: only {labelled.Count} examples with a fully observed label; the clickstream is too small to train on.");
         }
 
-        var cut = examples[0].Time + (long)((examples[^1].Time - examples[0].Time) * (1 - options.HoldoutShare));
-        var train = Subsample(examples.Where(e => e.Time <= cut).ToList(), out var negativeWeight);
-        var test = examples.Where(e => e.Time > cut).ToList();
-        if (train.Count == 0 || test.Count == 0 || !train.Any(e => e.Label) || !test.Any(e => e.Label) || train.All(e => e.Label))
+        var cut = labelled[0].Time + (long)((labelled[^1].Time - labelled[0].Time) * (1 - options.HoldoutShare));
+        var beforeCut = labelled.Where(e => e.Time + horizonMs <= cut).ToList();
+        var test = labelled.Where(e => e.Time > cut).ToList();
+        var censored = examples.Count - beforeCut.Count - test.Count;
+        var train = Subsample(beforeCut, out var negativeWeight);
+        if (train.Count == 0 || test.Count == 0 || !train.Any(e => e.Label) || !test.Any(e => e.Label) || train.All(e => e.Label) || test.All(e => e.Label))
         {
             throw new InvalidDataException(
                 $"{name}: the time split leaves a side without both classes "
@@ -130,26 +150,120 @@ public sealed class ModelTrainer(TrainerOptions options)
             Seed = options.Seed,
             NumberOfThreads = 1,
         });
-        var model = trainer.Fit(context.Data.LoadFromEnumerable(train.Select(e => new TrainingRow { Features = e.Features, Label = e.Label, Weight = e.Label ? 1 : negativeWeight })));
-        // Cached, so the held-out set is scored once for both the metrics and the recall at precision.
-        var predictions = context.Data.Cache(model.Transform(context.Data.LoadFromEnumerable(test.Select(e => e.ToInput()))));
-        var scored = context.Data.CreateEnumerable<ScoredRow>(predictions, reuseRowObject: false).ToList();
-        var evaluation = context.BinaryClassification.Evaluate(predictions);
-        var (recall, threshold) = RecallAtPrecision(scored, options.TargetPrecision);
+        var trainingData = context.Data.LoadFromEnumerable(train.Select(e => new TrainingRow { Features = e.Features, Label = e.Label, Weight = e.Label ? 1 : negativeWeight }));
+        var model = trainer.Fit(trainingData);
+        var trainRate = WeightedPositiveRate(train, negativeWeight);
+        var (scorers, comparison) = Evaluate(context, model, trainingData, test, trainRate);
+        var self = scorers[0];
         var metrics = new ModelMetrics(
-            evaluation.AreaUnderRocCurve, evaluation.AreaUnderPrecisionRecallCurve, recall, options.TargetPrecision, threshold,
-            train.Count, test.Count, WeightedPositiveRate(train, negativeWeight), test.Count(e => e.Label) / (double)test.Count);
+            self.RocAuc.Value, self.PrAuc.Value, self.RecallAtPrecision.Value, options.TargetPrecision, self.Threshold,
+            train.Count, test.Count, trainRate, test.Count(e => e.Label) / (double)test.Count)
+        {
+            Scorers = scorers,
+            Comparison = comparison,
+            TestPositives = test.Count(e => e.Label),
+            TestUsers = test.Select(e => e.User).Distinct().Count(),
+            Censored = censored,
+            Resamples = options.BootstrapResamples,
+        };
 
         Directory.CreateDirectory(modelDirectory);
         var version = NextVersion(modelDirectory, name);
+        Report(log, name, version, metrics);
+        log.WriteLine($"  {FeatureSignal(train, negativeWeight)}");
+        if (!comparison.BeatsOnPrAuc && !options.Force)
+        {
+            var refusal = string.Format(CultureInfo.InvariantCulture,
+                "its PR-AUC {0:F4} does not beat the {1} baseline's {2:F4} on the same held-out examples", self.PrAuc.Value, comparison.Baseline,
+                scorers.First(s => s.Name == comparison.Baseline).PrAuc.Value);
+            log.WriteLine($"{name} {version}: not written: {refusal}. A model no better than a baseline is not worth serving; rerun with --force to write it anyway.");
+            return new TrainedModel(name, version, null, null, metrics, refusal);
+        }
+
         var modelPath = Path.Combine(modelDirectory, $"{name}-{version}.zip");
         context.Model.Save(model, context.Data.LoadFromEnumerable(train.Take(1).Select(e => e.ToInput())).Schema, modelPath);
         var cardPath = Path.Combine(modelDirectory, $"{name}-{version}.md");
-        File.WriteAllText(cardPath, Card(name, version, data, labelDefinition, metrics, negativeWeight));
-        log.WriteLine(string.Format(CultureInfo.InvariantCulture,
-            "{0} {1}: ROC-AUC {2:F3}, PR-AUC {3:F3}, recall {4:F3} at precision {5:F2} (threshold {6:F3}); {7} training / {8} held-out examples; wrote {9}",
-            name, version, metrics.RocAuc, metrics.PrAuc, metrics.RecallAtPrecision, metrics.TargetPrecision, metrics.Threshold, metrics.TrainExamples, metrics.TestExamples, modelPath));
+        File.WriteAllText(cardPath, Card(name, version, data, labelDefinition, metrics, negativeWeight, horizonMs));
+        log.WriteLine($"{name} {version}: wrote {modelPath}");
         return new TrainedModel(name, version, modelPath, cardPath, metrics);
+    }
+
+    /// <summary>
+    /// The model and every baseline scored on the held-out examples: a logistic regression on the same feature vector
+    /// and weights, the rule "add-to-carts so far" (in the 24-hour horizon), the worker's fallback heuristic, and the
+    /// base rate (a constant: ROC-AUC 0.5, PR-AUC the positive rate).
+    /// </summary>
+    private (IReadOnlyList<ScorerEvaluation> Scorers, BaselineComparison Comparison) Evaluate(
+        MLContext context, ITransformer model, IDataView trainingData, List<Example> test, double trainRate)
+    {
+        var testData = context.Data.LoadFromEnumerable(test.Select(e => e.ToInput()));
+        var logistic = context.Transforms.NormalizeMeanVariance(nameof(ModelInput.Features))
+            .Append(context.BinaryClassification.Trainers.LbfgsLogisticRegression(
+                nameof(ModelInput.Label), nameof(ModelInput.Features), exampleWeightColumnName: nameof(TrainingRow.Weight)))
+            .Fit(trainingData);
+        var addToCarts = FeatureVector.Names.ToList().IndexOf("last_24h.add_to_cart");
+        var testUsers = new Dictionary<int, int>();
+        var users = test.Select(e => testUsers.TryGetValue(e.User, out var u) ? u : testUsers[e.User] = testUsers.Count).ToArray();
+        return new HeldOutEvaluator(options.TargetPrecision, options.BootstrapResamples, options.Seed).Evaluate(
+            test.Select(e => e.Label).ToArray(),
+            users,
+            [
+                ("model", Scores(context, model, testData)),
+                ("logistic regression", Scores(context, logistic, testData)),
+                ("add-to-carts so far", test.Select(e => e.Features[addToCarts]).ToArray()),
+                ("fallback heuristic", test.Select(e => e.Heuristic).ToArray()),
+                ("base rate", Enumerable.Repeat((float)trainRate, test.Count).ToArray()),
+            ]);
+    }
+
+    /// <summary>
+    /// Which features carry signal on this data: each feature's ROC-AUC alone on the (weighted) training examples, the
+    /// strongest in either direction first, and the features that never vary here (a retail export without prices has
+    /// no cart or order value), so a weak model can be traced to features the data cannot fill.
+    /// </summary>
+    private static string FeatureSignal(List<Example> train, int negativeWeight)
+    {
+        var labels = train.Select(e => e.Label).ToArray();
+        var weights = train.Select(e => e.Label ? 1.0 : negativeWeight).ToArray();
+        var signal = new List<(string Name, double Auc)>();
+        var constant = new List<string>();
+        for (var j = 0; j < FeatureVector.Length; j++)
+        {
+            var values = train.Select(e => e.Features[j]).ToArray();
+            if (values.All(v => v == values[0]))
+            {
+                constant.Add(FeatureVector.Names[j]);
+                continue;
+            }
+
+            signal.Add((FeatureVector.Names[j], RankingMetrics.Compute(RankingMetrics.Order(values), values, labels, weights, 1).RocAuc));
+        }
+
+        var strongest = signal.OrderByDescending(f => Math.Abs(f.Auc - 0.5)).Take(8).Select(f => string.Format(CultureInfo.InvariantCulture, "{0} {1:F3}", f.Name, f.Auc));
+        return $"features alone (ROC-AUC on the training examples, strongest first): {string.Join(", ", strongest)}; "
+            + (constant.Count == 0 ? "none constant." : $"constant on this data ({constant.Count}): {string.Join(", ", constant)}.");
+    }
+
+    private static float[] Scores(MLContext context, ITransformer model, IDataView data) =>
+        context.Data.CreateEnumerable<ScoredRow>(model.Transform(data), reuseRowObject: false).Select(r => r.Probability).ToArray();
+
+    private static void Report(TextWriter log, string name, string version, ModelMetrics m)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        log.WriteLine(string.Format(inv,
+            "{0} {1}: {2:N0} training examples; {3:N0} held out ({4:N0} positive, {5:P2}) from {6:N0} users; {7:N0} left out with an unobserved label. "
+            + "95 % intervals from {8} bootstrap resamples of users:",
+            name, version, m.TrainExamples, m.TestExamples, m.TestPositives, m.TestPositiveRate, m.TestUsers, m.Censored, m.Resamples));
+        log.WriteLine(string.Format(inv, "  {0,-22} {1,-24} {2,-24} {3}", "scorer", "ROC-AUC", "PR-AUC", $"recall at precision {m.TargetPrecision:F2}"));
+        foreach (var s in m.Scorers)
+        {
+            log.WriteLine(string.Format(inv, "  {0,-22} {1,-24} {2,-24} {3}", s.Name, s.RocAuc.Format("F3"), s.PrAuc.Format("F4"), s.RecallAtPrecision.Format("F3")));
+        }
+
+        var c = m.Comparison!;
+        log.WriteLine(string.Format(inv, "  model − {0} (the best baseline by PR-AUC): ROC-AUC {1}, PR-AUC {2}: {3}",
+            c.Baseline, c.RocAucDifference.Format("+0.000;-0.000"), c.PrAucDifference.Format("+0.0000;-0.0000"),
+            c.Verdict));
     }
 
     /// <summary>
@@ -177,34 +291,6 @@ public sealed class ModelTrainer(TrainerOptions options)
         return positives / (positives + (double)(train.Count - positives) * negativeWeight);
     }
 
-    /// <summary>The highest recall among thresholds whose precision reaches the target (0 if none does).</summary>
-    private static (double Recall, double Threshold) RecallAtPrecision(List<ScoredRow> rows, double targetPrecision)
-    {
-        var positives = rows.Count(r => r.Label);
-        var sorted = rows.OrderByDescending(r => r.Probability).ToList();
-        int truePositives = 0;
-        (double Recall, double Threshold) best = (0, 1);
-        for (var i = 0; i < sorted.Count; i++)
-        {
-            if (sorted[i].Label)
-            {
-                truePositives++;
-            }
-
-            var lastOfThreshold = i == sorted.Count - 1 || sorted[i + 1].Probability < sorted[i].Probability;
-            if (lastOfThreshold && truePositives / (double)(i + 1) >= targetPrecision)
-            {
-                var recall = truePositives / (double)positives;
-                if (recall > best.Recall)
-                {
-                    best = (recall, sorted[i].Probability);
-                }
-            }
-        }
-
-        return best;
-    }
-
     private static string NextVersion(string directory, string name)
     {
         var highest = Directory.GetFiles(directory, $"{name}-v*.zip")
@@ -215,7 +301,7 @@ public sealed class ModelTrainer(TrainerOptions options)
         return $"v{highest + 1}";
     }
 
-    private string Card(string name, string version, DataDescription data, string labelDefinition, ModelMetrics m, int negativeWeight)
+    private string Card(string name, string version, DataDescription data, string labelDefinition, ModelMetrics m, int negativeWeight, long horizonMs)
     {
         var subsampled = negativeWeight > 1;
         var inv = CultureInfo.InvariantCulture;
@@ -230,19 +316,32 @@ public sealed class ModelTrainer(TrainerOptions options)
         card.AppendLine();
         card.AppendLine(inv, $"- Source: `{data.Source}`, {data.Events:N0} events from {data.Users:N0} users, {data.From:yyyy-MM-dd HH:mm} to {data.To:yyyy-MM-dd HH:mm} UTC (event time).");
         var subsampling = subsampled ? $", negatives subsampled 1 in {negativeWeight} and weighted {negativeWeight}" : "";
-        card.AppendLine(inv, $"- Split by time: the last {options.HoldoutShare:P0} of the range is held out ({m.TestExamples:N0} examples); "
-            + $"{m.TrainExamples:N0} training examples{subsampling}.");
+        card.AppendLine(inv, $"- Split by time: the last {options.HoldoutShare:P0} of the range is held out ({m.TestExamples:N0} examples, "
+            + $"{m.TestPositives:N0} positive, from {m.TestUsers:N0} users); {m.TrainExamples:N0} training examples{subsampling}.");
+        if (horizonMs > 0)
+        {
+            var minutes = TimeSpan.FromMilliseconds(horizonMs).TotalMinutes;
+            card.AppendLine(inv, $"- Only fully observed labels: {m.Censored:N0} examples whose {minutes:0}-minute label horizon ran past the end of the data, or (for training) into the held-out part, were left out.");
+        }
         card.AppendLine(inv, $"- Positive rate: {m.TrainPositiveRate:P2} in training (weighted), {m.TestPositiveRate:P2} held out.");
         card.AppendLine(inv, $"- Label: {labelDefinition}");
         card.AppendLine("- Features: the topology's own feature code replayed in event-time order, so each example has the features serving would have had at that moment (no look-ahead).");
         card.AppendLine();
-        card.AppendLine("## Held-out metrics");
+        card.AppendLine("## Held-out metrics, against baselines");
         card.AppendLine();
-        card.AppendLine("| metric | value |");
-        card.AppendLine("|---|---|");
-        card.AppendLine(inv, $"| ROC-AUC | {m.RocAuc:F3} |");
-        card.AppendLine(inv, $"| PR-AUC | {m.PrAuc:F3} |");
-        card.AppendLine(inv, $"| recall at precision {m.TargetPrecision:F2} | {m.RecallAtPrecision:F3} (threshold {m.Threshold:F3}) |");
+        card.AppendLine(inv, $"On the same held-out examples; in brackets the 95 % interval from {m.Resamples} bootstrap resamples of users.");
+        card.AppendLine();
+        card.AppendLine(inv, $"| scorer | ROC-AUC | PR-AUC | recall at precision {m.TargetPrecision:F2} |");
+        card.AppendLine("|---|---|---|---|");
+        foreach (var s in m.Scorers)
+        {
+            card.AppendLine(inv, $"| {s.Name} | {s.RocAuc.Format("F3")} | {s.PrAuc.Format("F4")} | {s.RecallAtPrecision.Format("F3")} |");
+        }
+
+        var c = m.Comparison!;
+        card.AppendLine();
+        card.AppendLine(inv, $"Model − {c.Baseline} (the best baseline by PR-AUC): ROC-AUC {c.RocAucDifference.Format("+0.000;-0.000")}, PR-AUC {c.PrAucDifference.Format("+0.0000;-0.0000")}; {c.Verdict}.");
+        card.AppendLine(inv, $"The model's threshold for recall at precision {m.TargetPrecision:F2}: {m.Threshold:F3}.");
         card.AppendLine();
         card.AppendLine("## Features (input vector, in order)");
         card.AppendLine();
@@ -258,7 +357,7 @@ public sealed class ModelTrainer(TrainerOptions options)
 
     private sealed record DataDescription(string Source, int Events, int Users, DateTimeOffset From, DateTimeOffset To);
 
-    private readonly record struct Example(long Time, float[] Features, bool Label)
+    private readonly record struct Example(long Time, int User, float[] Features, bool Label, float Heuristic)
     {
         public ModelInput ToInput() => new() { Features = Features, Label = Label };
     }

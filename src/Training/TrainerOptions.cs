@@ -21,6 +21,12 @@ public sealed class TrainerOptions
     /// </summary>
     public int MaxExamples { get; set; } = 400_000;
 
+    /// <summary>Bootstrap resamples (of users) behind every interval in the report.</summary>
+    public int BootstrapResamples { get; set; } = 200;
+
+    /// <summary>Write a model even when it does not beat the best baseline on PR-AUC.</summary>
+    public bool Force { get; set; }
+
     public int Trees { get; set; } = 100;
 
     public int Leaves { get; set; } = 31;

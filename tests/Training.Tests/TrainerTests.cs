@@ -23,18 +23,23 @@ public sealed class TrainerTests : IDisposable
         ClickstreamCsv.Write(new ClickstreamGenerator(new GeneratorOptions { Users = 3_000, Seed = 11, SessionsPerSecond = 2 }).Take(120_000), csv);
         var log = new StringWriter();
 
-        var trained = new ModelTrainer(new TrainerOptions { Trees = 20 }).Train(ClickstreamCsv.Read(new StringReader(csv.ToString())), "generated.csv", _directory, log);
+        var trained = new ModelTrainer(new TrainerOptions { Trees = 20, Force = true }).Train(ClickstreamCsv.Read(new StringReader(csv.ToString())), "generated.csv", _directory, log);
 
         Assert.Equal(["fraud", "propensity"], trained.Select(t => t.Name));
+        string[] baselines = ["logistic regression", "add-to-carts so far", "fallback heuristic", "base rate"];
         Assert.All(trained, model =>
         {
             Assert.Equal("v1", model.Version);
+            Assert.True(model.Written);
             Assert.InRange(model.Metrics.RocAuc, 0.6, 1);
             Assert.InRange(model.Metrics.PrAuc, 0, 1);
             Assert.True(model.Metrics.TestExamples > 0 && model.Metrics.TrainExamples > model.Metrics.TestExamples);
-            var card = File.ReadAllText(model.CardPath);
-            Assert.Contains("ROC-AUC", card, StringComparison.Ordinal);
+            Assert.Equal(["model", .. baselines], model.Metrics.Scorers.Select(s => s.Name));
+            Assert.All(model.Metrics.Scorers, s => Assert.InRange(s.PrAuc.Value, s.PrAuc.Lower, s.PrAuc.Upper));
+            Assert.Contains(model.Metrics.Comparison!.Baseline, baselines);
+            var card = File.ReadAllText(model.CardPath!);
             Assert.Contains("generated.csv", card, StringComparison.Ordinal);
+            Assert.All(baselines, b => Assert.Contains($"| {b} |", card, StringComparison.Ordinal));
             Assert.Contains(model.Name + " " + model.Version, log.ToString(), StringComparison.Ordinal);
         });
 
@@ -43,7 +48,7 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal("v1", models.Get("fraud")?.Version);
         Assert.Equal("v1", models.Get("propensity")?.Version);
 
-        new ModelTrainer(new TrainerOptions { Trees = 5 }).Train(ClickstreamCsv.Read(new StringReader(csv.ToString())), "generated.csv", _directory, log);
+        new ModelTrainer(new TrainerOptions { Trees = 5, Force = true }).Train(ClickstreamCsv.Read(new StringReader(csv.ToString())), "generated.csv", _directory, log);
         models.Scan();
         Assert.Equal("v2", models.Get("propensity")?.Version);
     }
@@ -79,6 +84,74 @@ public sealed class TrainerTests : IDisposable
 
         Assert.Equal("propensity", Assert.Single(trained).Name);
         Assert.Contains("no is_fraudster column", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_that_ranks_no_better_than_a_baseline_is_not_written_unless_forced_and_the_report_says_why()
+    {
+        // Every user views once, at the start of a minute, so every view moment has the same features; half of them
+        // buy two minutes later. No scorer can rank one view above another, so the model at best ties the logistic
+        // regression, which also learns that a moment right after a purchase is not followed by another.
+        var rows = new List<string> { "timestamp,user_id,event_type,item_id" };
+        var start = 1_700_000_040_000L - (1_700_000_040_000L % 60_000);
+        for (var user = 0; user < 600; user++)
+        {
+            var view = start + (user * 600_000L);
+            rows.Add($"{view},u{user},view,i{user}");
+            if (user % 2 == 0)
+            {
+                rows.Add($"{view + 120_000},u{user},transaction,i{user}");
+            }
+        }
+
+        var events = ClickstreamCsv.Read(new StringReader(string.Join('\n', rows)), "ties.csv").ToList();
+        var log = new StringWriter();
+
+        var refused = Assert.Single(new ModelTrainer(new TrainerOptions { Trees = 5 }).Train(events, "ties.csv", _directory, log));
+
+        Assert.False(refused.Written);
+        Assert.Equal(0, refused.Metrics.Comparison!.PrAucDifference.Value);
+        Assert.Contains("does not beat the logistic regression baseline", refused.Refusal, StringComparison.Ordinal);
+        Assert.Contains("propensity v1: not written", log.ToString(), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_directory, "*.zip"));
+
+        var forced = Assert.Single(new ModelTrainer(new TrainerOptions { Trees = 5, Force = true }).Train(events, "ties.csv", _directory, log));
+        Assert.True(forced.Written);
+        Assert.Equal("v1", forced.Version);
+        Assert.Contains("not better on PR-AUC", File.ReadAllText(forced.CardPath!), StringComparison.Ordinal);
+    }
+
+    [SharedDataFact("taobao-userbehavior")]
+    public void On_the_real_taobao_slice_the_report_compares_the_model_with_every_baseline_and_a_model_that_does_not_beat_them_is_written_only_when_forced()
+    {
+        var path = Path.Combine(SharedData.Find("taobao-userbehavior")!, "events.csv");
+        var events = ClickstreamCsv.Read(new StreamReader(path), "events.csv").ToList();
+        var options = new TrainerOptions { Trees = 20, PurchaseHorizon = TimeSpan.FromMinutes(10) };
+        var log = new StringWriter();
+
+        var model = Assert.Single(new ModelTrainer(options).Train(events, "events.csv", _directory, log));
+
+        var metrics = model.Metrics;
+        Assert.Equal(5, metrics.Scorers.Count);
+        Assert.True(metrics.TestPositives >= 100, $"only {metrics.TestPositives} held-out positives");
+        Assert.True(metrics.Censored > 0, "examples within the horizon of the data's end have no observed label and must be left out");
+        var report = log.ToString();
+        Assert.All(metrics.Scorers, s => Assert.Contains(s.Name, report, StringComparison.Ordinal));
+        Assert.Contains("bootstrap resamples of users", report, StringComparison.Ordinal);
+        if (metrics.Comparison!.BeatsOnPrAuc)
+        {
+            Assert.True(model.Written);
+            return;
+        }
+
+        Assert.False(model.Written);
+        Assert.Empty(Directory.GetFiles(_directory, "*.zip"));
+        Assert.Contains($"does not beat the {metrics.Comparison.Baseline} baseline", model.Refusal, StringComparison.Ordinal);
+        Assert.Contains("--force", report, StringComparison.Ordinal);
+
+        var forced = Assert.Single(new ModelTrainer(new TrainerOptions { Trees = 20, PurchaseHorizon = TimeSpan.FromMinutes(10), Force = true }).Train(events, "events.csv", _directory, log));
+        Assert.True(forced.Written);
+        Assert.Contains("not better on PR-AUC", File.ReadAllText(forced.CardPath!), StringComparison.Ordinal);
     }
 
     [Fact]
