@@ -321,7 +321,8 @@ public sealed class ModelTrainer(TrainerOptions options)
         if (horizonMs > 0)
         {
             var minutes = TimeSpan.FromMilliseconds(horizonMs).TotalMinutes;
-            card.AppendLine(inv, $"- Only fully observed labels: {m.Censored:N0} examples whose {minutes:0}-minute label horizon ran past the end of the data, or (for training) into the held-out part, were left out.");
+            card.Append(inv, $"- Only fully observed labels: {m.Censored:N0} examples whose {minutes:0}-minute label horizon ran past the end of the data, ");
+            card.AppendLine("or (for training) into the held-out part, were left out.");
         }
         card.AppendLine(inv, $"- Positive rate: {m.TrainPositiveRate:P2} in training (weighted), {m.TestPositiveRate:P2} held out.");
         card.AppendLine(inv, $"- Label: {labelDefinition}");
@@ -340,7 +341,8 @@ public sealed class ModelTrainer(TrainerOptions options)
 
         var c = m.Comparison!;
         card.AppendLine();
-        card.AppendLine(inv, $"Model − {c.Baseline} (the best baseline by PR-AUC): ROC-AUC {c.RocAucDifference.Format("+0.000;-0.000")}, PR-AUC {c.PrAucDifference.Format("+0.0000;-0.0000")}; {c.Verdict}.");
+        card.Append(inv, $"Model − {c.Baseline} (the best baseline by PR-AUC): ROC-AUC {c.RocAucDifference.Format("+0.000;-0.000")}, ");
+        card.AppendLine(inv, $"PR-AUC {c.PrAucDifference.Format("+0.0000;-0.0000")}; {c.Verdict}.");
         card.AppendLine(inv, $"The model's threshold for recall at precision {m.TargetPrecision:F2}: {m.Threshold:F3}.");
         card.AppendLine();
         card.AppendLine("## Features (input vector, in order)");

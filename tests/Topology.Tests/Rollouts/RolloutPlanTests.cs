@@ -30,6 +30,7 @@ public sealed class RolloutPlanTests
     [InlineData("""{ "propensity": { "serving": "v1", "candidate": "v2", "mode": "canary", "share": 1.5 } }""", "'propensity.share' must be in (0, 1]")]
     [InlineData("""{ "propensity": { "serving": "v1", "candidate": "v2", "mode": "shadow", "share": 0.5 } }""", "'propensity.share' applies to a canary only")]
     [InlineData("""{ "propensity": { "serving": "v1", "candidate": "v2", "mode": "blue" } }""", "'propensity.mode' must be")]
+    [InlineData("""{ "propensity": { "serving": "v1", "maxDrift": 0 } }""", "'propensity.maxDrift' must be positive but is 0")]
     [InlineData("""{ "propensity": { "serving": "v1", "candidate": "v1", "mode": "shadow" } }""", "'propensity.candidate' must differ")]
     [InlineData("""{ "propensity": { "serving": "v1", "mode": "shadow" } }""", "'propensity.mode' needs a 'propensity.candidate'")]
     [InlineData("""{ "propensity": { "serving": "v1", "minScores": 600, "window": 500 } }""", "'propensity.minScores' (600) must not exceed")]

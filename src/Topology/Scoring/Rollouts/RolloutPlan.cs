@@ -174,8 +174,8 @@ public sealed partial class RolloutPlan
 
         if ((minExclusive ? number <= min : number < min) || number > max)
         {
-            throw new FormatException($"'{key}' must be in {(minExclusive ? "(" : "[")}{min.ToString(CultureInfo.InvariantCulture)}, "
-                + $"{max.ToString(CultureInfo.InvariantCulture)}] but is {number.ToString(CultureInfo.InvariantCulture)}.");
+            var range = max == double.MaxValue ? "positive" : $"in {(minExclusive ? "(" : "[")}{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]";
+            throw new FormatException($"'{key}' must be {range} but is {number.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         return number;
