@@ -15,21 +15,26 @@ internal static class ScoringBatchScenario
 {
     public static IReadOnlyList<ScenarioResult> Run(int rows)
     {
-        var vectors = Vectors(rows);
         var context = new MLContext(seed: 0);
         using var stream = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "models", "propensity-v1.zip"));
-        var model = context.Model.Load(stream, out _);
+        var model = context.Model.Load(stream, out var schema);
+
+        // The shipped model may predate the latest features: it takes the vector's leading values, as serving gives it.
+        var length = ((VectorDataViewType)schema[nameof(ModelInput.Features)].Type).Size;
+        var vectors = Vectors(rows).Select(v => v[..length]).ToArray();
+        var input = SchemaDefinition.Create(typeof(ModelInput));
+        input[nameof(ModelInput.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, length);
 
         var single = Measure("prediction-engine", rows, () =>
         {
-            using var engine = context.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);
+            using var engine = context.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model, inputSchemaDefinition: input);
             var output = new ModelOutput();
-            var input = new ModelInput();
+            var row = new ModelInput();
             var sum = 0.0;
             foreach (var vector in vectors)
             {
-                input.Features = vector;
-                engine.Predict(input, ref output);
+                row.Features = vector;
+                engine.Predict(row, ref output);
                 sum += output.Probability;
             }
 
@@ -44,7 +49,7 @@ internal static class ScoringBatchScenario
                 for (var start = 0; start < vectors.Length; start += batch)
                 {
                     var inputs = vectors.Skip(start).Take(batch).Select(v => new ModelInput { Features = v });
-                    var scored = model.Transform(context.Data.LoadFromEnumerable(inputs));
+                    var scored = model.Transform(context.Data.LoadFromEnumerable(inputs, input));
                     sum += scored.GetColumn<float>(nameof(ModelOutput.Probability)).Sum();
                 }
 

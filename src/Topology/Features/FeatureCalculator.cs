@@ -70,6 +70,8 @@ public static class FeatureCalculator
             profile.SessionCartAdded = 0;
             profile.SessionCartRemoved = 0;
             profile.SessionCheckoutStarted = false;
+            profile.SessionProductViews = 0;
+            profile.SessionAddToCarts = 0;
         }
 
         if (e.SessionId == profile.SessionId)
@@ -85,6 +87,10 @@ public static class FeatureCalculator
             {
                 case EventType.AddToCart:
                     profile.SessionCartAdded += FeatureTile.LineValue(e);
+                    profile.SessionAddToCarts++;
+                    break;
+                case EventType.ProductView:
+                    profile.SessionProductViews++;
                     break;
                 case EventType.RemoveFromCart:
                     profile.SessionCartRemoved += FeatureTile.LineValue(e);
@@ -98,6 +104,8 @@ public static class FeatureCalculator
         if (isNewest)
         {
             profile.LastEventId = e.EventId;
+            profile.LatestItem = e.ItemId ?? profile.LatestItem;
+            profile.LatestCategory = e.Category ?? profile.LatestCategory;
         }
 
         return true;
@@ -107,7 +115,7 @@ public static class FeatureCalculator
     public static UserFeatures Compute(IUserFeatureState state, string userId, UserProfile profile)
     {
         var asOfTile = FeatureTile.StartOf(profile.Latest);
-        var horizons = new HorizonSums();
+        var horizons = new HorizonSums(profile.LatestItem, profile.LatestCategory);
         // No tile is older than the user's first event: a user seen for the first time this hour reads one store segment,
         // not the retention's two or three.
         var from = Math.Max(asOfTile - (TilesInRetention - 1) * FeatureTile.SizeMs, FeatureTile.StartOf(profile.FirstSeen));
@@ -133,6 +141,8 @@ public static class FeatureCalculator
                 AgeSeconds = (profile.Latest - profile.SessionStart) / 1000.0,
                 CartValue = Math.Max(0, profile.SessionCartAdded - profile.SessionCartRemoved),
                 CheckoutStarted = profile.SessionCheckoutStarted,
+                ProductViews = profile.SessionProductViews,
+                AddToCarts = profile.SessionAddToCarts,
             },
             SecondsSincePreviousEvent = profile.Previous is { } previous ? (profile.Latest - previous) / 1000.0 : null,
             SecondsSinceLastPurchase = profile.LastPurchase is { } purchase ? (profile.Latest - purchase) / 1000.0 : null,
@@ -149,11 +159,13 @@ public static class FeatureCalculator
                 OrderValueRatio = baselineHourlyValue > 0 ? horizons.Last1h.PurchaseValue / baselineHourlyValue : 0,
                 AccountAgeSeconds = (profile.Latest - profile.FirstSeen) / 1000.0,
             },
+            LatestItemMinutes24h = horizons.LatestItemMinutes24h,
+            LatestCategoryMinutes1h = horizons.LatestCategoryMinutes1h,
         };
     }
 
     /// <summary>Sums and unions of tiles by how many minutes before the as-of tile they start.</summary>
-    private sealed class HorizonSums
+    private sealed class HorizonSums(string? latestItem, string? latestCategory)
     {
         public readonly HorizonCounts Last1m = new();
         public readonly HorizonCounts Last5m = new();
@@ -166,6 +178,8 @@ public static class FeatureCalculator
         public readonly HashSet<string> Countries24h = new(StringComparer.Ordinal);
         public int PaymentFailures10m;
         public double BaselinePurchaseValue;
+        public int LatestItemMinutes24h;
+        public int LatestCategoryMinutes1h;
 
         public void Add(int minutesBack, FeatureTile tile)
         {
@@ -189,6 +203,7 @@ public static class FeatureCalculator
                 Last1h.Add(tile);
                 Items1h.UnionWith(tile.Items);
                 Categories1h.UnionWith(tile.Categories);
+                LatestCategoryMinutes1h += latestCategory is not null && tile.Categories.Contains(latestCategory) ? 1 : 0;
             }
             else
             {
@@ -198,6 +213,7 @@ public static class FeatureCalculator
             if (minutesBack < TilesIn24h)
             {
                 Last24h.Add(tile);
+                LatestItemMinutes24h += latestItem is not null && tile.Items.Contains(latestItem) ? 1 : 0;
                 Devices24h.UnionWith(tile.Devices);
                 Ips24h.UnionWith(tile.Ips);
                 Countries24h.UnionWith(tile.Countries);

@@ -37,6 +37,16 @@ public sealed class UserProfile
 
     public bool SessionCheckoutStarted { get; set; }
 
+    public int SessionProductViews { get; set; }
+
+    public int SessionAddToCarts { get; set; }
+
+    /// <summary>The item of the latest event that named one.</summary>
+    public string? LatestItem { get; set; }
+
+    /// <summary>The category of the latest event that named one.</summary>
+    public string? LatestCategory { get; set; }
+
     /// <summary>Wall-clock time of the last propensity score, epoch ms; 0 if never.</summary>
     public long LastPropensityScoredAt { get; set; }
 
@@ -49,7 +59,7 @@ public sealed class UserProfile
     /// <summary>The store format: a version byte, then Avro-encoded fields.</summary>
     internal sealed class Serde : ISerde<UserProfile>
     {
-        private const byte Version = 2;
+        private const byte Version = 3;
 
         [ThreadStatic]
         private static AvroWriter? t_writer;
@@ -84,6 +94,10 @@ public sealed class UserProfile
             writer.WriteLong(data.LastPropensityScoredAt);
             writer.WriteOptionalString(data.LastEventId);
             writer.WriteBoolean(data.PropensityPending);
+            writer.WriteInt(data.SessionProductViews);
+            writer.WriteInt(data.SessionAddToCarts);
+            writer.WriteOptionalString(data.LatestItem);
+            writer.WriteOptionalString(data.LatestCategory);
             return writer.ToArray();
         }
 
@@ -94,7 +108,8 @@ public sealed class UserProfile
                 return null!;
             }
 
-            // Version 1 lacked the pending flag; it reads as not pending.
+            // Version 1 lacked the pending flag (it reads as not pending); versions 1 and 2 lacked the session's counts
+            // and the latest item and category, which read as none until the user's next event.
             var version = StoreFormat.Open(data, 1, Version, "user profile", out var body);
             var reader = new AvroReader(body);
             var profile = new UserProfile
@@ -121,6 +136,14 @@ public sealed class UserProfile
             profile.LastPropensityScoredAt = reader.ReadLong();
             profile.LastEventId = reader.ReadOptionalString();
             profile.PropensityPending = version >= 2 && reader.ReadBoolean();
+            if (version >= 3)
+            {
+                profile.SessionProductViews = reader.ReadInt();
+                profile.SessionAddToCarts = reader.ReadInt();
+                profile.LatestItem = reader.ReadOptionalString();
+                profile.LatestCategory = reader.ReadOptionalString();
+            }
+
             return profile;
         }
     }

@@ -18,6 +18,11 @@ public sealed record SessionFeatures
 
     public bool CheckoutStarted { get; init; }
 
+    public int ProductViews { get; init; }
+
+    /// <summary>Add-to-cart events, a count that needs no price (unlike <see cref="CartValue"/>).</summary>
+    public int AddToCarts { get; init; }
+
     public void WriteTo(AvroWriter writer)
     {
         writer.WriteOptionalString(SessionId);
@@ -26,6 +31,8 @@ public sealed record SessionFeatures
         writer.WriteDouble(AgeSeconds);
         writer.WriteDouble(CartValue);
         writer.WriteBoolean(CheckoutStarted);
+        writer.WriteInt(ProductViews);
+        writer.WriteInt(AddToCarts);
     }
 
     public static SessionFeatures ReadFrom(ref AvroReader reader) => new()
@@ -36,5 +43,7 @@ public sealed record SessionFeatures
         AgeSeconds = reader.ReadDouble(),
         CartValue = reader.ReadDouble(),
         CheckoutStarted = reader.ReadBoolean(),
+        ProductViews = reader.ReadInt(),
+        AddToCarts = reader.ReadInt(),
     };
 }

@@ -34,6 +34,12 @@ public sealed record UserFeatures : IAvroRecord<UserFeatures>
 
     public required FraudSignals Fraud { get; init; }
 
+    /// <summary>Minutes in the last 24 hours in which the user touched the item of their latest event that named one.</summary>
+    public int LatestItemMinutes24h { get; init; }
+
+    /// <summary>Minutes in the last hour in which the user touched the category of their latest event that named one.</summary>
+    public int LatestCategoryMinutes1h { get; init; }
+
     public void WriteTo(AvroWriter writer)
     {
         writer.WriteString(UserId);
@@ -48,6 +54,8 @@ public sealed record UserFeatures : IAvroRecord<UserFeatures>
         writer.WriteInt(DistinctItems1h);
         writer.WriteInt(DistinctCategories1h);
         Fraud.WriteTo(writer);
+        writer.WriteInt(LatestItemMinutes24h);
+        writer.WriteInt(LatestCategoryMinutes1h);
     }
 
     public static UserFeatures ReadFrom(ref AvroReader reader) => new()
@@ -64,5 +72,7 @@ public sealed record UserFeatures : IAvroRecord<UserFeatures>
         DistinctItems1h = reader.ReadInt(),
         DistinctCategories1h = reader.ReadInt(),
         Fraud = FraudSignals.ReadFrom(ref reader),
+        LatestItemMinutes24h = reader.ReadInt(),
+        LatestCategoryMinutes1h = reader.ReadInt(),
     };
 }

@@ -9,7 +9,13 @@ namespace Personalization.Topology.Scoring;
 /// </summary>
 public static class FeatureVector
 {
-    public const int Length = 61;
+    public const int Length = 65;
+
+    /// <summary>
+    /// Every length the vector has had, oldest first: 61 until the session's counts and the latest item's and
+    /// category's repeat minutes were appended. A model trained on an earlier length is fed that many leading values.
+    /// </summary>
+    public static IReadOnlyList<int> Lengths { get; } = [61, Length];
 
     private static readonly string[] Horizons = ["1m", "5m", "1h", "24h"];
 
@@ -25,6 +31,7 @@ public static class FeatureVector
         "distinct_items_1h", "distinct_categories_1h",
         "fraud.payment_failures_10m", "fraud.distinct_devices_24h", "fraud.distinct_ips_24h", "fraud.distinct_countries_24h",
         "fraud.address_changes_24h", "fraud.order_value_1h", "fraud.order_value_ratio", "fraud.account_age_seconds",
+        "session.product_views", "session.add_to_carts", "latest_item.minutes_24h", "latest_category.minutes_1h",
     ];
 
     /// <summary>Writes <paramref name="features"/> into <paramref name="vector"/> (length <see cref="Length"/>).</summary>
@@ -51,7 +58,11 @@ public static class FeatureVector
         vector[i++] = features.Fraud.AddressChanges24h;
         vector[i++] = (float)features.Fraud.OrderValue1h;
         vector[i++] = (float)features.Fraud.OrderValueRatio;
-        vector[i] = (float)features.Fraud.AccountAgeSeconds;
+        vector[i++] = (float)features.Fraud.AccountAgeSeconds;
+        vector[i++] = features.Session.ProductViews;
+        vector[i++] = features.Session.AddToCarts;
+        vector[i++] = features.LatestItemMinutes24h;
+        vector[i] = features.LatestCategoryMinutes1h;
     }
 
     public static float[] Of(UserFeatures features)

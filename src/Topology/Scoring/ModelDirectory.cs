@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Personalization.Topology.Scoring.Rollouts;
 using Streams.Engine.Metrics;
 
@@ -341,12 +342,13 @@ public sealed partial class ModelDirectory : IDisposable
         {
             var context = new MLContext(seed: 0);
             ITransformer transformer;
+            DataViewSchema input;
             using (var stream = File.OpenRead(path))
             {
-                transformer = context.Model.Load(stream, out _);
+                transformer = context.Model.Load(stream, out input);
             }
 
-            var model = new ScoringModel(name, version, path, context, transformer);
+            var model = new ScoringModel(name, version, path, context, transformer, InputLength(input));
             Validate(model);
             _rejected.TryRemove(path, out _);
             _loaded[path] = (stamp.LastWriteTimeUtc, stamp.Length, model);
@@ -361,13 +363,26 @@ public sealed partial class ModelDirectory : IDisposable
         }
     }
 
+    /// <summary>The length of the feature vector the model was trained on; one the vector has had, or the file is refused.</summary>
+    private static int InputLength(DataViewSchema input)
+    {
+        var column = input.GetColumnOrNull(nameof(ModelInput.Features));
+        if (column?.Type is not VectorDataViewType { Size: var size, ItemType: var item } || item != NumberDataViewType.Single || !FeatureVector.Lengths.Contains(size))
+        {
+            throw new InvalidDataException($"The model does not take a feature vector of one of the lengths {string.Join(", ", FeatureVector.Lengths)} "
+                + $"(its input '{nameof(ModelInput.Features)}' is {column?.Type.ToString() ?? "missing"}).");
+        }
+
+        return size;
+    }
+
     /// <summary>Scores the probe set; every probability must be finite and within [0, 1].</summary>
     private static void Validate(ScoringModel model)
     {
         using var engine = model.CreateEngine();
         foreach (var probe in ProbeSet.Vectors)
         {
-            var probability = engine.Predict(new ModelInput { Features = probe }).Probability;
+            var probability = engine.Predict(new ModelInput { Features = probe[..model.InputLength] }).Probability;
             if (!float.IsFinite(probability) || probability < 0 || probability > 1)
             {
                 throw new InvalidDataException($"The model scored a probe vector to {probability}, not a probability in [0, 1].");

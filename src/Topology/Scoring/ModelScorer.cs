@@ -24,7 +24,7 @@ internal sealed class ModelScorer
     private readonly long _budgetTicks;
     private readonly long _cooldownMs;
     private readonly int _breakerThreshold;
-    private readonly ModelInput _input = new();
+    private readonly float[] _features = new float[FeatureVector.Length];
     private readonly UserFeatures[] _oneRow = new UserFeatures[1];
     private readonly ScoreResult[] _oneResult = new ScoreResult[1];
     private readonly Counter _scored;
@@ -34,7 +34,6 @@ internal sealed class ModelScorer
     private readonly Histogram _duration;
     private readonly Engine _serving = new();
     private readonly Engine _candidate = new();
-    private ModelOutput _output = new();
     private long _bypassUntilMs;
     private int _rowsOverBudget;
 
@@ -61,8 +60,8 @@ internal sealed class ModelScorer
     public void Warm()
     {
         var rollout = _models.Rollout(_model);
-        _serving.For(rollout?.Serving, _input);
-        _candidate.For(rollout is { CandidateActive: true } ? rollout.Candidate : null, _input);
+        _serving.For(rollout?.Serving);
+        _candidate.For(rollout is { CandidateActive: true } ? rollout.Candidate : null);
     }
 
     public ScoreResult Score(UserFeatures features, long nowMs)
@@ -77,7 +76,7 @@ internal sealed class ModelScorer
     public void Score(ReadOnlySpan<UserFeatures> rows, Span<ScoreResult> results, long nowMs)
     {
         var rollout = _models.Rollout(_model);
-        var serving = _serving.For(rollout?.Serving, _input);
+        var serving = _serving.For(rollout?.Serving);
         if (serving is null || nowMs < _bypassUntilMs)
         {
             for (var i = 0; i < rows.Length; i++)
@@ -89,7 +88,7 @@ internal sealed class ModelScorer
         }
 
         var version = rollout!.Serving!.Version;
-        var candidate = rollout.CandidateActive ? _candidate.For(rollout.Candidate, _input) : null;
+        var candidate = rollout.CandidateActive ? _candidate.For(rollout.Candidate) : null;
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < rows.Length; i++)
         {
@@ -100,7 +99,7 @@ internal sealed class ModelScorer
                 continue;
             }
 
-            FeatureVector.Fill(rows[i], _input.Features);
+            FeatureVector.Fill(rows[i], _features);
             var probability = Predict(serving, out var error);
             var servingTicks = Stopwatch.GetTimestamp() - rowStart;
             ScoreResult? result = error is null ? new ScoreResult(probability, version, Heuristic: false) : null;
@@ -129,8 +128,8 @@ internal sealed class ModelScorer
         _duration.Observe(Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
-    /// <summary>Scores the row in <see cref="_input"/> with the candidate, reports both versions to the monitor, and lets a canary serve it.</summary>
-    private void ScoreCandidate(ModelRollout rollout, PredictionEngine<ModelInput, ModelOutput> candidate, ref ScoreResult? result, long servingTicks)
+    /// <summary>Scores the row in <see cref="_features"/> with the candidate, reports both versions to the monitor, and lets a canary serve it.</summary>
+    private void ScoreCandidate(ModelRollout rollout, Engine candidate, ref ScoreResult? result, long servingTicks)
     {
         var monitor = rollout.Monitor!;
         var candidateStart = Stopwatch.GetTimestamp();
@@ -153,13 +152,12 @@ internal sealed class ModelScorer
         }
     }
 
-    /// <summary>The probability for the row in <see cref="_input"/>; <paramref name="error"/> says why there is none.</summary>
-    private float Predict(PredictionEngine<ModelInput, ModelOutput> engine, out string? error)
+    /// <summary>The probability for the row in <see cref="_features"/>; <paramref name="error"/> says why there is none.</summary>
+    private float Predict(Engine engine, out string? error)
     {
         try
         {
-            engine.Predict(_input, ref _output);
-            var probability = _output.Probability;
+            var probability = engine.Predict(_features);
             error = float.IsFinite(probability) && probability is >= 0 and <= 1 ? null : $"it scored {probability}, not a probability in [0, 1]";
             return probability;
         }
@@ -176,14 +174,19 @@ internal sealed class ModelScorer
         return new ScoreResult(_heuristic(features), Heuristics.Version, Heuristic: true);
     }
 
-    /// <summary>One version's prediction engine, recreated (and warmed) when the version changes.</summary>
+    /// <summary>
+    /// One version's prediction engine, recreated (and warmed) when the version changes, with an input row of the
+    /// version's length: a model trained on an earlier, shorter feature vector gets its leading values.
+    /// </summary>
     private sealed class Engine
     {
         private ScoringModel? _model;
         private PredictionEngine<ModelInput, ModelOutput>? _engine;
+        private ModelInput _input = new();
         private ModelOutput _output = new();
 
-        public PredictionEngine<ModelInput, ModelOutput>? For(ScoringModel? model, ModelInput input)
+        /// <summary>This engine, switched to <paramref name="model"/> if it was on another; null without a model.</summary>
+        public Engine? For(ScoringModel? model)
         {
             if (model is null)
             {
@@ -194,18 +197,25 @@ internal sealed class ModelScorer
             {
                 _engine?.Dispose();
                 _engine = model.CreateEngine();
+                _input = model.CreateInput();
                 _model = model;
 
                 // The first predictions of an engine are many times slower than the rest; they must not count against
                 // the latency budget of the rows that happen to come first.
                 foreach (var probe in ProbeSet.Vectors)
                 {
-                    probe.CopyTo(input.Features, 0);
-                    _engine.Predict(input, ref _output);
+                    Predict(probe);
                 }
             }
 
-            return _engine;
+            return this;
+        }
+
+        public float Predict(float[] features)
+        {
+            Array.Copy(features, _input.Features, _input.Features.Length);
+            _engine!.Predict(_input, ref _output);
+            return _output.Probability;
         }
     }
 }

@@ -98,6 +98,22 @@ public sealed class FeaturePropertyTests
             newest = Math.Max(newest, Ms(events[i]));
         }
 
+        // The latest item (category) is that of the latest event naming one that was the newest so far when it arrived.
+        string? latestItem = null, latestCategory = null;
+        newest = long.MinValue;
+        foreach (var e in events)
+        {
+            if (Ms(e) >= newest)
+            {
+                latestItem = e.ItemId ?? latestItem;
+                latestCategory = e.Category ?? latestCategory;
+            }
+
+            newest = Math.Max(newest, Ms(e));
+        }
+
+        int MinutesWith(long minutes, Func<ClickEvent, bool> touched) => Within(minutes).Where(touched).Select(e => Tile(Ms(e))).Distinct().Count();
+
         var sessionEvents = events.Skip(switchedAt).Where(e => e.SessionId == session).ToList();
         var lastPurchase = events.Where(e => e.Type == EventType.Purchase).Select(Ms).DefaultIfEmpty(long.MinValue).Max();
         return new UserFeatures
@@ -116,6 +132,8 @@ public sealed class FeaturePropertyTests
                 AgeSeconds = (asOf - sessionEvents.Min(Ms)) / 1000.0,
                 CartValue = Math.Max(0, sessionEvents.Where(e => e.Type == EventType.AddToCart).Sum(Value) - sessionEvents.Where(e => e.Type == EventType.RemoveFromCart).Sum(Value)),
                 CheckoutStarted = sessionEvents.Any(e => e.Type == EventType.CheckoutStart),
+                ProductViews = sessionEvents.Count(e => e.Type == EventType.ProductView),
+                AddToCarts = sessionEvents.Count(e => e.Type == EventType.AddToCart),
             },
             SecondsSincePreviousEvent = ordered.Count > 1 ? (ordered[0] - ordered[1]) / 1000.0 : null,
             SecondsSinceLastPurchase = lastPurchase == long.MinValue ? null : (asOf - lastPurchase) / 1000.0,
@@ -132,6 +150,8 @@ public sealed class FeaturePropertyTests
                 OrderValueRatio = baseline > 0 ? purchases1h / baseline : 0,
                 AccountAgeSeconds = (asOf - events.Min(Ms)) / 1000.0,
             },
+            LatestItemMinutes24h = latestItem is null ? 0 : MinutesWith(1440, e => e.ItemId == latestItem),
+            LatestCategoryMinutes1h = latestCategory is null ? 0 : MinutesWith(60, e => e.Category == latestCategory),
         };
     }
 

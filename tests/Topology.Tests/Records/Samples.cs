@@ -109,6 +109,8 @@ internal static class Samples
             AgeSeconds = r.NextDouble() * 1000,
             CartValue = r.NextDouble() * 1000,
             CheckoutStarted = r.Next(2) == 1,
+            ProductViews = r.Next(1000),
+            AddToCarts = r.Next(1000),
         },
         SecondsSincePreviousEvent = full ? r.NextDouble() * 100 : null,
         SecondsSinceLastPurchase = full ? r.NextDouble() * 1e5 : null,
@@ -125,6 +127,8 @@ internal static class Samples
             OrderValueRatio = r.NextDouble() * 10,
             AccountAgeSeconds = r.NextDouble() * 1e7,
         },
+        LatestItemMinutes24h = r.Next(1440),
+        LatestCategoryMinutes1h = r.Next(60),
     };
 
     public static Score Score(Random r, bool full = true) => new()
@@ -152,6 +156,8 @@ internal static class Samples
             FraudRisk = full ? (RiskLevel)r.Next(3) : null,
             Segment = full ? (Segment)r.Next(4) : null,
             LastActive = full ? Time(r) : null,
+            PropensityModelVersion = full ? Text(r, "v") : null,
+            FraudModelVersion = full ? Text(r, "v") : null,
         },
     };
 

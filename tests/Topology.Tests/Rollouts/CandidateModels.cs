@@ -8,10 +8,10 @@ namespace Personalization.Topology.Tests.Rollouts;
 internal static class CandidateModels
 {
     /// <summary>
-    /// A logistic regression trained on random vectors of which 97 % are positive: it scores nearly every user above
-    /// 0.9, so its distribution is far from any sensible model's (and it rates every user a high fraud risk).
+    /// A logistic regression trained on all-zero vectors of which 97 % are positive: its weights stay 0, so it scores
+    /// every user about 0.97, a distribution far from any sensible model's (and it rates every user a high fraud risk).
     /// </summary>
-    public static void WriteDrifted(string path) => Train(path, (_, random) => random.NextDouble() < 0.97);
+    public static void WriteDrifted(string path) => Train(path, (_, random) => random.NextDouble() < 0.97, zeros: true);
 
     /// <summary>
     /// A logistic regression whose weights on the 1-minute and 5-minute purchase values have opposite signs: a
@@ -20,7 +20,7 @@ internal static class CandidateModels
     /// </summary>
     public static void WriteFailingOnHugePurchases(string path) => Train(path, (features, _) => features[10] > features[21]);
 
-    private static void Train(string path, Func<float[], Random, bool> label)
+    private static void Train(string path, Func<float[], Random, bool> label, bool zeros = false)
     {
         var context = new MLContext(seed: 3);
         var random = new Random(3);
@@ -29,7 +29,7 @@ internal static class CandidateModels
             var features = new float[FeatureVector.Length];
             for (var i = 0; i < features.Length; i++)
             {
-                features[i] = random.NextSingle();
+                features[i] = zeros ? 0 : random.NextSingle();
             }
 
             return new Row { Features = features, Label = label(features, random) };
