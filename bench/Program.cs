@@ -84,6 +84,7 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
     ["features"] = () => TopologyDriverScenario.Run(events: 100_000),
     ["tracing"] = () => TopologyDriverScenario.RunTracing(events: 100_000),
+    ["rollouts"] = () => TopologyDriverScenario.RunRollouts(events: 100_000),
     ["scoring"] = () => ScoringBatchScenario.Run(rows: 20_000),
 };
 

@@ -96,10 +96,56 @@ internal static class TopologyDriverScenario
         return results;
     }
 
-    private static ScenarioResult Measure(ClickEvent[] events, StoreType storeType, string? variant = null)
+    /// <summary>
+    /// What a rollout costs the scoring path: the same run with no plan, with a shadow of each model, and with a canary
+    /// of each serving half of the users. The candidate is a copy of the shipped version, so every compared row is
+    /// scored twice and nothing is rolled back; the difference is the second model call and the comparison.
+    /// </summary>
+    public static IReadOnlyList<ScenarioResult> RunRollouts(int events)
+    {
+        var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 20_000, Seed = 3 })
+            .Select(r => r.Event).OfType<ClickEvent>().Take(events).ToArray();
+        var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "bench-rollouts-" + Guid.NewGuid().ToString("N"))).FullName;
+        try
+        {
+            foreach (var model in new[] { "fraud", "propensity" })
+            {
+                var shipped = Path.Combine(AppContext.BaseDirectory, "models", $"{model}-v1.zip");
+                File.Copy(shipped, Path.Combine(directory, $"{model}-v1.zip"));
+                File.Copy(shipped, Path.Combine(directory, $"{model}-v2.zip"));
+            }
+
+            var plan = Path.Combine(directory, "rollouts.json");
+            Measure(generated, StoreType.InMemory, "warm-up", directory);
+            var results = new List<ScenarioResult> { Measure(generated, StoreType.InMemory, "no-rollout", directory) };
+            foreach (var (variant, entry) in new[]
+            {
+                ("shadow", "\"mode\": \"shadow\""),
+                ("canary-50-percent", "\"mode\": \"canary\", \"share\": 0.5"),
+            })
+            {
+                File.WriteAllText(plan, $$"""
+                    {
+                      "fraud": { "serving": "v1", "candidate": "v2", {{entry}} },
+                      "propensity": { "serving": "v1", "candidate": "v2", {{entry}} }
+                    }
+                    """);
+                var measured = Measure(generated, StoreType.InMemory, variant, directory);
+                results.Add(measured with { Ratio = measured.EventsPerSecond / results[0].EventsPerSecond, Baseline = "no-rollout" });
+            }
+
+            return results;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static ScenarioResult Measure(ClickEvent[] events, StoreType storeType, string? variant = null, string? modelDirectory = null)
     {
         var options = new PersonalizationOptions { StoreType = storeType };
-        using var models = new ModelDirectory(new ModelOptions { Directory = Path.Combine(AppContext.BaseDirectory, "models") });
+        using var models = new ModelDirectory(new ModelOptions { Directory = modelDirectory ?? Path.Combine(AppContext.BaseDirectory, "models") });
         models.Scan();
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var topology = new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build();
@@ -122,7 +168,7 @@ internal static class TopologyDriverScenario
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         return new ScenarioResult
         {
-            Scenario = variant is null ? "features" : "tracing",
+            Scenario = variant is null ? "features" : modelDirectory is null ? "tracing" : "rollouts",
             Variant = variant ?? (storeType == StoreType.RocksDb ? "driver-rocksdb" : "driver-in-memory"),
             Events = events.Length,
             Seconds = stopwatch.Elapsed.TotalSeconds,
