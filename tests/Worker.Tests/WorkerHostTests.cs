@@ -146,6 +146,47 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task The_pipeline_view_reports_traffic_tasks_and_models_and_the_console_can_be_turned_off()
+    {
+        var port = Ports.Free();
+        var app = WorkerHost.Build([], new Dictionary<string, string?>
+        {
+            ["Http:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Streams:StateDir"] = _stateDir,
+            ["Generator:Rate"] = "200",
+            ["Console:Enabled"] = "false",
+        });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await app.StartAsync();
+        try
+        {
+            JsonElement view = default;
+            await WaitForAsync(async () =>
+            {
+                using var document = JsonDocument.Parse(await http.GetStringAsync("/v1/pipeline"));
+                view = document.RootElement.Clone();
+                var topics = view.GetProperty("topics").EnumerateArray().ToDictionary(t => t.GetProperty("topic").GetString()!);
+                return topics["events.clickstream"].GetProperty("consumed").GetInt64() > 0 && topics["scores.propensity"].GetProperty("produced").GetInt64() > 0;
+            }, TimeSpan.FromSeconds(60), "traffic on /v1/pipeline");
+
+            Assert.Equal("Running", view.GetProperty("instance").GetProperty("state").GetString());
+            var tasks = view.GetProperty("tasks").EnumerateArray().ToList();
+            Assert.NotEmpty(tasks);
+            Assert.All(tasks, t => Assert.Equal("running", t.GetProperty("state").GetString()));
+            Assert.Contains(view.GetProperty("lag").EnumerateArray(), l => l.GetProperty("topic").GetString() == "events.clickstream");
+            var scores = view.GetProperty("topics").EnumerateArray().Single(t => t.GetProperty("topic").GetString() == "scores.propensity");
+            Assert.True(scores.GetProperty("latency_ms").GetProperty("p99").GetDouble() >= scores.GetProperty("latency_ms").GetProperty("p50").GetDouble());
+            Assert.Contains(view.GetProperty("models").EnumerateArray(), m => m.GetProperty("model").GetString() == "fraud" && m.GetProperty("serving").GetString() == "v1");
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/console/")).StatusCode);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_second_run_on_the_embedded_default_starts_from_empty_state_not_from_the_previous_clusters()
     {
         // Each run of the embedded default is a new cluster, while the state directory stays where it was.

@@ -18,6 +18,41 @@ public sealed class Histogram(IReadOnlyList<double> upperBounds, Action<double>?
     /// <summary>Sum of the observations (microsecond precision).</summary>
     public double Sum => Volatile.Read(ref _sumMicros) / 1e6;
 
+    /// <summary>
+    /// The value below which <paramref name="q"/> of the observations fall, interpolated linearly within its bucket as
+    /// Prometheus' histogram_quantile does (the last finite bound when it falls in the +Inf bucket); NaN without any.
+    /// </summary>
+    public double Quantile(double q)
+    {
+        var counts = new long[_counts.Length];
+        long total = 0;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = Volatile.Read(ref _counts[i]);
+            total += counts[i];
+        }
+
+        if (total == 0)
+        {
+            return double.NaN;
+        }
+
+        var rank = q * total;
+        long cumulative = 0;
+        for (var i = 0; i < upperBounds.Count; i++)
+        {
+            if (cumulative + counts[i] >= rank)
+            {
+                var lower = i == 0 ? 0 : upperBounds[i - 1];
+                return counts[i] == 0 ? upperBounds[i] : lower + ((upperBounds[i] - lower) * (rank - cumulative) / counts[i]);
+            }
+
+            cumulative += counts[i];
+        }
+
+        return upperBounds.Count == 0 ? double.NaN : upperBounds[^1];
+    }
+
     /// <summary>Records one observation.</summary>
     public void Observe(double value)
     {

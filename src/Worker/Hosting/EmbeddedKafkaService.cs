@@ -24,6 +24,11 @@ internal sealed partial class EmbeddedKafkaService(WorkerSettings settings, Kafk
         Console.WriteLine($"  Embedded Kafka is listening on {_cluster.BootstrapServers}");
         Console.WriteLine($"  From another terminal:  kcat -b {_cluster.BootstrapServers} -L      kcat -b {_cluster.BootstrapServers} -t {settings.Topics.FraudScores} -C -f '%k %T %S bytes\\n'");
         Console.WriteLine($"  or with any Kafka client (values are Avro in the Confluent wire format; schemas in schemas/).");
+        if (settings.Console.Enabled)
+        {
+            Console.WriteLine($"  Console (pipeline and user inspector): http://localhost:{settings.Http.Port}/console/");
+        }
+
         Console.WriteLine($"  Metrics and health: http://localhost:{settings.Http.Port}/metrics, /healthz/ready");
         Console.WriteLine();
     }

@@ -15,6 +15,7 @@ using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
 using Personalization.Worker.Metrics;
 using Personalization.Worker.Queries;
+using Personalization.Worker.WebConsole;
 using Prometheus;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
@@ -87,6 +88,7 @@ internal static class WorkerHost
         services.AddSingleton<StreamsService>();
         services.AddSingleton(settings.Queries);
         services.AddSingleton<UserQueryService>();
+        services.AddSingleton<PipelineView>();
         services.AddHostedService(provider => provider.GetRequiredService<StreamsService>());
         if (settings.Kafka.IsEmbedded && settings.Generator.Enabled)
         {
@@ -156,6 +158,7 @@ internal static class WorkerHost
 
         operations.MapMetrics("/metrics", exporter.Registry);
         ModelStatusEndpoint.Map(operations, app.Services.GetRequiredService<ModelDirectory>());
+        ConsoleEndpoints.Map(operations, app.Services.GetRequiredService<PipelineView>(), settings.Console);
         operations.MapGet("/healthz/live", () =>
         {
             var runtime = streams.Streams;

@@ -8,6 +8,7 @@ using Personalization.Topology.Experiments;
 using Personalization.Topology.Scoring;
 using Personalization.Topology.Triggers;
 using Personalization.Worker.Queries;
+using Personalization.Worker.WebConsole;
 using Streams.Avro.SchemaRegistry;
 using Streams.Engine;
 
@@ -39,6 +40,8 @@ internal sealed class WorkerSettings
     public required ShutdownOptions Shutdown { get; init; }
 
     public required TracingOptions Tracing { get; init; }
+
+    public required ConsoleOptions Console { get; init; }
 
     /// <summary>
     /// Section "SchemaRegistry": how to reach the registry (authentication, TLS, timeouts, retries). Its URL and basic
@@ -76,6 +79,7 @@ internal sealed class WorkerSettings
             Generator = Bind<DemoGeneratorOptions>(configuration, "Generator"),
             Shutdown = Bind<ShutdownOptions>(configuration, "Shutdown"),
             Tracing = Bind<TracingOptions>(configuration, "Tracing"),
+            Console = Bind<ConsoleOptions>(configuration, "Console"),
             SchemaRegistry = Bind<SchemaRegistryOptions>(configuration, "SchemaRegistry", "AutoRegisterSchemas", "Url", "BasicAuthUserInfo"),
             AutoRegisterSchemas = Bind(configuration, "SchemaRegistry:AutoRegisterSchemas", true),
         };

@@ -16,7 +16,7 @@ internal static class ModelStatusEndpoint
     public static void Map(RouteGroupBuilder operations, ModelDirectory models) =>
         operations.MapGet("/v1/models", () => Results.Json(new { models = Describe(models) }, UserQueryService.Json));
 
-    private static List<ModelStatus> Describe(ModelDirectory models)
+    internal static List<ModelStatus> Describe(ModelDirectory models)
     {
         var plan = models.Plan;
         var statuses = new List<ModelStatus>();
@@ -44,8 +44,8 @@ internal static class ModelStatusEndpoint
         return statuses;
     }
 
-    private sealed record ModelStatus(string Model, string? Serving, bool Pinned, CandidateStatus? Candidate);
+    internal sealed record ModelStatus(string Model, string? Serving, bool Pinned, CandidateStatus? Candidate);
 
-    private sealed record CandidateStatus(
+    internal sealed record CandidateStatus(
         string Version, string Mode, double? Share, string State, string? RollbackReason, string? RollbackDetail, RolloutComparison? Comparison);
 }

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Personalization.Worker.Queries;
+
+namespace Personalization.Worker.WebConsole;
+
+/// <summary>
+/// <c>GET /v1/pipeline</c> (always) and, unless <c>Console:Enabled</c> is false, the read-only console at
+/// <c>/console/</c>: three files embedded in the worker's assembly, so it works without network access.
+/// </summary>
+internal static class ConsoleEndpoints
+{
+    private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.Ordinal)
+    {
+        ["index.html"] = "text/html; charset=utf-8",
+        ["console.css"] = "text/css; charset=utf-8",
+        ["console.js"] = "text/javascript; charset=utf-8",
+    };
+
+    public static void Map(RouteGroupBuilder operations, PipelineView view, ConsoleOptions options)
+    {
+        operations.MapGet("/v1/pipeline", () => Results.Json(view.Snapshot(), UserQueryService.Json));
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        var assets = ContentTypes.ToDictionary(entry => entry.Key, entry => (Bytes: Read(entry.Key), Type: entry.Value), StringComparer.Ordinal);
+        operations.MapGet("/console/{file?}", (string? file) =>
+            assets.TryGetValue(string.IsNullOrEmpty(file) ? "index.html" : file, out var asset)
+                ? Results.Bytes(asset.Bytes, asset.Type)
+                : Results.NotFound());
+    }
+
+    private static byte[] Read(string file)
+    {
+        using var stream = typeof(ConsoleEndpoints).Assembly.GetManifestResourceStream($"console/{file}")
+            ?? throw new InvalidOperationException($"The console's {file} is not embedded in the worker.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}
