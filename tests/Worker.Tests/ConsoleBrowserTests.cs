@@ -73,6 +73,9 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IDisposable
             var shown = page.Locator("#user-scores tr[data-model='propensity'] td");
             await Assertions.Expect(shown.Nth(1)).ToHaveTextAsync(score.Value.ToString("F4", CultureInfo.InvariantCulture));
             await Assertions.Expect(shown.Nth(2)).ToHaveTextAsync(score.ModelVersion);
+            var activity = page.Locator("#user-activity tbody tr td");
+            await Assertions.Expect(activity.Nth(1)).ToHaveTextAsync("1 product view");
+            await Assertions.Expect(activity.Nth(2)).ToHaveTextAsync("item-7");
             await Screenshot(page, "console-user.png");
 
             await ProduceAsync(connection.BootstrapServers, settings.Topics.Forget, user, []);

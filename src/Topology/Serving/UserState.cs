@@ -8,4 +8,6 @@ namespace Personalization.Topology.Serving;
 /// <param name="Fraud">The score last emitted to <c>scores.fraud</c>; null before the first.</param>
 /// <param name="Propensity">The score last emitted to <c>scores.propensity</c>; null before the first.</param>
 /// <param name="Features">The features as of the user's latest event, computed from the stores as the scorer computes them.</param>
-public sealed record UserState(string UserId, UserAttributes? Attributes, Score? Fraud, Score? Propensity, UserFeatures? Features);
+/// <param name="RecentActivity">The minutes of the last hour (to the latest event) in which the user did something, newest first.</param>
+public sealed record UserState(
+    string UserId, UserAttributes? Attributes, Score? Fraud, Score? Propensity, UserFeatures? Features, IReadOnlyList<ActivityMinute> RecentActivity);

@@ -31,7 +31,31 @@ public static class UserStateQuery
         }
 
         var features = profile is null ? null : FeatureCalculator.Compute(new QueryFeatureState(profiles, tiles), userId, profile);
-        return new UserState(userId, attributes, scores?.Fraud, scores?.Propensity, features);
+        return new UserState(userId, attributes, scores?.Fraud, scores?.Propensity, features, profile is null ? [] : RecentActivity(tiles, userId, profile));
+    }
+
+    /// <summary>The tiles of the hour ending with the user's latest event, newest first: read only when someone asks.</summary>
+    private static List<ActivityMinute> RecentActivity(IReadOnlyWindowStore<string, FeatureTile> tiles, string userId, UserProfile profile)
+    {
+        var latest = FeatureTile.StartOf(profile.Latest);
+        var minutes = new List<ActivityMinute>();
+        foreach (var (start, tile) in tiles.Fetch(userId, latest - (59 * FeatureTile.SizeMs), latest))
+        {
+            var events = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var type = 0; type < tile.Counts.Length; type++)
+            {
+                if (tile.Counts[type] > 0)
+                {
+                    events[Symbols.Of((EventType)type)] = tile.Counts[type];
+                }
+            }
+
+            minutes.Add(new ActivityMinute(DateTimeOffset.FromUnixTimeMilliseconds(start), events, [.. tile.Items.Order(StringComparer.Ordinal)],
+                [.. tile.Categories.Order(StringComparer.Ordinal)]));
+        }
+
+        minutes.Reverse();
+        return minutes;
     }
 
     /// <summary>Feature state for reading only: queries never write.</summary>

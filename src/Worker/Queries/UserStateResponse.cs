@@ -1,4 +1,5 @@
 using Personalization.Topology.Records;
+using Personalization.Topology.Serving;
 
 namespace Personalization.Worker.Queries;
 
@@ -15,6 +16,7 @@ namespace Personalization.Worker.Queries;
 /// <param name="Attributes">The attribute set last sent to <c>users.attributes</c>.</param>
 /// <param name="Scores">The scores last sent to <c>scores.fraud</c> and <c>scores.propensity</c>.</param>
 /// <param name="Features">The features as of the user's latest event.</param>
+/// <param name="RecentActivity">The minutes of the last hour to the user's latest event in which they did something, newest first.</param>
 /// <param name="Error">Why a 503 or 404 could not answer.</param>
 internal sealed record UserStateResponse(
     string UserId,
@@ -26,6 +28,7 @@ internal sealed record UserStateResponse(
     UserAttributes? Attributes = null,
     LatestScoresView? Scores = null,
     UserFeatures? Features = null,
+    IReadOnlyList<ActivityMinute>? RecentActivity = null,
     string? Error = null);
 
 /// <summary>The instance that answered: its id and advertised endpoint.</summary>

@@ -61,6 +61,25 @@ public sealed class UserStateQueryTests
     }
 
     [Fact]
+    public void Recent_activity_lists_the_minutes_of_the_last_hour_with_their_events_and_items_newest_first()
+    {
+        using var harness = new ScoringHarness();
+        harness.Send(Click("u1", EventType.ProductView, 0));
+        harness.Send(Click("u1", EventType.ProductView, 10) with { ItemId = "item-2", Category = "shoes" });
+        harness.Send(Click("u1", EventType.AddToCart, 20));
+        harness.Send(Click("u1", EventType.Purchase, 600));
+        harness.Send(Click("u1", EventType.Search, 4000) with { ItemId = null });   // 66 minutes after the first: the hour ends here
+
+        var activity = Query(harness, "u1")!.RecentActivity;
+
+        Assert.Equal([T0.AddSeconds(3960), T0.AddSeconds(600)], activity.Select(m => m.Minute));
+        Assert.Equal(new Dictionary<string, int> { ["SEARCH"] = 1 }, activity[0].Events);
+        Assert.Empty(activity[0].Items);
+        Assert.Equal(new Dictionary<string, int> { ["PURCHASE"] = 1 }, activity[1].Events);
+        Assert.Equal(["item-1"], activity[1].Items);
+    }
+
+    [Fact]
     public void A_user_never_seen_or_forgotten_has_no_state()
     {
         using var harness = new ScoringHarness();

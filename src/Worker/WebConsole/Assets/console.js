@@ -105,6 +105,12 @@ const horizons = [['last1m', '1 min'], ['last5m', '5 min'], ['last1h', '1 h'], [
 const countNames = ['events', 'page_views', 'product_views', 'searches', 'add_to_cart', 'purchases', 'payment_attempts', 'payment_failures', 'email_clicks', 'ad_clicks', 'purchase_value'];
 
 function renderUser(state) {
+  fill('#user-activity', (state.recent_activity ?? []).map((m) => row([
+    m.minute.slice(0, 16).replace('T', ' '),
+    Object.entries(m.events).map(([type, count]) => `${count} ${type.toLowerCase().replaceAll('_', ' ')}`).join(', '),
+    m.items.join(', '),
+    m.categories.join(', '),
+  ])));
   const scores = state.scores ?? {};
   fill('#user-scores', ['fraud', 'propensity'].map((model) => {
     const s = scores[model];
