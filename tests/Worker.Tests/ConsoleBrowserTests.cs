@@ -11,7 +11,8 @@ namespace Personalization.Worker.Tests;
 
 /// <summary>
 /// The web console in a real browser against a worker on the embedded default: the pipeline view shows traffic, the
-/// user inspector shows the score last written for a user, and a forgotten user shows as absent. Screenshots of both
+/// user inspector shows the score last written for a user, and a user forgotten through its button (after the
+/// confirmation) shows as absent. Screenshots of both
 /// views go to the test's output directory, and to docs/images when UPDATE_SCREENSHOTS=1.
 /// </summary>
 public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IDisposable
@@ -35,6 +36,7 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IDisposable
             ["Http:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Streams:StateDir"] = _stateDir,
             ["Generator:Rate"] = "200",
+            ["Console:AllowForget"] = "true",
         });
         await app.StartAsync();
         using var playwright = await Playwright.CreateAsync();
@@ -78,7 +80,10 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IDisposable
             await Assertions.Expect(activity.Nth(2)).ToHaveTextAsync("item-7");
             await Screenshot(page, "console-user.png");
 
-            await ProduceAsync(connection.BootstrapServers, settings.Topics.Forget, user, []);
+            // Forget, as the console offers it: the button, then the confirmation.
+            page.Dialog += (_, dialog) => dialog.AcceptAsync();
+            await page.ClickAsync("#forget-button");
+            await Assertions.Expect(page.Locator("#user-status")).ToContainTextAsync($"forget request for {user} written to {settings.Topics.Forget}");
             await page.WaitForFunctionAsync(
                 """async (user) => (await fetch('/v1/users/' + user)).status === 404""", user, new() { Timeout = 30_000, PollingInterval = 500 });
             await page.ReloadAsync();

@@ -178,6 +178,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
             Assert.True(scores.GetProperty("latency_ms").GetProperty("p99").GetDouble() >= scores.GetProperty("latency_ms").GetProperty("p50").GetDouble());
             Assert.Contains(view.GetProperty("models").EnumerateArray(), m => m.GetProperty("model").GetString() == "fraud" && m.GetProperty("serving").GetString() == "v1");
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/console/")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync("/console/forget/user-000001", null)).StatusCode);
         }
         finally
         {

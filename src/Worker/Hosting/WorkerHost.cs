@@ -89,6 +89,7 @@ internal static class WorkerHost
         services.AddSingleton(settings.Queries);
         services.AddSingleton<UserQueryService>();
         services.AddSingleton<PipelineView>();
+        services.AddSingleton<ForgetRequester>();
         services.AddHostedService(provider => provider.GetRequiredService<StreamsService>());
         if (settings.Kafka.IsEmbedded && settings.Generator.Enabled)
         {
@@ -158,7 +159,7 @@ internal static class WorkerHost
 
         operations.MapMetrics("/metrics", exporter.Registry);
         ModelStatusEndpoint.Map(operations, app.Services.GetRequiredService<ModelDirectory>());
-        ConsoleEndpoints.Map(operations, app.Services.GetRequiredService<PipelineView>(), settings.Console);
+        ConsoleEndpoints.Map(operations, app.Services.GetRequiredService<PipelineView>(), app.Services.GetRequiredService<ForgetRequester>(), settings.Console);
         operations.MapGet("/healthz/live", () =>
         {
             var runtime = streams.Streams;

@@ -7,7 +7,8 @@ namespace Personalization.Worker.WebConsole;
 
 /// <summary>
 /// <c>GET /v1/pipeline</c> (always) and, unless <c>Console:Enabled</c> is false, the read-only console at
-/// <c>/console/</c>: three files embedded in the worker's assembly, so it works without network access.
+/// <c>/console/</c>: three files embedded in the worker's assembly, so it works without network access; with
+/// <c>Console:AllowForget</c>, <c>POST /console/forget/{userId}</c> writes a forget request (202 with where it went).
 /// </summary>
 internal static class ConsoleEndpoints
 {
@@ -18,12 +19,24 @@ internal static class ConsoleEndpoints
         ["console.js"] = "text/javascript; charset=utf-8",
     };
 
-    public static void Map(RouteGroupBuilder operations, PipelineView view, ConsoleOptions options)
+    public static void Map(RouteGroupBuilder operations, PipelineView view, ForgetRequester forget, ConsoleOptions options)
     {
         operations.MapGet("/v1/pipeline", () => Results.Json(view.Snapshot(), UserQueryService.Json));
         if (!options.Enabled)
         {
             return;
+        }
+
+        operations.MapGet("/console/settings", () => Results.Json(new { allow_forget = options.AllowForget }, UserQueryService.Json));
+        if (options.AllowForget)
+        {
+            operations.MapPost("/console/forget/{userId}", async (string userId, HttpContext context) =>
+            {
+                var written = await forget.ForgetAsync(userId, context.RequestAborted);
+                return Results.Json(
+                    new { user_id = userId, topic = written.Topic, partition = written.Partition.Value, offset = written.Offset.Value },
+                    UserQueryService.Json, statusCode: StatusCodes.Status202Accepted);
+            });
         }
 
         var assets = ContentTypes.ToDictionary(entry => entry.Key, entry => (Bytes: Read(entry.Key), Type: entry.Value), StringComparer.Ordinal);

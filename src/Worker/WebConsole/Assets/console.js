@@ -132,6 +132,7 @@ async function lookUp(user) {
   const status = $('#user-status');
   status.textContent = `looking up ${user}…`;
   $('#user-state').hidden = true;
+  $('#user-forget').hidden = true;
   const response = await fetch(`/v1/users/${encodeURIComponent(user)}`, { cache: 'no-store' });
   const body = await response.json();
   if (response.status === 404) {
@@ -150,6 +151,20 @@ async function lookUp(user) {
   status.dataset.outcome = 'found';
   renderUser(body);
   $('#user-state').hidden = false;
+  $('#user-forget').hidden = !settings.allow_forget;
+}
+
+let settings = { allow_forget: false };
+
+async function forgetShownUser() {
+  const user = $('#user-id').value.trim();
+  if (!user || !window.confirm(`Forget ${user}? Their state is deleted from every store and tombstoned on the compacted topics.`)) return;
+  const response = await fetch(`/console/forget/${encodeURIComponent(user)}`, { method: 'POST' });
+  const body = await response.json();
+  $('#user-status').textContent = response.ok
+    ? `forget request for ${user} written to ${body.topic} partition ${body.partition} at offset ${body.offset}; look the user up again in a moment`
+    : `${user}: the forget request failed (${response.status})`;
+  $('#user-forget').hidden = true;
 }
 
 function route() {
@@ -171,7 +186,8 @@ $('#user-form').addEventListener('submit', (event) => {
   const user = $('#user-id').value.trim();
   if (user) location.hash = `user/${encodeURIComponent(user)}`;
 });
+$('#forget-button').addEventListener('click', forgetShownUser);
 window.addEventListener('hashchange', route);
-route();
+fetch('/console/settings').then((r) => r.json()).then((s) => { settings = s; }).finally(route);
 poll();
 setInterval(poll, pollMs);
