@@ -4,6 +4,7 @@ using Personalization.Simulation;
 using Personalization.Topology;
 using Personalization.Topology.Records;
 using Personalization.Topology.Scoring;
+using Personalization.Topology.Scoring.Rollouts;
 using Personalization.Topology.Serving;
 using Streams.Engine;
 using Streams.Engine.State;
@@ -173,7 +174,8 @@ internal static class TopologyDriverScenario
             Events = events.Length,
             Seconds = stopwatch.Elapsed.TotalSeconds,
             PeakWorkingSetMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
-            Notes = $"{cpuSeconds / events.Length * 1e6:0.0} CPU s per million events",
+            Notes = $"{cpuSeconds / events.Length * 1e6:0.0} CPU s per million events"
+                + (modelDirectory is null ? "" : $"; {models.Metrics.CounterTotal(RolloutMetrics.Comparisons):N0} rows compared, {models.Metrics.CounterTotal(RolloutMetrics.Rollbacks)} rollbacks"),
         };
     }
 
