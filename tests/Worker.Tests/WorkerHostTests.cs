@@ -176,6 +176,17 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
             Assert.Contains(view.GetProperty("lag").EnumerateArray(), l => l.GetProperty("topic").GetString() == "events.clickstream");
             var scores = view.GetProperty("topics").EnumerateArray().Single(t => t.GetProperty("topic").GetString() == "scores.propensity");
             Assert.True(scores.GetProperty("latency_ms").GetProperty("p99").GetDouble() >= scores.GetProperty("latency_ms").GetProperty("p50").GetDouble());
+
+            // Latency covers the recent past: from the second request on, what happened since an earlier request.
+            var first = DateTimeOffset.UtcNow;
+            await http.GetStringAsync("/v1/pipeline");
+            await Task.Delay(1000);
+            using (var later = JsonDocument.Parse(await http.GetStringAsync("/v1/pipeline")))
+            {
+                var recent = later.RootElement.GetProperty("topics").EnumerateArray().Single(t => t.GetProperty("topic").GetString() == "scores.propensity");
+                var since = recent.GetProperty("latency_ms").GetProperty("since").GetDateTimeOffset();
+                Assert.InRange(since, first.AddMinutes(-2), first.AddSeconds(1));
+            }
             Assert.Contains(view.GetProperty("models").EnumerateArray(), m => m.GetProperty("model").GetString() == "fraud" && m.GetProperty("serving").GetString() == "v1");
             Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/console/")).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync("/console/forget/user-000001", null)).StatusCode);

@@ -19,38 +19,21 @@ public sealed class Histogram(IReadOnlyList<double> upperBounds, Action<double>?
     public double Sum => Volatile.Read(ref _sumMicros) / 1e6;
 
     /// <summary>
-    /// The value below which <paramref name="q"/> of the observations fall, interpolated linearly within its bucket as
-    /// Prometheus' histogram_quantile does (the last finite bound when it falls in the +Inf bucket); NaN without any.
+    /// The value below which <paramref name="q"/> of the observations so far fall (see <see cref="HistogramSnapshot.Quantile"/>);
+    /// NaN without any.
     /// </summary>
-    public double Quantile(double q)
+    public double Quantile(double q) => Snapshot().Quantile(q);
+
+    /// <summary>The bucket counts now, to compare with a later snapshot (what happened in between).</summary>
+    public HistogramSnapshot Snapshot()
     {
         var counts = new long[_counts.Length];
-        long total = 0;
         for (var i = 0; i < counts.Length; i++)
         {
             counts[i] = Volatile.Read(ref _counts[i]);
-            total += counts[i];
         }
 
-        if (total == 0)
-        {
-            return double.NaN;
-        }
-
-        var rank = q * total;
-        long cumulative = 0;
-        for (var i = 0; i < upperBounds.Count; i++)
-        {
-            if (cumulative + counts[i] >= rank)
-            {
-                var lower = i == 0 ? 0 : upperBounds[i - 1];
-                return counts[i] == 0 ? upperBounds[i] : lower + ((upperBounds[i] - lower) * (rank - cumulative) / counts[i]);
-            }
-
-            cumulative += counts[i];
-        }
-
-        return upperBounds.Count == 0 ? double.NaN : upperBounds[^1];
+        return new HistogramSnapshot(upperBounds, counts);
     }
 
     /// <summary>Records one observation.</summary>

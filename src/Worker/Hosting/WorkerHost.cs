@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Resources;
@@ -88,6 +89,7 @@ internal static class WorkerHost
         services.AddSingleton<StreamsService>();
         services.AddSingleton(settings.Queries);
         services.AddSingleton<UserQueryService>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineView>();
         services.AddSingleton<ForgetRequester>();
         services.AddHostedService(provider => provider.GetRequiredService<StreamsService>());

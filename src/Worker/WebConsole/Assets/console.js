@@ -65,8 +65,10 @@ function renderPipeline(view) {
     const series = rates(topic, at);
     const last = series.at(-1) ?? { in: null, out: null };
     const latency = topic.latency_ms ? `${fixed(topic.latency_ms.p50, 0)} / ${fixed(topic.latency_ms.p95, 0)} / ${fixed(topic.latency_ms.p99, 0)}` : '–';
+    const since = topic.latency_ms?.since ? `since ${topic.latency_ms.since.slice(11, 19)}` : 'since start';
     const line = sparkline(series.map((s) => (topic.direction === 'in' ? s.in : s.out)));
     const tr = row([topic.topic, last.in === null ? null : Math.round(last.in), last.out === null ? null : Math.round(last.out), line, topic.dead_letters, latency]);
+    if (topic.latency_ms) tr.lastChild.title = `${topic.latency_ms.count} outputs ${since}`;
     tr.dataset.topic = topic.topic;
     return tr;
   }));
