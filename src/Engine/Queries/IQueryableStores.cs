@@ -14,4 +14,7 @@ public interface IQueryableStores
     /// </summary>
     TStore Store<TStore>(string name)
         where TStore : class, IStateStore;
+
+    /// <summary>Whether the task has a store of that name (a topology may leave optional parts out).</summary>
+    bool Has(string name);
 }

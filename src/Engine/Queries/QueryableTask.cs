@@ -65,6 +65,8 @@ internal sealed class QueryableTask(TaskId id, IReadOnlyDictionary<string, IMana
         }
     }
 
+    public bool Has(string name) => stores.ContainsKey(name);
+
     public TStore Store<TStore>(string name)
         where TStore : class, IStateStore
     {

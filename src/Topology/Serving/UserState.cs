@@ -9,5 +9,14 @@ namespace Personalization.Topology.Serving;
 /// <param name="Propensity">The score last emitted to <c>scores.propensity</c>; null before the first.</param>
 /// <param name="Features">The features as of the user's latest event, computed from the stores as the scorer computes them.</param>
 /// <param name="RecentActivity">The minutes of the last hour (to the latest event) in which the user did something, newest first.</param>
+/// <param name="PendingDecisions">The user's bandit decisions whose reward window is open, oldest first.</param>
+/// <param name="SentTriggers">Triggers written for the user within the de-duplication period, oldest first (empty when triggers are off).</param>
 public sealed record UserState(
-    string UserId, UserAttributes? Attributes, Score? Fraud, Score? Propensity, UserFeatures? Features, IReadOnlyList<ActivityMinute> RecentActivity);
+    string UserId,
+    UserAttributes? Attributes,
+    Score? Fraud,
+    Score? Propensity,
+    UserFeatures? Features,
+    IReadOnlyList<ActivityMinute> RecentActivity,
+    IReadOnlyList<PendingDecisionView> PendingDecisions,
+    IReadOnlyList<SentTriggerView> SentTriggers);

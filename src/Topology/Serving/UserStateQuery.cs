@@ -1,6 +1,8 @@
 using Personalization.Topology.Attributes;
+using Personalization.Topology.Bandit;
 using Personalization.Topology.Features;
 using Personalization.Topology.Records;
+using Personalization.Topology.Triggers;
 using Streams.Engine.Queries;
 using Streams.Engine.State;
 
@@ -31,7 +33,36 @@ public static class UserStateQuery
         }
 
         var features = profile is null ? null : FeatureCalculator.Compute(new QueryFeatureState(profiles, tiles), userId, profile);
-        return new UserState(userId, attributes, scores?.Fraud, scores?.Propensity, features, profile is null ? [] : RecentActivity(tiles, userId, profile));
+        return new UserState(userId, attributes, scores?.Fraud, scores?.Propensity, features, profile is null ? [] : RecentActivity(tiles, userId, profile),
+            PendingDecisions(stores, userId), SentTriggers(stores, userId));
+    }
+
+    /// <summary>The pending decisions, keyed <c>user\0decision</c>: one range read of the user's prefix.</summary>
+    private static List<PendingDecisionView> PendingDecisions(IQueryableStores stores, string userId)
+    {
+        if (!stores.Has(RewardJoinProcessor.PendingStore))
+        {
+            return [];
+        }
+
+        return stores.Store<IReadOnlyKeyValueStore<string, PendingDecision>>(RewardJoinProcessor.PendingStore)
+            .Range(userId + '\0', userId + '\u0001')
+            .Select(entry => entry.Value)
+            .Select(p => new PendingDecisionView(p.Decision.EventId, p.Decision.Timestamp, p.Decision.ChosenAction, p.Decision.ModelId,
+                DateTimeOffset.FromUnixTimeMilliseconds(p.WindowEnd), p.Observations.Select(o => o.Value).ToList()))
+            .OrderBy(d => d.At)
+            .ToList();
+    }
+
+    private static List<SentTriggerView> SentTriggers(IQueryableStores stores, string userId)
+    {
+        if (!stores.Has(TriggerPolicyProcessor.Store)
+            || stores.Store<IReadOnlyKeyValueStore<string, SentTriggers>>(TriggerPolicyProcessor.Store).Get(userId) is not { } sent)
+        {
+            return [];
+        }
+
+        return sent.Sent.Select(e => new SentTriggerView(Symbols.Of(e.Kind), e.Subject, DateTimeOffset.FromUnixTimeMilliseconds(e.At))).OrderBy(t => t.At).ToList();
     }
 
     /// <summary>The tiles of the hour ending with the user's latest event, newest first: read only when someone asks.</summary>

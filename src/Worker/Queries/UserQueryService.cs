@@ -249,7 +249,9 @@ internal sealed partial class UserQueryService : IDisposable
         var source = result.IsStandby ? "standby" : "active";
         var stream = result.StreamTime >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(result.StreamTime) : (DateTimeOffset?)null;
         return result.Value is { } state
-            ? new UserStateResponse(userId, 200, Self(), source, stream, result.LagRecords, state.Attributes, new LatestScoresView(state.Fraud, state.Propensity), state.Features, state.RecentActivity)
+            ? new UserStateResponse(
+                userId, 200, Self(), source, stream, result.LagRecords, state.Attributes, new LatestScoresView(state.Fraud, state.Propensity), state.Features,
+                state.RecentActivity, state.PendingDecisions, state.SentTriggers)
             : new UserStateResponse(userId, 404, Self(), source, stream, result.LagRecords, Error: "no state for this user: never seen, or forgotten");
     }
 

@@ -17,6 +17,8 @@ namespace Personalization.Worker.Queries;
 /// <param name="Scores">The scores last sent to <c>scores.fraud</c> and <c>scores.propensity</c>.</param>
 /// <param name="Features">The features as of the user's latest event.</param>
 /// <param name="RecentActivity">The minutes of the last hour to the user's latest event in which they did something, newest first.</param>
+/// <param name="PendingDecisions">The user's bandit decisions whose reward window is still open, with the rewards so far.</param>
+/// <param name="SentTriggers">Triggers written for the user within the de-duplication period.</param>
 /// <param name="Error">Why a 503 or 404 could not answer.</param>
 internal sealed record UserStateResponse(
     string UserId,
@@ -29,6 +31,8 @@ internal sealed record UserStateResponse(
     LatestScoresView? Scores = null,
     UserFeatures? Features = null,
     IReadOnlyList<ActivityMinute>? RecentActivity = null,
+    IReadOnlyList<PendingDecisionView>? PendingDecisions = null,
+    IReadOnlyList<SentTriggerView>? SentTriggers = null,
     string? Error = null);
 
 /// <summary>The instance that answered: its id and advertised endpoint.</summary>

@@ -80,6 +80,33 @@ public sealed class UserStateQueryTests
     }
 
     [Fact]
+    public void Open_bandit_decisions_with_their_rewards_so_far_and_the_triggers_sent_are_part_of_a_users_state()
+    {
+        using var harness = new ScoringHarness();
+        harness.Send(new Decision
+        {
+            EventId = "d1", UserId = "u1", Timestamp = T0, Context = new Dictionary<string, double> { ["hour"] = 9 }, Actions = ["item-1", "item-2"],
+            ChosenAction = "item-2", Probability = 0.8, Probabilities = [0.2, 0.8], ModelId = "bandit-v1", RewardWaitMs = 60_000,
+        });
+        harness.Send(new Reward { EventId = "d1", UserId = "u1", Value = 2, Timestamp = T0.AddSeconds(5) });
+        harness.Send(new ItemUpdate { ItemId = "item-1", Name = "Shoe", Category = "shoes", Price = 100, Currency = "EUR", InStock = true, UpdatedAt = T0 });
+        harness.Send(Click("u1", EventType.ProductView, 10) with { Price = 100 });
+        harness.Send(new ItemUpdate { ItemId = "item-1", Name = "Shoe", Category = "shoes", Price = 80, Currency = "EUR", InStock = true, UpdatedAt = T0.AddSeconds(20) });
+
+        var state = Query(harness, "u1")!;
+
+        var pending = Assert.Single(state.PendingDecisions);
+        Assert.Equal(("d1", "item-2", "bandit-v1", T0.AddMinutes(1)), (pending.DecisionId, pending.ChosenAction, pending.ModelId, pending.WindowEnd));
+        Assert.Equal([2.0, 1.0], pending.Rewards);   // the explicit reward, then the product view 10 s after the decision
+        var trigger = Assert.Single(state.SentTriggers);
+        Assert.Equal(("PRICE_DROP", "item-1"), (trigger.Kind, trigger.Subject));
+        Assert.Equal(trigger.Subject, Assert.Single(harness.Triggers.ReadValuesToList()).Items.Single().ItemId);
+
+        harness.Driver.AdvanceWallClockTime(TimeSpan.FromMinutes(2));   // the window closes: the decision is joined and leaves
+        Assert.Empty(Query(harness, "u1")!.PendingDecisions);
+    }
+
+    [Fact]
     public void A_user_never_seen_or_forgotten_has_no_state()
     {
         using var harness = new ScoringHarness();

@@ -113,6 +113,9 @@ function renderUser(state) {
     m.items.join(', '),
     m.categories.join(', '),
   ])));
+  fill('#user-decisions', (state.pending_decisions ?? []).map((d) => row([
+    d.decision_id, d.at, d.chosen_action, d.model_id, d.window_end, d.rewards.length ? d.rewards.join(', ') : 'none yet'])));
+  fill('#user-triggers', (state.sent_triggers ?? []).map((t) => row([t.kind.toLowerCase().replaceAll('_', ' '), t.subject, t.at])));
   const scores = state.scores ?? {};
   fill('#user-scores', ['fraud', 'propensity'].map((model) => {
     const s = scores[model];
