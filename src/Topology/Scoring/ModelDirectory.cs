@@ -97,20 +97,14 @@ public sealed partial class ModelDirectory : IDisposable
 
             var files = ModelFiles();
             var plan = ReadPlan(strict) ?? _plan;
-            var next = new Dictionary<string, ModelRollout>(StringComparer.Ordinal);
-            foreach (var model in files.Keys.Union(plan.Models.Keys).Order(StringComparer.Ordinal))
+            var next = Resolve(plan, files, strict);
+            if (next is null)
             {
-                var versions = files.GetValueOrDefault(model) ?? [];
-                var rollout = plan.Models.TryGetValue(model, out var entry) ? Planned(model, entry, versions, strict) : Unplanned(model, versions);
-                if (rollout is null)
-                {
-                    // The pinned version cannot serve: the plan is refused, the one in force stays, and the plan is
-                    // tried again at every poll, since the file it pins may still be on its way.
-                    _planRead = false;
-                    return;
-                }
-
-                next[model] = rollout;
+                // A version the new plan pins cannot serve: the plan is refused, the one in force stays (and keeps
+                // taking new files), and the new plan is tried again at every poll, since its file may be on its way.
+                _planRead = false;
+                plan = _plan;
+                next = Resolve(plan, files, strict) ?? [];
             }
 
             _plan = plan;
@@ -119,12 +113,31 @@ public sealed partial class ModelDirectory : IDisposable
                 Publish(model, rollout);
             }
 
-            var inUse = next.Values.SelectMany(r => new[] { r.Serving?.Path, r.Candidate?.Path }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var inUse = _rollouts.Values.SelectMany(r => new[] { r.Serving?.Path, r.Candidate?.Path }).OfType<string>().ToHashSet(StringComparer.Ordinal);
             foreach (var path in _loaded.Keys.Where(path => !inUse.Contains(path)).ToList())
             {
                 _loaded.Remove(path);
             }
         }
+    }
+
+    /// <summary>What scores each model under <paramref name="plan"/>; null when a version it pins cannot serve.</summary>
+    private Dictionary<string, ModelRollout>? Resolve(RolloutPlan plan, Dictionary<string, SortedList<long, string>> files, bool strict)
+    {
+        var next = new Dictionary<string, ModelRollout>(StringComparer.Ordinal);
+        foreach (var model in files.Keys.Union(plan.Models.Keys).Order(StringComparer.Ordinal))
+        {
+            var versions = files.GetValueOrDefault(model) ?? [];
+            var rollout = plan.Models.TryGetValue(model, out var entry) ? Planned(model, entry, versions, strict) : Unplanned(model, versions);
+            if (rollout is null)
+            {
+                return null;
+            }
+
+            next[model] = rollout;
+        }
+
+        return next;
     }
 
     private void ScanSafely()

@@ -201,9 +201,14 @@ public sealed class RolloutTests
         harness.Plan("""{ "propensity": { "serving": "v1", "candidate": "v2", "mode": "canary", "share": 1 } }""");
 
         harness.Plan("""{ "propensity": { "serving": "v7" } }""");
+
+        // While the new plan waits for its file, the plan in force keeps taking new files of the models it leaves out.
+        harness.Install("fraud-v1.zip", "fraud-v1.zip");
+        harness.Models.Scan();
+        Assert.Equal("v1", harness.Models.Get("fraud")?.Version);
         harness.Plan("""{ "propensity": { "serving": "v1", "candidate": "v2", "mode": "canary", "share": 1, "sahre": 0.5 } }""");
 
-        Assert.Equal(2, harness.Metrics.CounterValue(RolloutMetrics.PlansRejected));
+        Assert.Equal(2, harness.Metrics.CounterValue(RolloutMetrics.PlansRejected));   // each rejection counted once, however often retried
         Assert.Equal("v2", harness.Models.Plan.Models["propensity"].Candidate);
         harness.Send(Click("eve", EventType.ProductView));
         Assert.Equal("v2", harness.PropensityScores.ReadValue().ModelVersion);
