@@ -166,8 +166,10 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
                 using var document = JsonDocument.Parse(await http.GetStringAsync("/v1/pipeline"));
                 view = document.RootElement.Clone();
                 var topics = view.GetProperty("topics").EnumerateArray().ToDictionary(t => t.GetProperty("topic").GetString()!);
-                return topics["events.clickstream"].GetProperty("consumed").GetInt64() > 0 && topics["scores.propensity"].GetProperty("produced").GetInt64() > 0;
-            }, TimeSpan.FromSeconds(60), "traffic on /v1/pipeline");
+                // Lag is refreshed about once a second per thread, so every input's partitions show shortly after the first records.
+                return topics["events.clickstream"].GetProperty("consumed").GetInt64() > 0 && topics["scores.propensity"].GetProperty("produced").GetInt64() > 0
+                    && view.GetProperty("lag").EnumerateArray().Any(l => l.GetProperty("topic").GetString() == "events.clickstream");
+            }, TimeSpan.FromSeconds(60), "traffic and lag on /v1/pipeline");
 
             Assert.Equal("Running", view.GetProperty("instance").GetProperty("state").GetString());
             var tasks = view.GetProperty("tasks").EnumerateArray().ToList();
