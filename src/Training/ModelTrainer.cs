@@ -376,8 +376,6 @@ public sealed class ModelTrainer(TrainerOptions options)
 
     private sealed class ScoredRow
     {
-        public bool Label { get; set; }
-
         public float Probability { get; set; }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Personalization.Topology.Records;
 using Personalization.Worker.Hosting;
+using Personalization.Worker.Tests.Deployment;
 using Streams.TestSupport;
 using Xunit.Abstractions;
 
@@ -101,23 +102,10 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IDisposable
         var path = System.IO.Path.Combine(AppContext.BaseDirectory, name);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         output.WriteLine($"screenshot: {path}");
-        if (Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1" && RepositoryRoot() is { } root)
+        if (Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1")
         {
-            File.Copy(path, System.IO.Path.Combine(root, "docs", "images", name), overwrite: true);
+            File.Copy(path, System.IO.Path.Combine(RepositoryFiles.Root, "docs", "images", name), overwrite: true);
         }
-    }
-
-    private static string? RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(directory.FullName, "Streams.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        return null;
     }
 
     private static async Task ProduceAsync(string bootstrapServers, string topic, string key, byte[] value)

@@ -26,7 +26,6 @@ public sealed partial class ModelDirectory : IDisposable
     private readonly ScoringOptions _scoring;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ModelRollout> _rollouts = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ScoringModel> _current = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (DateTime Modified, long Length, ScoringModel Model)> _loaded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (DateTime Modified, long Length)> _rejected = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Model, string Version), CandidateMonitor> _monitors = [];
@@ -56,7 +55,8 @@ public sealed partial class ModelDirectory : IDisposable
     public event Action<CandidateMonitor>? CandidateRolledBack;
 
     /// <summary>The versions serving now, by model name.</summary>
-    public IReadOnlyDictionary<string, ScoringModel> Current => _current;
+    public IReadOnlyDictionary<string, ScoringModel> Current =>
+        _rollouts.Where(r => r.Value.Serving is not null).ToDictionary(r => r.Key, r => r.Value.Serving!, StringComparer.Ordinal);
 
     /// <summary>What scores each model now, by model name.</summary>
     public IReadOnlyDictionary<string, ModelRollout> Rollouts => _rollouts;
@@ -65,7 +65,7 @@ public sealed partial class ModelDirectory : IDisposable
     public RolloutPlan Plan => _plan;
 
     /// <summary>The version of <paramref name="name"/> serving now, or null if none loaded.</summary>
-    public ScoringModel? Get(string name) => _current.GetValueOrDefault(name);
+    public ScoringModel? Get(string name) => Rollout(name)?.Serving;
 
     /// <summary>What scores <paramref name="name"/> now, or null if nothing has loaded for it.</summary>
     public ModelRollout? Rollout(string name) => _rollouts.GetValueOrDefault(name);
@@ -300,7 +300,7 @@ public sealed partial class ModelDirectory : IDisposable
         _rollouts[model] = rollout;
         if (previous is { Candidate: { } old, Monitor: { } oldMonitor })
         {
-            Metrics.Gauge(RolloutMetrics.Active, model, old.Version, Mode(previous.Mode)).Set(0);
+            Metrics.Gauge(RolloutMetrics.Active, model, old.Version, RolloutLabels.Of(previous.Mode)).Set(0);
             if (!ReferenceEquals(oldMonitor, rollout.Monitor))
             {
                 Metrics.Gauge(RolloutMetrics.CanaryShare, model, old.Version).Set(0);
@@ -309,15 +309,14 @@ public sealed partial class ModelDirectory : IDisposable
 
         if (rollout is { Candidate: { } candidate, Monitor: { } monitor })
         {
-            Metrics.Gauge(RolloutMetrics.Active, model, candidate.Version, Mode(rollout.Mode)).Set(monitor.Active ? 1 : 0);
+            Metrics.Gauge(RolloutMetrics.Active, model, candidate.Version, RolloutLabels.Of(rollout.Mode)).Set(monitor.Active ? 1 : 0);
             Metrics.Gauge(RolloutMetrics.CanaryShare, model, candidate.Version).Set(rollout.Mode == RolloutMode.Canary ? rollout.Share : 0);
-            LogRollout(model, rollout.Serving?.Version ?? "none", candidate.Version, Mode(rollout.Mode), rollout.Mode == RolloutMode.Canary ? rollout.Share : 1,
+            LogRollout(model, rollout.Serving?.Version ?? "none", candidate.Version, RolloutLabels.Of(rollout.Mode), rollout.Mode == RolloutMode.Canary ? rollout.Share : 1,
                 monitor.Active ? "active" : $"rolled back ({monitor.RolledBackFor})");
         }
 
         if (rollout.Serving is { } serving && !ReferenceEquals(previous?.Serving, serving))
         {
-            _current[model] = serving;
             Metrics.Counter(ScoringMetrics.ModelLoads, model).Increment();
             LogLoaded(model, serving.Version, serving.Path, previous?.Serving?.Version ?? "none");
             ModelLoaded?.Invoke(serving);
@@ -328,13 +327,11 @@ public sealed partial class ModelDirectory : IDisposable
     {
         var rollout = _rollouts.GetValueOrDefault(monitor.Model);
         var mode = rollout is not null && ReferenceEquals(rollout.Monitor, monitor) ? rollout.Mode : RolloutMode.Shadow;
-        Metrics.Gauge(RolloutMetrics.Active, monitor.Model, monitor.Version, Mode(mode)).Set(0);
-        LogRolledBack(monitor.Model, monitor.Version, Mode(mode), monitor.RolledBackFor?.ToString().ToLowerInvariant() ?? "", monitor.RollbackDetail ?? "",
+        Metrics.Gauge(RolloutMetrics.Active, monitor.Model, monitor.Version, RolloutLabels.Of(mode)).Set(0);
+        LogRolledBack(monitor.Model, monitor.Version, RolloutLabels.Of(mode), monitor.RolledBackFor is { } reason ? RolloutLabels.Of(reason) : "", monitor.RollbackDetail ?? "",
             rollout?.Serving?.Version ?? "none");
         CandidateRolledBack?.Invoke(monitor);
     }
-
-    private static string Mode(RolloutMode mode) => mode == RolloutMode.Canary ? "canary" : "shadow";
 
     /// <summary>The validated model at <paramref name="path"/>, loaded once per version of the file; null if it is rejected.</summary>
     private ScoringModel? Load(string path, string name, string version)
@@ -371,7 +368,7 @@ public sealed partial class ModelDirectory : IDisposable
         {
             _rejected[path] = stamp;
             Metrics.Counter(ScoringMetrics.ModelRejections, name).Increment();
-            LogRejected(e, path, name, _current.GetValueOrDefault(name)?.Version ?? "none");
+            LogRejected(e, path, name, Get(name)?.Version ?? "none");
             return null;
         }
     }

@@ -27,17 +27,17 @@ internal static class ModelStatusEndpoint
             {
                 candidate = new CandidateStatus(
                     model.Version,
-                    rollout.Mode == RolloutMode.Canary ? "canary" : "shadow",
+                    RolloutLabels.Of(rollout.Mode),
                     rollout.Mode == RolloutMode.Canary ? rollout.Share : null,
                     monitor.Active ? "active" : "rolled_back",
-                    monitor.RolledBackFor?.ToString().ToLowerInvariant(),
+                    monitor.RolledBackFor is { } reason ? RolloutLabels.Of(reason) : null,
                     monitor.RollbackDetail,
                     monitor.Comparison);
             }
 
             var planned = plan.Models.GetValueOrDefault(name);
             statuses.Add(new ModelStatus(name, rollout.Serving?.Version, planned is not null, candidate ?? (planned?.Candidate is { } waiting
-                ? new CandidateStatus(waiting, planned.Mode == RolloutMode.Canary ? "canary" : "shadow", null, "waiting_for_file", null, null, null)
+                ? new CandidateStatus(waiting, RolloutLabels.Of(planned.Mode), null, "waiting_for_file", null, null, null)
                 : null)));
         }
 

@@ -229,7 +229,7 @@ public sealed class CandidateMonitor
     {
         RollbackDetail = detail;
         _rolledBack = (int)reason;
-        _metrics.Counter(RolloutMetrics.Rollbacks, Model, Version, reason.ToString().ToLowerInvariant()).Increment();
+        _metrics.Counter(RolloutMetrics.Rollbacks, Model, Version, RolloutLabels.Of(reason)).Increment();
         RolledBack?.Invoke(this);
     }
 }

@@ -136,13 +136,9 @@ public sealed partial class RolloutPlan
             throw new FormatException($"'{model}.candidate' must differ from '{model}.serving' ({serving}).");
         }
 
-        var rolloutMode = mode switch
-        {
-            "shadow" => RolloutMode.Shadow,
-            "canary" => RolloutMode.Canary,
-            null => throw new FormatException($"'{model}.mode' is required with a candidate: \"shadow\" or \"canary\"."),
-            _ => throw new FormatException($"'{model}.mode' must be \"shadow\" or \"canary\", not \"{mode}\"."),
-        };
+        var rolloutMode = mode is null
+            ? throw new FormatException($"'{model}.mode' is required with a candidate: \"shadow\" or \"canary\".")
+            : RolloutLabels.ModeNamed(mode) ?? throw new FormatException($"'{model}.mode' must be \"shadow\" or \"canary\", not \"{mode}\".");
         if (rolloutMode == RolloutMode.Canary && share is null)
         {
             throw new FormatException($"'{model}.share' is required for a canary: the share of users it serves, in (0, 1].");
