@@ -18,19 +18,9 @@ internal sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes
     /// </summary>
     public async Task<long> PublishAsync(IEnumerable<GeneratedRecord> records, double ratePerSecond, long maxRecords, TimeSpan? duration, CancellationToken cancellationToken)
     {
-        var config = new ProducerConfig(clientConfig?.ToDictionary() ?? [])
-        {
-            BootstrapServers = bootstrapServers,
-            LingerMs = 5,
-            Acks = Acks.All,
-            EnableIdempotence = true,
-            CompressionType = CompressionType.Lz4,
-            // murmur2 of the key, as Java clients and the worker's own producers partition: the worker's tasks own a
-            // user's state by partition, so every producer to its input topics must place a user alike.
-            Partitioner = Partitioner.Murmur2Random,
-            // A missing topic is an error to report, not one for the broker to create with its default partitions.
-            AllowAutoCreateTopics = false,
-        };
+        var config = InputProducerConfig.For(bootstrapServers, clientConfig);
+        config.LingerMs = 5;
+        config.CompressionType = CompressionType.Lz4;
         using var producer = new ProducerBuilder<string, byte[]>(config).Build();
         await serdes.PrepareAsync(topics, cancellationToken);
 

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Personalization.Worker.Hosting;
+using Personalization.Worker.Publishing;
 
 namespace Personalization.Worker.WebConsole;
 
@@ -9,16 +10,8 @@ namespace Personalization.Worker.WebConsole;
 /// </summary>
 internal sealed class ForgetRequester(KafkaConnection connection, WorkerSettings settings) : IDisposable
 {
-    private readonly Lazy<IProducer<string, byte[]>> _producer = new(() => new ProducerBuilder<string, byte[]>(
-        new ProducerConfig(settings.Kafka.Client.ToDictionary())
-        {
-            BootstrapServers = connection.BootstrapServers,
-            Acks = Acks.All,
-            EnableIdempotence = true,
-            // murmur2 of the key, as the worker's own producers: the request must reach the partition that holds the user.
-            Partitioner = Partitioner.Murmur2Random,
-            AllowAutoCreateTopics = false,
-        }).Build());
+    private readonly Lazy<IProducer<string, byte[]>> _producer = new(() =>
+        new ProducerBuilder<string, byte[]>(InputProducerConfig.For(connection.BootstrapServers, settings.Kafka.Client)).Build());
 
     public async Task<TopicPartitionOffset> ForgetAsync(string userId, CancellationToken cancellationToken)
     {
