@@ -82,6 +82,82 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
     }
 
     /// <summary>
+    /// What the web console costs the processing. Three pods of three applications, alike but for the console: disabled,
+    /// enabled with nobody looking, and enabled with one person looking (the pipeline view polled every 2 s as the page
+    /// does, and a user inspected, state and history, every 10 s). They drain the same backlogs in turn, one at a time,
+    /// the order rotating each round so that none always goes first; each figure is the median of
+    /// <paramref name="rounds"/> drains: CPU seconds of the pod per million events, and throughput.
+    /// </summary>
+    public IReadOnlyList<ScenarioResult> Console(int users, int backlog, int rounds)
+    {
+        string[] variants = ["disabled", "idle", "watched"];
+        var pods = new List<(WorkerFleet Fleet, int Port, IEnumerator<ClickEvent> Events, string[] Users)>();
+        using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
+        try
+        {
+            foreach (var variant in variants)
+            {
+                var settings = new Dictionary<string, string> { ["Console__Enabled"] = variant == "disabled" ? "false" : "true" };
+                var fleet = new WorkerFleet(cluster, $"console{++_serial}", Partitions, Path.Combine(stateRoot, $"console{_serial}"), settings);
+                var port = fleet.Start();
+                WaitShared(fleet);
+                var events = new ClickstreamGenerator(new GeneratorOptions { Users = users, Seed = 17, Start = DateTimeOffset.UtcNow.AddHours(-1) })
+                    .Where(r => r.Event is not null).Select(r => r.Event!).GetEnumerator();
+                var active = new HashSet<string>();
+                Feed(fleet, serdes, events, users * 2, active);
+                pods.Add((fleet, port, events, [.. active]));
+            }
+
+            var drains = variants.Select(_ => new List<(double Seconds, double Cpu)>()).ToArray();
+            var inspections = 0;
+            for (var round = 0; round < rounds; round++)
+            {
+                for (var k = 0; k < variants.Length; k++)
+                {
+                    var i = (round + k) % variants.Length;
+                    var pod = pods[i];
+                    using var stop = new CancellationTokenSource();
+                    var viewer = variants[i] == "watched" ? ConsoleViewer.Run(pod.Port, pod.Users, stop.Token) : Task.FromResult(0);
+                    var before = pod.Fleet.CpuTime();
+                    var (elapsed, _) = Drain(pod.Fleet, serdes, pod.Events, backlog, load: null);
+                    drains[i].Add((elapsed.TotalSeconds, (pod.Fleet.CpuTime() - before).TotalSeconds));
+                    stop.Cancel();
+                    inspections += viewer.GetAwaiter().GetResult();
+                }
+            }
+
+            var results = variants.Select((variant, i) =>
+            {
+                var seconds = Median(drains[i].Select(d => d.Seconds));
+                var cpu = Median(drains[i].Select(d => d.Cpu));
+                return new ScenarioResult
+                {
+                    Scenario = "console", Variant = variant, Events = backlog, Seconds = seconds, CpuSeconds = cpu,
+                    Notes = FormattableString.Invariant($"one pod, {Partitions} partitions, {users:N0} users; the median of {rounds} drains of {backlog:N0} events ")
+                        + FormattableString.Invariant($"(CPU s per drain {string.Join(" / ", drains[i].Select(d => d.Cpu.ToString("F2", CultureInfo.InvariantCulture)))})")
+                        + (variant == "watched" ? FormattableString.Invariant($"; {inspections} user inspections (state and history) while it drained") : ""),
+                };
+            }).ToList();
+            var disabled = results[0];
+            return [disabled, .. results.Skip(1).Select(r => r with
+            {
+                Ratio = r.EventsPerSecond / disabled.EventsPerSecond, Baseline = "console disabled",
+                Notes = r.Notes + FormattableString.Invariant($"; CPU per event {r.CpuSecondsPerMillionEvents / disabled.CpuSecondsPerMillionEvents:F2}x the disabled console's"),
+            })];
+        }
+        finally
+        {
+            pods.ForEach(pod => pod.Fleet.Dispose());
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    /// <summary>
     /// Two pods with <paramref name="users"/> users of state and <paramref name="standbys"/> standby replicas; one is
     /// killed. Times until every sampled user of its partitions is answered by the survivor, and until the survivor runs
     /// all partitions.

@@ -11,9 +11,9 @@ using Xunit.Abstractions;
 namespace Personalization.Worker.Tests;
 
 /// <summary>
-/// The web console in a real browser against a worker on the embedded default: the pipeline view shows traffic, the
-/// user inspector shows the score last written for a user, and a user forgotten through its button (after the
-/// confirmation) shows as absent. Screenshots of both
+/// The web console in a real browser against a worker on the embedded default: the pipeline view shows traffic and
+/// the pod, the user inspector shows the score last written for a user and the user's events and scores over time,
+/// and a user forgotten through its button (after the confirmation) shows as absent. Screenshots of both
 /// views go to the test's output directory, and to docs/images when UPDATE_SCREENSHOTS=1.
 /// </summary>
 public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IDisposable
@@ -58,6 +58,9 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IDisposable
             var clickstreamIn = page.Locator("#topics tr[data-topic='events.clickstream'] td:nth-child(2)");
             await Assertions.Expect(clickstreamIn).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[1-9][0-9]*$"), new() { Timeout = 60_000 });
             await Assertions.Expect(page.Locator("#models tr[data-model='propensity'] td:nth-child(2)")).ToHaveTextAsync("v1");
+            var instances = page.Locator("#instances tbody tr");
+            await Assertions.Expect(instances).ToHaveCountAsync(1);
+            await Assertions.Expect(instances.Nth(0).Locator("td").Nth(0)).ToContainTextAsync("(this pod)");
             await Screenshot(page, "console-pipeline.png");
 
             var settings = app.Services.GetRequiredService<WorkerSettings>();
@@ -76,10 +79,24 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IDisposable
             var shown = page.Locator("#user-scores tr[data-model='propensity'] td");
             await Assertions.Expect(shown.Nth(1)).ToHaveTextAsync(score.Value.ToString("F4", CultureInfo.InvariantCulture));
             await Assertions.Expect(shown.Nth(2)).ToHaveTextAsync(score.ModelVersion);
-            var activity = page.Locator("#user-activity tbody tr td");
-            await Assertions.Expect(activity.Nth(1)).ToHaveTextAsync("1 product view");
-            await Assertions.Expect(activity.Nth(2)).ToHaveTextAsync("item-7");
+            // The history read back from the topics: the event itself, and the same score among the scores over time.
+            var events = page.Locator("#user-events tbody tr");
+            await Assertions.Expect(events).ToHaveCountAsync(1);
+            await Assertions.Expect(events.Nth(0).Locator("td").Nth(1)).ToHaveTextAsync("product view");
+            await Assertions.Expect(events.Nth(0).Locator("td").Nth(2)).ToHaveTextAsync("item-7");
+            var scored = page.Locator("#user-score-history tbody tr", new() { HasText = score.Value.ToString("F4", CultureInfo.InvariantCulture) });
+            await Assertions.Expect(scored.First.Locator("td").Nth(1)).ToHaveTextAsync("propensity");
+            await Assertions.Expect(scored.First.Locator("td").Nth(3)).ToHaveTextAsync(score.ModelVersion);
+
+            // A user of the demo's generator with some history, for the picture of the inspector.
+            var busiest = BusiestUser(connection.BootstrapServers, settings.Topics.PropensityScores);
+            await page.GotoAsync(console + "#user/" + busiest);
+            await Assertions.Expect(page.Locator("#user-status")).ToHaveAttributeAsync("data-outcome", "found", new() { Timeout = 30_000 });
+            await Assertions.Expect(page.Locator("#user-events tbody tr").First).ToBeVisibleAsync();
             await Screenshot(page, "console-user.png");
+
+            await page.GotoAsync(console + "#user/" + user);
+            await Assertions.Expect(page.Locator("#user-status")).ToHaveAttributeAsync("data-outcome", "found", new() { Timeout = 30_000 });
 
             // Forget, as the console offers it: the button, then the confirmation.
             page.Dialog += (_, dialog) => dialog.AcceptAsync();
@@ -110,8 +127,34 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output) : IDisposable
 
     private static async Task ProduceAsync(string bootstrapServers, string topic, string key, byte[] value)
     {
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrapServers }).Build();
+        // murmur2, as every producer to the worker's inputs must partition (the history looks for the user there).
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrapServers, Partitioner = Partitioner.Murmur2Random }).Build();
         await producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = value, Timestamp = new Timestamp(DateTimeOffset.UtcNow) });
+    }
+
+    /// <summary>The user with the most records among the first thousand of <paramref name="topic"/>.</summary>
+    private static string BusiestUser(string bootstrapServers, string topic)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "console-test-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        consumer.Subscribe(topic);
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        for (var read = 0; read < 1_000 && DateTime.UtcNow < deadline;)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { Message.Key: { } key })
+            {
+                counts[key] = counts.GetValueOrDefault(key) + 1;
+                read++;
+            }
+        }
+
+        consumer.Close();
+        return counts.MaxBy(entry => entry.Value).Key;
     }
 
     /// <summary>The last score written for <paramref name="user"/>, once one is.</summary>

@@ -13,7 +13,8 @@ namespace Personalization.Worker.Tests;
 /// <summary>
 /// The query API across worker processes sharing one application, as the site and bidders use it: every user
 /// answerable from every instance, with what the output topics last carried for that user, single and in batches,
-/// and still correct while a rebalance moves partitions away from an instance that leaves.
+/// and still correct while a rebalance moves partitions away from an instance that leaves; a user's history read back
+/// from the topics by either instance; and the fleet view of both instances from either.
 /// </summary>
 [Collection(KafkaCollection.Name)]
 public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper output) : EndToEndTest(kafka)
@@ -77,6 +78,33 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
         }
 
         Assert.Equal(2, owners.Values.Distinct().Count());
+
+        // Either instance reads a user's history back from the topics: the same records whichever is asked, newest first,
+        // the latest of each kind what the topics last carried.
+        foreach (var user in UserIds().Take(4))
+        {
+            var one = await GetJsonAsync(http1, $"/v1/users/{user}/history");
+            var two = await GetJsonAsync(http2, $"/v1/users/{user}/history");
+            foreach (var part in new[] { "events", "fraud_scores", "propensity_scores", "attribute_changes" })
+            {
+                Assert.Equal(one[part]!.ToJsonString(), two[part]!.ToJsonString());
+            }
+
+            Assert.Equal(["PURCHASE", "ADD_TO_CART", "PRODUCT_VIEW"], one["events"]!.AsArray().Select(e => e!["type"]!.GetValue<string>()));
+            Assert.Equal(Json(fraud[user]), one["fraud_scores"]![0]!.ToJsonString());
+            Assert.Equal(Json(propensity[user]), one["propensity_scores"]![0]!.ToJsonString());
+            Assert.Equal(Json(attributes[user].Attributes), one["attribute_changes"]![0]!["attributes"]!.ToJsonString());
+            Assert.All(one["scanned"]!.AsArray(), scan => Assert.True(scan!["complete"]!.GetValue<bool>(), scan.ToJsonString()));
+        }
+
+        // One instance's fleet view shows both, each with its own pipeline view, their tasks together all there are.
+        var instances = (await GetJsonAsync(http2, "/v1/instances"))["instances"]!.AsArray();
+        Assert.Equal(
+            new[] { $"http://127.0.0.1:{port1}", $"http://127.0.0.1:{port2}" }.Order(StringComparer.Ordinal),
+            instances.Select(i => i!["endpoint"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal(Partitions * WorkerTopics.Subtopologies, instances.Sum(i => i!["active_tasks"]!.AsArray().Count));
+        Assert.All(instances, i => Assert.Equal(i!["process_id"]!.GetValue<string>(), i["pipeline"]!["instance"]!["process_id"]!.GetValue<string>()));
+        Assert.Equal($"http://127.0.0.1:{port2}", instances.Single(i => i!["local"]!.GetValue<bool>())!["endpoint"]!.GetValue<string>());
         var unknown = await http2.GetAsync("/v1/users/nobody-at-all");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
 
@@ -309,6 +337,14 @@ public sealed class QueryApiTests(KafkaClusterFixture kafka, ITestOutputHelper o
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return body;
+    }
+
+    private static async Task<JsonNode> GetJsonAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {body}");
+        return JsonNode.Parse(body)!;
     }
 
     private static async Task<JsonNode> GetUserAsync(HttpClient http, string user)

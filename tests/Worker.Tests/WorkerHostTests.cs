@@ -260,6 +260,9 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     [InlineData("Queries:Port", "70000")]
     [InlineData("Queries:MaxBatchSize", "0")]
     [InlineData("Queries:ForwardTimeout", "00:01:00")]
+    [InlineData("Queries:HistoryScanRecords", "0")]
+    [InlineData("Queries:HistoryTimeout", "00:00:00")]
+    [InlineData("Queries:HistoryMaxLimit", "100000")]
     public void A_bad_configuration_value_stops_start_up_with_its_key_named(string key, string value)
     {
         var error = Assert.Throws<WorkerConfigurationException>(() => WorkerHost.Build([], new Dictionary<string, string?> { [key] = value }));
@@ -301,6 +304,42 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, disabled.StatusCode);
         Assert.Empty(await disabled.Content.ReadAsStringAsync());
         await off.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_users_history_within_the_scan_budget_is_the_newest_records_and_says_what_it_did_not_search()
+    {
+        var port = Ports.Free();
+        await using var app = WorkerHost.Build([], QuietEmbedded(port, ("Queries:HistoryScanRecords", "3")));
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await WaitForAsync(async () => (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "/healthz/ready");
+        var settings = app.Services.GetRequiredService<WorkerSettings>();
+        var serdes = app.Services.GetRequiredService<RecordSerdes>();
+        var context = new SerializationContext(MessageComponentType.Value, settings.Topics.Clickstream);
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = app.Services.GetRequiredService<KafkaConnection>().BootstrapServers, Partitioner = Partitioner.Murmur2Random,
+        }).Build())
+        {
+            for (var i = 1; i <= 5; i++)
+            {
+                var click = new ClickEvent { EventId = $"h-{i}", UserId = "historian", SessionId = "s", Type = EventType.PageView, Timestamp = DateTimeOffset.UtcNow };
+                await producer.ProduceAsync(settings.Topics.Clickstream, new Message<string, byte[]> { Key = "historian", Value = serdes.ClickEvent.Serialize(click, context) });
+            }
+        }
+
+        using var answer = JsonDocument.Parse(await http.GetStringAsync("/v1/users/historian/history?limit=2"));
+        var history = answer.RootElement;
+        Assert.Equal(["h-5", "h-4"], history.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("event_id").GetString()));
+        var clickstream = history.GetProperty("scanned").EnumerateArray().Single(s => s.GetProperty("topic").GetString() == settings.Topics.Clickstream);
+        Assert.False(clickstream.GetProperty("complete").GetBoolean());
+        Assert.Equal(3, clickstream.GetProperty("records").GetInt64());
+        Assert.Contains("Queries:HistoryScanRecords", clickstream.GetProperty("note").GetString(), StringComparison.Ordinal);
+
+        var tooMany = await http.GetAsync("/v1/users/historian/history?limit=501");
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        await app.StopAsync();
     }
 
     private Dictionary<string, string?> QuietEmbedded(int port, params (string Key, string Value)[] settings)

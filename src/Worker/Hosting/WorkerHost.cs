@@ -89,8 +89,10 @@ internal static class WorkerHost
         services.AddSingleton<StreamsService>();
         services.AddSingleton(settings.Queries);
         services.AddSingleton<UserQueryService>();
+        services.AddSingleton<UserHistoryReader>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PipelineView>();
+        services.AddSingleton<FleetView>();
         services.AddSingleton<ForgetRequester>();
         services.AddHostedService(provider => provider.GetRequiredService<StreamsService>());
         if (settings.Kafka.IsEmbedded && settings.Generator.Enabled)
@@ -161,7 +163,9 @@ internal static class WorkerHost
 
         operations.MapMetrics("/metrics", exporter.Registry);
         ModelStatusEndpoint.Map(operations, app.Services.GetRequiredService<ModelDirectory>());
-        ConsoleEndpoints.Map(operations, app.Services.GetRequiredService<PipelineView>(), app.Services.GetRequiredService<ForgetRequester>(), settings.Console);
+        ConsoleEndpoints.Map(
+            operations, app.Services.GetRequiredService<PipelineView>(), app.Services.GetRequiredService<FleetView>(), app.Services.GetRequiredService<ForgetRequester>(),
+            settings.Console);
         operations.MapGet("/healthz/live", () =>
         {
             var runtime = streams.Streams;

@@ -125,6 +125,11 @@ internal sealed class WorkerSettings
         Check("Queries:Port", Queries.Port is >= 0 and <= 65535, $"must be a TCP port, or 0 to share Http:Port, but is {Queries.Port}.");
         Check("Queries:ForwardTimeout", Queries.ForwardTimeout > TimeSpan.Zero && Queries.ForwardTimeout <= TimeSpan.FromSeconds(30),
             $"must be more than 0 and at most 30 seconds but is {Queries.ForwardTimeout}.");
+        Check("Queries:HistoryScanRecords", Queries.HistoryScanRecords is >= 1 and <= 10_000_000,
+            $"must be between 1 and 10000000 but is {Queries.HistoryScanRecords}.");
+        Check("Queries:HistoryTimeout", Queries.HistoryTimeout > TimeSpan.Zero && Queries.HistoryTimeout <= TimeSpan.FromMinutes(1),
+            $"must be more than 0 and at most a minute but is {Queries.HistoryTimeout}.");
+        Check("Queries:HistoryMaxLimit", Queries.HistoryMaxLimit is >= 1 and <= 10_000, $"must be between 1 and 10000 but is {Queries.HistoryMaxLimit}.");
         Check("Queries:MaxBatchSize", Queries.MaxBatchSize is >= 1 and <= 1000, $"must be between 1 and 1000 but is {Queries.MaxBatchSize}.");
         Check("Streams:ApplicationServer", Queries.Enabled || Streams.ApplicationServer is null,
             "advertises a query endpoint, but Queries:Enabled is false: unset it, or enable the queries.");

@@ -11,6 +11,6 @@ internal static class QueryMetrics
         "route", "outcome");
 
     public static readonly MetricDescriptor Duration = MetricDescriptor.Histogram(
-        "streams_query_duration_seconds", "Time to answer a query API request, by route (local, forwarded, batch).",
+        "streams_query_duration_seconds", "Time to answer a query API request, by route (local, forwarded, batch, history).",
         [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], "route");
 }

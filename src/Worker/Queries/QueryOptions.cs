@@ -21,6 +21,18 @@ internal sealed class QueryOptions
     /// <summary>The most users one batch request may ask for.</summary>
     public int MaxBatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// How many records before the end of each topic's partition a history request (<c>/v1/users/{id}/history</c>)
+    /// searches for the user's records: the bound on what one request reads from the cluster.
+    /// </summary>
+    public int HistoryScanRecords { get; set; } = 50_000;
+
+    /// <summary>How long a history request may read before it answers with what it has found (marked partial).</summary>
+    public TimeSpan HistoryTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most records of each kind a history request returns (it asks with <c>?limit=</c>).</summary>
+    public int HistoryMaxLimit { get; set; } = 500;
+
     /// <summary>The port the query API listens on.</summary>
     public int EffectivePort(int httpPort) => Port == 0 ? httpPort : Port;
 }

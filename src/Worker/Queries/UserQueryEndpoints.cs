@@ -8,6 +8,8 @@ namespace Personalization.Worker.Queries;
 /// <summary>
 /// The query API: <c>GET /v1/users/{userId}</c> for one user and <c>GET /v1/users?id=…&amp;id=…</c> for a batch, on
 /// <c>Http:Port</c> or on <c>Queries:Port</c> alone. Every answer names the instance that read its stores.
+/// <c>GET /v1/users/{userId}/history?limit=</c> reads the user's recent records back from the topics
+/// (<see cref="UserHistoryReader"/>).
 /// </summary>
 internal static class UserQueryEndpoints
 {
@@ -35,6 +37,17 @@ internal static class UserQueryEndpoints
             }
 
             return Results.Content(json, "application/json", statusCode: status);
+        });
+
+        var history = app.Services.GetRequiredService<UserHistoryReader>();
+        group.MapGet("/{userId}/history", async (string userId, int? limit, HttpContext context) =>
+        {
+            if (limit is < 1 || limit > options.HistoryMaxLimit)
+            {
+                return Results.Json(new { error = $"limit takes 1 to {options.HistoryMaxLimit}" }, UserQueryService.Json, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            return Results.Json(await history.ReadAsync(userId, limit ?? 50, context.RequestAborted), UserQueryService.Json);
         });
 
         group.MapGet("", async (HttpContext context) =>

@@ -6,7 +6,7 @@ using Personalization.Worker.Queries;
 namespace Personalization.Worker.WebConsole;
 
 /// <summary>
-/// <c>GET /v1/pipeline</c> (always) and, unless <c>Console:Enabled</c> is false, the read-only console at
+/// <c>GET /v1/pipeline</c> and <c>GET /v1/instances</c> (always) and, unless <c>Console:Enabled</c> is false, the read-only console at
 /// <c>/console/</c>: three files embedded in the worker's assembly, so it works without network access; with
 /// <c>Console:AllowForget</c>, <c>POST /console/forget/{userId}</c> writes a forget request (202 with where it went).
 /// </summary>
@@ -19,9 +19,10 @@ internal static class ConsoleEndpoints
         ["console.js"] = "text/javascript; charset=utf-8",
     };
 
-    public static void Map(RouteGroupBuilder operations, PipelineView view, ForgetRequester forget, ConsoleOptions options)
+    public static void Map(RouteGroupBuilder operations, PipelineView view, FleetView fleet, ForgetRequester forget, ConsoleOptions options)
     {
         operations.MapGet("/v1/pipeline", () => Results.Json(view.Snapshot(), UserQueryService.Json));
+        operations.MapGet("/v1/instances", async (CancellationToken aborted) => Results.Json(await fleet.SnapshotAsync(aborted), UserQueryService.Json));
         if (!options.Enabled)
         {
             return;
