@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Personalization.Bench;
@@ -107,10 +108,16 @@ if (unknown.Length > 0)
 Console.Error.WriteLine("warning: a Debug build measures nothing useful; run with -c Release.");
 #endif
 
+// Wall time per scenario, set-up included: what the whole run's time is made of.
+var wallSeconds = new Dictionary<string, double>(StringComparer.Ordinal);
+var runClock = Stopwatch.StartNew();
 foreach (var name in chosen)
 {
     Console.Error.WriteLine($"running {name} ...");
+    var scenarioClock = Stopwatch.StartNew();
     results.AddRange(scenarios[name]());
+    wallSeconds[name] = Math.Round(scenarioClock.Elapsed.TotalSeconds, 1);
+    Console.Error.WriteLine(FormattableString.Invariant($"{name} took {scenarioClock.Elapsed.TotalSeconds:F0} s"));
 }
 
 if (results.FirstOrDefault(r => r.Scenario == "passthrough") is { } ceiling)
@@ -168,6 +175,8 @@ var machine = new
 {
     processors = Environment.ProcessorCount, os = Environment.OSVersion.ToString(), runtime = Environment.Version.ToString(), at = DateTimeOffset.UtcNow,
     cluster = kafka.Cluster.Kind,
+    wall_seconds = Math.Round(runClock.Elapsed.TotalSeconds, 1),
+    scenario_wall_seconds = wallSeconds,
 };
 var resultsFile = names.Length == 0 ? "latest.json" : "latest-partial.json";
 File.WriteAllText(Path.Combine(resultsDirectory, resultsFile), JsonSerializer.Serialize(new { machine, results }, new JsonSerializerOptions { WriteIndented = true }));
