@@ -67,8 +67,8 @@ internal sealed class InstanceDirectory : IDisposable
 
     public void Start()
     {
-        _producer = new ProducerBuilder<string, string?>(StreamsClientSettings.DirectoryProducer(_config, _processId)).SetLogHandler(LogClientMessage).Build();
-        _consumer = new ConsumerBuilder<string, string?>(StreamsClientSettings.DirectoryConsumer(_config, _processId)).SetLogHandler(LogClientMessage).Build();
+        _producer = new ProducerBuilder<string, string?>(StreamsClientSettings.DirectoryProducer(_config, _processId)).SetLogHandler(KafkaClientLog.To(_logger)).Build();
+        _consumer = new ConsumerBuilder<string, string?>(StreamsClientSettings.DirectoryConsumer(_config, _processId)).SetLogHandler(KafkaClientLog.To(_logger)).Build();
         _consumer.Assign(new TopicPartitionOffset(_topic, 0, Offset.Beginning));
         _thread.Start();
     }
@@ -126,8 +126,6 @@ internal sealed class InstanceDirectory : IDisposable
         _producer?.Dispose();
         _stopping.Dispose();
     }
-
-    private void LogClientMessage(IClient client, LogMessage message) => _logger.LogDebug("librdkafka {Client}: {Message}", message.Name, message.Message);
 
     private void Run()
     {

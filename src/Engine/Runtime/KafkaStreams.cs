@@ -55,7 +55,8 @@ public sealed class KafkaStreams : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         // Whoever creates a client disposes it: an admin passed in may be shared with others.
         _ownsTopicAdmin = topicAdmin is null;
-        _topicAdmin = topicAdmin ?? new KafkaTopicAdmin(config.ClientConfig.Append(new KeyValuePair<string, string>("bootstrap.servers", config.BootstrapServers)));
+        _topicAdmin = topicAdmin ?? new KafkaTopicAdmin(
+            config.ClientConfig.Append(new KeyValuePair<string, string>("bootstrap.servers", config.BootstrapServers)), logger: _loggerFactory.CreateLogger<KafkaTopicAdmin>());
         ProcessId = config.GroupInstanceId ?? Guid.NewGuid().ToString("N")[..12];
     }
 

@@ -1,5 +1,7 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Streams.Engine.Runtime;
 
@@ -19,9 +21,10 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
 
     /// <param name="clientConfig">bootstrap.servers plus any security settings, as librdkafka keys.</param>
     /// <param name="visibilityTimeout">How long created topics may take to appear in the cluster's metadata (default 30 s).</param>
-    public KafkaTopicAdmin(IEnumerable<KeyValuePair<string, string>> clientConfig, TimeSpan? visibilityTimeout = null)
+    /// <param name="logger">Where the admin client's librdkafka log lines go; none are written without one.</param>
+    public KafkaTopicAdmin(IEnumerable<KeyValuePair<string, string>> clientConfig, TimeSpan? visibilityTimeout = null, ILogger? logger = null)
     {
-        _admin = new AdminClientBuilder(clientConfig).Build();
+        _admin = new AdminClientBuilder(clientConfig).SetLogHandler(KafkaClientLog.To(logger ?? NullLogger.Instance)).Build();
         _visibilityTimeout = visibilityTimeout ?? TimeSpan.FromSeconds(30);
     }
 

@@ -58,7 +58,7 @@ internal sealed class StandbyUpdater : IDisposable
     public void Start()
     {
         _consumer = new ConsumerBuilder<byte[], byte[]>(StreamsClientSettings.StandbyConsumer(_config, _processId))
-            .SetLogHandler((_, message) => _logger.LogDebug("librdkafka {Client}: {Message}", message.Name, message.Message))
+            .SetLogHandler(KafkaClientLog.To(_logger))
             .Build();
         _hosted.StandbyReleaser = Release;
         _thread.Start();

@@ -191,14 +191,14 @@ internal sealed class StreamThread
             .SetPartitionsRevokedHandler(OnPartitionsRevoked)
             .SetPartitionsLostHandler(OnPartitionsLost)
             .SetErrorHandler((_, error) => _logger.LogWarning("Consumer of {Thread}: {Error}", _name, error.Reason))
-            .SetLogHandler((_, message) => LogClientMessage(message))
+            .SetLogHandler(KafkaClientLog.To(_logger))
             .Build();
 
-        _restoreConsumer = new ConsumerBuilder<byte[], byte[]>(StreamsClientSettings.RestoreConsumer(_config, _name)).SetLogHandler((_, message) => LogClientMessage(message)).Build();
+        _restoreConsumer = new ConsumerBuilder<byte[], byte[]>(StreamsClientSettings.RestoreConsumer(_config, _name)).SetLogHandler(KafkaClientLog.To(_logger)).Build();
 
         _producer = new ProducerBuilder<byte[], byte[]>(StreamsClientSettings.Producer(_config, _name, _processId, Index))
             .SetErrorHandler((_, error) => _logger.LogWarning("Producer of {Thread}: {Error}", _name, error.Reason))
-            .SetLogHandler((_, message) => LogClientMessage(message))
+            .SetLogHandler(KafkaClientLog.To(_logger))
             .Build();
         if (_exactlyOnce)
         {
@@ -226,22 +226,6 @@ internal sealed class StreamThread
         _committer = _exactlyOnce
             ? new ExactlyOnceCommitter(_producer, _consumer, _collector, KafkaTimeout)
             : new AtLeastOnceCommitter(_producer, _consumer, _collector, tasks.FlushRunningStores, tasks.WriteRunningCheckpoints, KafkaTimeout);
-    }
-
-    /// <summary>
-    /// librdkafka's own log lines, into the host's logging. Configuration warnings are expected: one
-    /// <see cref="StreamsConfig.ClientConfig"/> serves every client, so consumer settings reach the producer too.
-    /// </summary>
-    private void LogClientMessage(LogMessage message)
-    {
-        var level = message.Facility == "CONFWARN" ? LogLevel.Debug : message.Level switch
-        {
-            <= SyslogLevel.Error => LogLevel.Error,
-            SyslogLevel.Warning => LogLevel.Warning,
-            SyslogLevel.Debug => LogLevel.Debug,
-            _ => LogLevel.Information,
-        };
-        _logger.Log(level, "librdkafka {Client} {Facility}: {Message}", message.Name, message.Facility, message.Message);
     }
 
     private IEnumerable<TopicPartitionOffset> OnPartitionsAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> anchors)

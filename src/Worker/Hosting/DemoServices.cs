@@ -24,7 +24,7 @@ internal sealed partial class DemoGeneratorService(WorkerSettings settings, Kafk
         LogStarted(settings.Generator.Rate, settings.Generator.Users);
         try
         {
-            var publisher = new ClickstreamPublisher(connection.BootstrapServers, serdes, settings.Topics, settings.Kafka.Client);
+            var publisher = new ClickstreamPublisher(connection.BootstrapServers, serdes, settings.Topics, settings.Kafka.Client, logger);
             await publisher.PublishAsync(new ClickstreamGenerator(options), settings.Generator.Rate, long.MaxValue, duration: null, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

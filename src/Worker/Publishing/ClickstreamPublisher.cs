@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Personalization.Simulation;
 using Personalization.Topology;
 using Personalization.Topology.Records;
+using Streams.Engine.Runtime;
 
 namespace Personalization.Worker.Publishing;
 
@@ -10,7 +12,9 @@ namespace Personalization.Worker.Publishing;
 /// Produces generated records to Kafka: events to the clickstream topic, decisions and rewards to theirs, keyed by
 /// user id, Avro in the wire format, at a target rate (or as fast as the producer takes them).
 /// </summary>
-internal sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes serdes, TopicOptions topics, IReadOnlyDictionary<string, string>? clientConfig = null)
+/// <param name="logger">Where the producer's librdkafka log lines go; librdkafka writes them to stderr without one.</param>
+internal sealed class ClickstreamPublisher(
+    string bootstrapServers, RecordSerdes serdes, TopicOptions topics, IReadOnlyDictionary<string, string>? clientConfig = null, ILogger? logger = null)
 {
     /// <summary>
     /// Produces records until <paramref name="maxRecords"/> are sent, <paramref name="duration"/> has passed, or
@@ -21,7 +25,13 @@ internal sealed class ClickstreamPublisher(string bootstrapServers, RecordSerdes
         var config = InputProducerConfig.For(bootstrapServers, clientConfig);
         config.LingerMs = 5;
         config.CompressionType = CompressionType.Lz4;
-        using var producer = new ProducerBuilder<string, byte[]>(config).Build();
+        var builder = new ProducerBuilder<string, byte[]>(config);
+        if (logger is not null)
+        {
+            builder.SetLogHandler(KafkaClientLog.To(logger));
+        }
+
+        using var producer = builder.Build();
         await serdes.PrepareAsync(topics, cancellationToken);
 
         var stopwatch = Stopwatch.StartNew();

@@ -6,6 +6,7 @@ using Personalization.Topology.Records;
 using Personalization.Worker.Hosting;
 using Streams.Engine.Metrics;
 using Streams.Engine.Queries;
+using Streams.Engine.Runtime;
 
 namespace Personalization.Worker.Queries;
 
@@ -75,7 +76,7 @@ internal sealed partial class UserHistoryReader(
             EnablePartitionEof = true,
             AllowAutoCreateTopics = false,
         };
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler(KafkaClientLog.To(logger)).Build();
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var metadata = admin.GetMetadata(MetadataTimeout).Topics.ToDictionary(t => t.Topic, StringComparer.Ordinal);
         var assigned = new List<TopicPartitionOffset>();

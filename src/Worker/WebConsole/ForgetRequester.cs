@@ -1,6 +1,8 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Personalization.Worker.Hosting;
 using Personalization.Worker.Publishing;
+using Streams.Engine.Runtime;
 
 namespace Personalization.Worker.WebConsole;
 
@@ -8,10 +10,10 @@ namespace Personalization.Worker.WebConsole;
 /// Writes a forget request for a user to <c>users.forget</c> (key: the user, an empty value), partitioned like every
 /// other producer to the worker's inputs, for the console's "forget this user". The producer is made on first use.
 /// </summary>
-internal sealed class ForgetRequester(KafkaConnection connection, WorkerSettings settings) : IDisposable
+internal sealed class ForgetRequester(KafkaConnection connection, WorkerSettings settings, ILogger<ForgetRequester> logger) : IDisposable
 {
     private readonly Lazy<IProducer<string, byte[]>> _producer = new(() =>
-        new ProducerBuilder<string, byte[]>(InputProducerConfig.For(connection.BootstrapServers, settings.Kafka.Client)).Build());
+        new ProducerBuilder<string, byte[]>(InputProducerConfig.For(connection.BootstrapServers, settings.Kafka.Client)).SetLogHandler(KafkaClientLog.To(logger)).Build());
 
     public async Task<TopicPartitionOffset> ForgetAsync(string userId, CancellationToken cancellationToken)
     {
