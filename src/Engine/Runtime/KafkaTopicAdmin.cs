@@ -1,7 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Streams.Engine.Runtime;
 
@@ -21,10 +20,16 @@ public sealed class KafkaTopicAdmin : ITopicAdmin, IDisposable
 
     /// <param name="clientConfig">bootstrap.servers plus any security settings, as librdkafka keys.</param>
     /// <param name="visibilityTimeout">How long created topics may take to appear in the cluster's metadata (default 30 s).</param>
-    /// <param name="logger">Where the admin client's librdkafka log lines go; none are written without one.</param>
+    /// <param name="logger">Where the admin client's librdkafka log lines go; without one librdkafka writes them to stderr.</param>
     public KafkaTopicAdmin(IEnumerable<KeyValuePair<string, string>> clientConfig, TimeSpan? visibilityTimeout = null, ILogger? logger = null)
     {
-        _admin = new AdminClientBuilder(clientConfig).SetLogHandler(KafkaClientLog.To(logger ?? NullLogger.Instance)).Build();
+        var builder = new AdminClientBuilder(clientConfig);
+        if (logger is not null)
+        {
+            builder.SetLogHandler(KafkaClientLog.To(logger));
+        }
+
+        _admin = builder.Build();
         _visibilityTimeout = visibilityTimeout ?? TimeSpan.FromSeconds(30);
     }
 
