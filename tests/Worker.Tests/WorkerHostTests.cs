@@ -292,6 +292,13 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
             var onMainPort = await http.GetAsync("/v1/users/nobody");
             Assert.Equal(HttpStatusCode.NotFound, onMainPort.StatusCode);
             Assert.Empty(await onMainPort.Content.ReadAsStringAsync());
+
+            // The console's inspector still looks users up, on the console's port only.
+            var inspected = await http.GetAsync("/console/users/nobody");
+            Assert.Equal(HttpStatusCode.NotFound, inspected.StatusCode);
+            Assert.Contains("\"user_id\":\"nobody\"", await inspected.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/console/users/nobody/history")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await queries.GetAsync("/console/users/nobody")).StatusCode);
             await app.StopAsync();
         }
 
@@ -303,6 +310,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
         var disabled = await offHttp.GetAsync("/v1/users/nobody");
         Assert.Equal(HttpStatusCode.NotFound, disabled.StatusCode);
         Assert.Empty(await disabled.Content.ReadAsStringAsync());
+        Assert.Empty(await (await offHttp.GetAsync("/console/users/nobody")).Content.ReadAsStringAsync());
         await off.StopAsync();
     }
 

@@ -105,7 +105,7 @@ internal static class WorkerHost
         MapEndpoints(app, settings);
         if (settings.Queries.Enabled)
         {
-            UserQueryEndpoints.Map(app, settings.Queries, settings.Http.Port);
+            UserQueryEndpoints.Map(app, settings.Queries, settings.Http.Port, settings.Console.Enabled);
         }
 
         return app;

@@ -1,6 +1,7 @@
 'use strict';
-// The worker's read-only console: polls /v1/pipeline for the pipeline view and reads /v1/users/{id} and its history
-// for the user inspector. No framework and nothing fetched from elsewhere: the worker serves these three files itself.
+// The worker's read-only console: polls /v1/instances for the pipeline view and reads /console/users/{id} and its
+// history (the query API's answers, on the console's port) for the user inspector. No framework and nothing fetched
+// from elsewhere: the worker serves these three files itself.
 
 const pollMs = 2000;
 const keepMs = 5 * 60 * 1000;
@@ -240,11 +241,17 @@ async function lookUp(user) {
   status.dataset.outcome = 'pending';
   $('#user-state').hidden = true;
   $('#user-forget').hidden = true;
-  const path = `/v1/users/${encodeURIComponent(user)}`;
+  const path = `/console/users/${encodeURIComponent(user)}`;
   const [response, historyResponse] = await Promise.all([fetch(path, { cache: 'no-store' }), fetch(`${path}/history`, { cache: 'no-store' })]);
-  const body = await response.json();
+  const body = await response.json().catch(() => null);
   const history = historyResponse.ok ? await historyResponse.json() : null;
   if (lookup !== lookups) return;
+  if (body === null) {
+    status.textContent = `${user}: this pod does not serve user lookups (Queries__Enabled is false)`;
+    status.dataset.outcome = 'error';
+    return;
+  }
+
   if (response.status === 404) {
     status.textContent = `${user}: not found (never seen, or forgotten)`;
     status.dataset.outcome = 'absent';
