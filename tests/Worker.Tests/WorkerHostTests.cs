@@ -54,6 +54,8 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"{fraud.Count} fraud scores, {training.Count} training records");
             Assert.True(fraud.Count >= 20, $"only {fraud.Count} fraud scores");
             Assert.All(fraud, s => Assert.Equal("v1", s.ModelVersion));
+            // The demo replays its traffic in real time: no event is from the future of the moment it is scored.
+            Assert.All(fraud, s => Assert.True(s.AsOf <= s.ScoredAt.AddSeconds(1), $"features as of {s.AsOf:O}, scored at {s.ScoredAt:O}"));
             Assert.True(training.Count >= 5, $"only {training.Count} training records");
 
             // Lag is refreshed about once a second per thread, so the series appear shortly after the partitions are assigned.
@@ -222,7 +224,9 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
             {
                 await WaitForAsync(async () => (await http.GetAsync("/healthz/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "/healthz/ready");
                 var streams = app.Services.GetRequiredService<StreamsService>().Streams!;
-                await WaitForAsync(() => Task.FromResult(streams.Metrics.CounterTotal(TaskMetrics.RecordsConsumed) > 1000), TimeSpan.FromSeconds(60), "1,000 records processed");
+                // Clickstream events, not the demo's opening burst of catalog records: the user stores must hold something.
+                var clicks = streams.Metrics.Counter(TaskMetrics.RecordsConsumed, "events.clickstream");
+                await WaitForAsync(() => Task.FromResult(clicks.Value > 1000), TimeSpan.FromSeconds(60), "1,000 clickstream events processed");
                 return (await http.GetStringAsync("/metrics"), streams.Metrics.Snapshot());
             }
             finally

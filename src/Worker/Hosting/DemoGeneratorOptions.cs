@@ -6,7 +6,7 @@ internal sealed class DemoGeneratorOptions
     /// <summary>Run the generator (embedded default only).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Records per second.</summary>
+    /// <summary>Records per second, about: the traffic is replayed in real time (event time is wall-clock time).</summary>
     public double Rate { get; set; } = 300;
 
     public int Users { get; set; } = 10_000;

@@ -7,25 +7,37 @@ using Streams.Engine.Tasks;
 
 namespace Personalization.Worker.Hosting;
 
-/// <summary>The embedded default's traffic: the synthetic clickstream produced at a moderate rate until shutdown.</summary>
+/// <summary>
+/// The embedded default's traffic: the synthetic clickstream, replayed in real time at about <c>Generator:Rate</c>
+/// records per second (after a ramp-up of a few minutes while sessions accumulate), until shutdown.
+/// </summary>
 internal sealed partial class DemoGeneratorService(WorkerSettings settings, KafkaConnection connection, RecordSerdes serdes, ILogger<DemoGeneratorService> logger) : BackgroundService
 {
+    /// <summary>
+    /// Sessions start at a steady rate and last minutes, so traffic builds up over the first minutes of a simulation; the
+    /// demo starts this much simulated time early and skips the user records of it, so it opens at its full rate.
+    /// </summary>
+    private static readonly TimeSpan WarmUp = TimeSpan.FromMinutes(4);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var options = new GeneratorOptions
         {
             Users = settings.Generator.Users,
             Seed = settings.Generator.Seed,
-            Start = DateTimeOffset.UtcNow,
-            // Roughly real time: about five records per session.
-            SessionsPerSecond = Math.Max(0.1, settings.Generator.Rate / 5),
             CatalogChangesPerMinute = settings.Generator.CatalogChangesPerMinute,
         };
-        LogStarted(settings.Generator.Rate, settings.Generator.Users);
+        options.SessionsPerSecond = SessionsPerSecondFor(options, settings.Generator.Rate);
+        var now = DateTimeOffset.UtcNow;
+        options.Start = now - WarmUp;
+        LogStarted(settings.Generator.Rate, settings.Generator.Users, options.SessionsPerSecond);
         try
         {
+            // Replayed in real time: event times are wall-clock times, so end-to-end latency, windows and reward waits
+            // behave as they would with live traffic. The warm-up's catalog records are kept: items viewed later need them.
+            var records = new ClickstreamGenerator(options).Where(r => r.Item is not null || r.Timestamp >= now);
             var publisher = new ClickstreamPublisher(connection.BootstrapServers, serdes, settings.Topics, settings.Kafka.Client, logger);
-            await publisher.PublishAsync(new ClickstreamGenerator(options), settings.Generator.Rate, long.MaxValue, duration: null, stoppingToken);
+            await publisher.PublishAsync(records, ratePerSecond: 0, long.MaxValue, duration: null, stoppingToken, realTime: true);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -36,8 +48,26 @@ internal sealed partial class DemoGeneratorService(WorkerSettings settings, Kafk
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Demo generator producing about {Rate} records/s for {Users} users")]
-    private partial void LogStarted(double rate, int users);
+    /// <summary>
+    /// The session rate that makes about <paramref name="rate"/> records per second once sessions overlap: how many
+    /// records a session makes depends on the generator's mix, so it is measured on the generator's own output at a first
+    /// guess, over three minutes after the warm-up.
+    /// </summary>
+    private static double SessionsPerSecondFor(GeneratorOptions options, double rate)
+    {
+        var measured = TimeSpan.FromMinutes(3);
+        var guess = Math.Max(0.1, rate / 5);
+        var probe = new GeneratorOptions
+        {
+            Users = options.Users, Seed = options.Seed, CatalogChangesPerMinute = options.CatalogChangesPerMinute, SessionsPerSecond = guess,
+        };
+        var (from, to) = (probe.Start + WarmUp, probe.Start + WarmUp + measured);
+        var records = new ClickstreamGenerator(probe).Select(r => r.Timestamp).TakeWhile(t => t < to).Count(t => t >= from);
+        return records > 0 ? Math.Max(0.1, guess * rate / (records / measured.TotalSeconds)) : guess;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo generator replaying about {Rate} records/s in real time for {Users} users ({SessionsPerSecond:F1} sessions/s)")]
+    private partial void LogStarted(double rate, int users, double sessionsPerSecond);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Demo generator stopped")]
     private partial void LogFailed(Exception error);

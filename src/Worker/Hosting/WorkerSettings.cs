@@ -133,7 +133,7 @@ internal sealed class WorkerSettings
         Check("Queries:MaxBatchSize", Queries.MaxBatchSize is >= 1 and <= 1000, $"must be between 1 and 1000 but is {Queries.MaxBatchSize}.");
         Check("Streams:ApplicationServer", Queries.Enabled || Streams.ApplicationServer is null,
             "advertises a query endpoint, but Queries:Enabled is false: unset it, or enable the queries.");
-        Check("Generator:Rate", Generator.Rate >= 0, $"must not be negative but is {Generator.Rate}.");
+        Check("Generator:Rate", Generator.Rate > 0, $"must be more than 0 records per second but is {Generator.Rate}.");
         Check("Generator:Users", Generator.Users >= 1, $"must be at least 1 but is {Generator.Users}.");
         Check("Generator:CatalogChangesPerMinute", Generator.CatalogChangesPerMinute >= 0, $"must not be negative but is {Generator.CatalogChangesPerMinute}.");
         Check("Shutdown:GracePeriod", Shutdown.GracePeriod > TimeSpan.Zero, $"must be positive but is {Shutdown.GracePeriod}.");

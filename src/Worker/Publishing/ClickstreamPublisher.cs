@@ -16,11 +16,17 @@ namespace Personalization.Worker.Publishing;
 internal sealed class ClickstreamPublisher(
     string bootstrapServers, RecordSerdes serdes, TopicOptions topics, IReadOnlyDictionary<string, string>? clientConfig = null, ILogger? logger = null)
 {
+    /// <summary>How far ahead of the wall clock a record may be sent when replaying in real time.</summary>
+    private static readonly TimeSpan RealTimeSlack = TimeSpan.FromMilliseconds(5);
+
     /// <summary>
     /// Produces records until <paramref name="maxRecords"/> are sent, <paramref name="duration"/> has passed, or
-    /// cancellation. <paramref name="ratePerSecond"/> 0 means unthrottled. Returns the number sent.
+    /// cancellation. <paramref name="ratePerSecond"/> 0 means unthrottled. With <paramref name="realTime"/> each record
+    /// waits until the wall clock reaches its event time, so event time and wall time agree (the records must start at
+    /// about now). Returns the number sent.
     /// </summary>
-    public async Task<long> PublishAsync(IEnumerable<GeneratedRecord> records, double ratePerSecond, long maxRecords, TimeSpan? duration, CancellationToken cancellationToken)
+    public async Task<long> PublishAsync(
+        IEnumerable<GeneratedRecord> records, double ratePerSecond, long maxRecords, TimeSpan? duration, CancellationToken cancellationToken, bool realTime = false)
     {
         var config = InputProducerConfig.For(bootstrapServers, clientConfig);
         config.LingerMs = 5;
@@ -59,6 +65,15 @@ internal sealed class ClickstreamPublisher(
             if (failure is not null)
             {
                 throw new InvalidOperationException($"Producing to {bootstrapServers} failed: {failure.Message}", failure);
+            }
+
+            if (realTime && record.Timestamp - DateTimeOffset.UtcNow is var due && due > RealTimeSlack)
+            {
+                await Task.Delay(due, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
             }
 
             var (topic, value) = record.Serialize(serdes, topics);
