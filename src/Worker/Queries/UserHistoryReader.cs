@@ -48,9 +48,9 @@ internal sealed partial class UserHistoryReader(
     private UserHistoryResponse Read(string userId, int limit, CancellationToken cancellationToken)
     {
         var topics = settings.Topics;
-        var events = new Search<ClickEvent>(topics.Clickstream, limit, (bytes, _, context) => bytes is null ? null : serdes.ClickEvent.Deserialize(bytes, false, context));
-        var fraud = new Search<Score>(topics.FraudScores, limit, (bytes, _, context) => bytes is null ? null : serdes.Score.Deserialize(bytes, false, context));
-        var propensity = new Search<Score>(topics.PropensityScores, limit, (bytes, _, context) => bytes is null ? null : serdes.Score.Deserialize(bytes, false, context));
+        var events = new Search<ClickEvent>(topics.Clickstream, limit, Records(serdes.ClickEvent));
+        var fraud = new Search<Score>(topics.FraudScores, limit, Records(serdes.Score));
+        var propensity = new Search<Score>(topics.PropensityScores, limit, Records(serdes.Score));
         var attributes = new Search<AttributeHistoryEntry>(topics.Attributes, limit, (bytes, timestamp, context) =>
         {
             if (bytes is null)
@@ -61,8 +61,8 @@ internal sealed partial class UserHistoryReader(
             var update = serdes.AttributeUpdate.Deserialize(bytes, false, context);
             return new AttributeHistoryEntry(update.Timestamp, false, update.Changes, update.Attributes);
         });
-        var training = new Search<TrainingRecord>(topics.Training, limit, (bytes, _, context) => bytes is null ? null : serdes.TrainingRecord.Deserialize(bytes, false, context));
-        var triggers = new Search<Trigger>(topics.Triggers, limit, (bytes, _, context) => bytes is null ? null : serdes.Trigger.Deserialize(bytes, false, context));
+        var training = new Search<TrainingRecord>(topics.Training, limit, Records(serdes.TrainingRecord));
+        var triggers = new Search<Trigger>(topics.Triggers, limit, Records(serdes.Trigger));
         ISearch[] searches = [events, fraud, propensity, attributes, training, triggers];
 
         var key = Encoding.UTF8.GetBytes(userId);
@@ -132,10 +132,15 @@ internal sealed partial class UserHistoryReader(
 
         consumer.Close();
         return new UserHistoryResponse(
-            userId, new AnsweringInstance(streams.Streams?.ProcessId ?? "", streams.Streams is null ? null : streams.AdvertisedEndpoint),
+            userId, AnsweringInstance.Of(streams),
             events.Newest(), fraud.Newest(), propensity.Newest(), attributes.Newest(), training.Newest(), triggers.Newest(),
             [.. searches.Select(s => s.Scan())]);
     }
+
+    /// <summary>Decodes a topic's values as records of its type; a tombstone is no record.</summary>
+    private static Func<byte[]?, DateTimeOffset, SerializationContext, T?> Records<T>(IDeserializer<T> serde)
+        where T : class =>
+        (bytes, _, context) => bytes is null ? null : serde.Deserialize(bytes, false, context);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "History of {UserId}: reading {Topic} took over {Seconds} s; its answer is partial")]
     private partial void LogHistoryTimedOut(string userId, string topic, double seconds);

@@ -55,13 +55,7 @@ internal sealed partial class UserQueryService : IDisposable
             }
         }
 
-        _http = new HttpClient(new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = options.ForwardTimeout,
-            UseProxy = false,
-        })
-        { Timeout = Timeout.InfiniteTimeSpan };
+        _http = InstanceHttpClient.Create(options);
         _localDuration = metrics.Histogram(QueryMetrics.Duration, "local");
         _forwardedDuration = metrics.Histogram(QueryMetrics.Duration, "forwarded");
         _batchDuration = metrics.Histogram(QueryMetrics.Duration, "batch");
@@ -276,7 +270,7 @@ internal sealed partial class UserQueryService : IDisposable
         }
     }
 
-    private AnsweringInstance Self() => new(_streams.Streams?.ProcessId ?? "", _streams.Streams is null ? null : _streams.AdvertisedEndpoint);
+    private AnsweringInstance Self() => AnsweringInstance.Of(_streams);
 
     private void Count(string route, int status) =>
         _lookups[(route, status switch { 200 => "found", 404 => "not_found", _ => "unavailable" })].Increment();

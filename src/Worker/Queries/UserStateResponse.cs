@@ -1,5 +1,6 @@
 using Personalization.Topology.Records;
 using Personalization.Topology.Serving;
+using Personalization.Worker.Hosting;
 
 namespace Personalization.Worker.Queries;
 
@@ -36,7 +37,12 @@ internal sealed record UserStateResponse(
     string? Error = null);
 
 /// <summary>The instance that answered: its id and advertised endpoint.</summary>
-internal sealed record AnsweringInstance(string ProcessId, string? Endpoint);
+internal sealed record AnsweringInstance(string ProcessId, string? Endpoint)
+{
+    /// <summary>This instance (an empty id while the runtime is starting).</summary>
+    public static AnsweringInstance Of(StreamsService service) =>
+        new(service.Streams?.ProcessId ?? "", service.Streams is null ? null : service.AdvertisedEndpoint);
+}
 
 /// <summary>A user's latest scores, each as the score topics carry it.</summary>
 internal sealed record LatestScoresView(Score? Fraud, Score? Propensity);

@@ -25,10 +25,7 @@ internal sealed partial class FleetView : IDisposable
         _local = local;
         _options = options;
         _logger = logger;
-        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = options.ForwardTimeout, UseProxy = false })
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        _http = InstanceHttpClient.Create(options);
     }
 
     public async Task<JsonObject> SnapshotAsync(CancellationToken cancellationToken)
