@@ -82,7 +82,7 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
         queries.Failover(Option("--failover-users", 100_000), standbys: 1, partitions: 64),
         queries.Failover(Option("--failover-users", 100_000), standbys: 0, partitions: 64),
     ],
-    ["console"] = () => queries.Console(users: 20_000, backlog: Option("--console-events", 60_000), rounds: Option("--console-rounds", 3)),
+    ["console"] = () => queries.Console(users: 20_000, backlog: Option("--console-events", 40_000), rounds: Option("--console-rounds", 3)),
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
     ["features"] = () => TopologyDriverScenario.Run(events: 100_000),
     ["tracing"] = () => TopologyDriverScenario.RunTracing(events: 100_000),
