@@ -31,6 +31,11 @@ internal static class StreamizPeer
             StateDir = stateDir,
             NumStreamThreads = 1,
             Guarantee = exactlyOnce ? ProcessingGuarantee.EXACTLY_ONCE : ProcessingGuarantee.AT_LEAST_ONCE,
+            // Its producer fails the stream thread when librdkafka's queue is full (its exception handler can only fail
+            // or drop the record): on a real broker, which acknowledges more slowly on these shared cores than the
+            // mock, the default 100,000 messages filled and the at-least-once run died. A queue longer than a run's
+            // output lets it finish; the engine waits for room instead.
+            QueueBufferingMaxMessages = 1_000_000,
             // No log output, as the engine runs here: both are measured doing the work, not writing to the console.
             Logger = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
         };
