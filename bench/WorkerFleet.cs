@@ -56,11 +56,8 @@ internal sealed class WorkerFleet : IDisposable
             ["Topics__Partitions"] = partitions.ToString(CultureInfo.InvariantCulture),
             ["Models__Directory"] = Path.Combine(AppContext.BaseDirectory, "models"),
             ["MALLOC_ARENA_MAX"] = "2",
-            // The mock cluster holds a rebalance open for the session timeout less a second when a member joins a group
-            // that has one: with the client's 45 s default, each of the two rebalances that let a second pod in took
-            // 44 s of the bench's time. 6 s is the smallest a real broker accepts by default.
-            ["Kafka__Client__session.timeout.ms"] = "6000",
-            ["Kafka__Client__heartbeat.interval.ms"] = "1000",
+            ["Kafka__Client__session.timeout.ms"] = SessionTimeoutMs.ToString(CultureInfo.InvariantCulture),
+            ["Kafka__Client__heartbeat.interval.ms"] = (SessionTimeoutMs / 6).ToString(CultureInfo.InvariantCulture),
         };
         foreach (var topic in TopicCatalog.All)
         {
@@ -72,6 +69,14 @@ internal sealed class WorkerFleet : IDisposable
             _environment[key] = value;
         }
     }
+
+    /// <summary>
+    /// The pods' consumer group session timeout. The mock cluster holds a rebalance open for the session timeout less a
+    /// second when a member joins a group that has one: with the client's 45 s default, each of the two rebalances that
+    /// let a second pod in took 44 s of the bench's time. 6 s is the smallest a real broker accepts by default
+    /// (group.min.session.timeout.ms). The heartbeat is a sixth of it.
+    /// </summary>
+    public const int SessionTimeoutMs = 6_000;
 
     public TopicOptions Topics { get; }
 
