@@ -20,6 +20,7 @@ KafkaScenarios.StreamThreads = Option("--threads", 1);
 KafkaScenarios.CacheBytes = args.Contains("--cache-bytes") ? Option("--cache-bytes", 0) : null;
 KafkaScenarios.TriggersEnabled = !args.Contains("--no-triggers");
 KafkaScenarios.CommitIntervalMs = args.Contains("--commit-interval-ms") ? Option("--commit-interval-ms", 100) : null;
+KafkaScenarios.RocksDbCacheMb = args.Contains("--rocksdb-cache-mb") ? Option("--rocksdb-cache-mb", 384) : null;
 foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client"))
 {
     var parts = setting.Split('=', 2);
@@ -73,6 +74,8 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
             // Without the trigger paths: with them, 64 partitions open about 1,100 RocksDB databases, more than the 20,000
             // file descriptors this machine allows a process (docs/performance.md, "Triggers").
             "--no-triggers",
+            .. KafkaScenarios.ClientOverrides.SelectMany(setting => new[] { "--client", $"{setting.Key}={setting.Value}" }),
+            .. KafkaScenarios.RocksDbCacheMb is { } cacheMb ? ["--rocksdb-cache-mb", cacheMb.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
             .. bootstrap is null ? Array.Empty<string>() : ["--bootstrap", bootstrap],
         ])],
     ["queries"] = () => queries.Queries(users: 50_000, backlog: 60_000, requestRate: Option("--query-rate", 5_000), TimeSpan.FromSeconds(30)),

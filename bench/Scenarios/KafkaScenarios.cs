@@ -476,6 +476,17 @@ internal sealed class KafkaScenarios : IDisposable
             }
         }
 
+        // The peak can fall between the samples below (during the load); the managed heap's size at that moment says
+        // whether it was the runtime's garbage or native memory.
+        double peak = 0, heapAtPeak = 0;
+        using var peakSampler = new Timer(_ =>
+        {
+            var workingSet = Environment.WorkingSet / 1048576.0;
+            if (workingSet > peak)
+            {
+                (peak, heapAtPeak) = (workingSet, GC.GetTotalMemory(forceFullCollection: false) / 1048576.0);
+            }
+        }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         var stopwatch = Stopwatch.StartNew();
         for (var user = 0; user < users; user++)
         {
@@ -530,7 +541,8 @@ internal sealed class KafkaScenarios : IDisposable
                 + FormattableString.Invariant($"{string.Join(", ", samples.Select(s => s.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB; ")
                 + FormattableString.Invariant($"RocksDB: {rocks.Databases} databases, cache in use {rocks.CacheUsage / 1048576.0:F0} MB, ")
                 + FormattableString.Invariant($"memtables {rocks.Memtables / 1048576.0:F0} MB, table readers {rocks.TableReaders / 1048576.0:F0} MB; ")
-                + FormattableString.Invariant($"managed heap {managed:F0} MB ({committed:F0} MB committed)"),
+                + FormattableString.Invariant($"managed heap {managed:F0} MB ({committed:F0} MB committed); ")
+                + FormattableString.Invariant($"peak working set {peak:F0} MB, of which managed heap (with garbage) {heapAtPeak:F0} MB"),
         };
     }
 
@@ -629,7 +641,12 @@ internal sealed class KafkaScenarios : IDisposable
         NumThreads = StreamThreads,
         StateStoreCacheMaxBytes = CacheBytes ?? new StreamsConfig().StateStoreCacheMaxBytes,
         CommitIntervalMs = CommitIntervalMs,
+        RocksDbCacheMb = RocksDbCacheMb ?? new StreamsConfig().RocksDbCacheMb,
+        RocksDbWriteBufferMb = RocksDbCacheMb / 2 ?? new StreamsConfig().RocksDbWriteBufferMb,
     };
+
+    /// <summary>The RocksDB block cache for every runtime, half of it for memtables (the engine's defaults unless given).</summary>
+    public static int? RocksDbCacheMb { get; set; }
 
     /// <summary>commit.interval.ms for every runtime (the guarantee's default unless given).</summary>
     public static int? CommitIntervalMs { get; set; }
