@@ -478,13 +478,14 @@ internal sealed class KafkaScenarios : IDisposable
 
         // The peak can fall between the samples below (during the load); the managed heap's size at that moment says
         // whether it was the runtime's garbage or native memory.
-        double peak = 0, heapAtPeak = 0;
+        double peak = 0, heapAtPeak = 0, committedAtPeak = 0;
         using var peakSampler = new Timer(_ =>
         {
             var workingSet = Environment.WorkingSet / 1048576.0;
             if (workingSet > peak)
             {
                 (peak, heapAtPeak) = (workingSet, GC.GetTotalMemory(forceFullCollection: false) / 1048576.0);
+                committedAtPeak = GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0;
             }
         }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         var stopwatch = Stopwatch.StartNew();
@@ -542,7 +543,8 @@ internal sealed class KafkaScenarios : IDisposable
                 + FormattableString.Invariant($"RocksDB: {rocks.Databases} databases, cache in use {rocks.CacheUsage / 1048576.0:F0} MB, ")
                 + FormattableString.Invariant($"memtables {rocks.Memtables / 1048576.0:F0} MB, table readers {rocks.TableReaders / 1048576.0:F0} MB; ")
                 + FormattableString.Invariant($"managed heap {managed:F0} MB ({committed:F0} MB committed); ")
-                + FormattableString.Invariant($"peak working set {peak:F0} MB, of which managed heap (with garbage) {heapAtPeak:F0} MB"),
+                + FormattableString.Invariant($"peak working set {peak:F0} MB, of which managed heap (with garbage) {heapAtPeak:F0} MB, ")
+                + FormattableString.Invariant($"{committedAtPeak:F0} MB committed at the last collection before it"),
         };
     }
 
