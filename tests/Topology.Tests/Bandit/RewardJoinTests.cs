@@ -184,6 +184,25 @@ public sealed class RewardJoinTests
     }
 
     [Fact]
+    public void Every_quiet_user_is_forgotten_within_a_few_rounds_even_when_there_are_more_than_one_round_examines()
+    {
+        using var harness = Harness();
+        var recent = harness.Driver.GetKeyValueStore<string, RecentClicks>(RewardJoinProcessor.RecentClickStore);
+        for (var i = 0; i < 2_500; i++)
+        {
+            harness.Send(Click(EventType.ProductView, at: 0, user: $"quiet-{i:D4}"));
+        }
+
+        harness.Send(Click(EventType.ProductView, at: 121, user: "busy"));
+        Wait(harness, 1);
+        Assert.True(recent.All().Count() > 1, "one round examines a bounded number of users, not all 2,500");
+
+        Wait(harness, 1);
+        Wait(harness, 1);
+        Assert.Equal(["busy"], recent.All().Select(entry => entry.Key).ToList());
+    }
+
+    [Fact]
     public void A_reward_after_the_record_was_written_is_counted_as_late_and_not_used()
     {
         using var harness = Harness();
