@@ -56,9 +56,12 @@ internal sealed class WorkerFleet : IDisposable
             ["Topics__Partitions"] = partitions.ToString(CultureInfo.InvariantCulture),
             ["Models__Directory"] = Path.Combine(AppContext.BaseDirectory, "models"),
             ["MALLOC_ARENA_MAX"] = "2",
-            ["Kafka__Client__session.timeout.ms"] = SessionTimeoutMs.ToString(CultureInfo.InvariantCulture),
-            ["Kafka__Client__heartbeat.interval.ms"] = (SessionTimeoutMs / 6).ToString(CultureInfo.InvariantCulture),
         };
+        foreach (var (key, value) in SessionSettings(SessionTimeoutMs))
+        {
+            _environment[key] = value;
+        }
+
         foreach (var topic in TopicCatalog.All)
         {
             _environment[$"Topics__{topic.Option}"] = topic.NameIn(Topics);
@@ -77,6 +80,13 @@ internal sealed class WorkerFleet : IDisposable
     /// (group.min.session.timeout.ms). The heartbeat is a sixth of it.
     /// </summary>
     public const int SessionTimeoutMs = 6_000;
+
+    /// <summary>A pod's settings for a consumer group session timeout, with a heartbeat of a sixth of it.</summary>
+    public static Dictionary<string, string> SessionSettings(int sessionTimeoutMs) => new()
+    {
+        ["Kafka__Client__session.timeout.ms"] = sessionTimeoutMs.ToString(CultureInfo.InvariantCulture),
+        ["Kafka__Client__heartbeat.interval.ms"] = (sessionTimeoutMs / 6).ToString(CultureInfo.InvariantCulture),
+    };
 
     public TopicOptions Topics { get; }
 

@@ -168,12 +168,8 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         // which the standby's answers are what keeps the users served. The mock takes 3 s; a real broker refuses less
         // than the fleet's 6 s.
         var sessionTimeoutMs = cluster.Kind == "embedded" ? 3_000 : WorkerFleet.SessionTimeoutMs;
-        var settings = new Dictionary<string, string>
-        {
-            ["Streams__NumStandbyReplicas"] = standbys.ToString(CultureInfo.InvariantCulture),
-            ["Kafka__Client__session.timeout.ms"] = sessionTimeoutMs.ToString(CultureInfo.InvariantCulture),
-            ["Kafka__Client__heartbeat.interval.ms"] = (sessionTimeoutMs / 6).ToString(CultureInfo.InvariantCulture),
-        };
+        var settings = WorkerFleet.SessionSettings(sessionTimeoutMs);
+        settings["Streams__NumStandbyReplicas"] = standbys.ToString(CultureInfo.InvariantCulture);
         using var fleet = new WorkerFleet(cluster, $"failover{++_serial}", partitions, Path.Combine(stateRoot, $"failover{_serial}"), settings);
         var survivor = fleet.Start();
         var victim = fleet.Start();
