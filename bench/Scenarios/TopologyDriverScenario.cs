@@ -25,7 +25,35 @@ internal static class TopologyDriverScenario
     {
         var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 20_000, Seed = 3 })
             .Select(r => r.Event).OfType<ClickEvent>().Take(events).ToArray();
-        return [Measure(generated, StoreType.RocksDb), Measure(generated, StoreType.InMemory), .. QueryReads(generated, reads: 50_000)];
+        return
+        [
+            Measure(generated, StoreType.RocksDb, "features", "driver-rocksdb"),
+            Measure(generated, StoreType.InMemory, "features", "driver-in-memory"),
+            .. QueryReads(generated, reads: 50_000),
+            Measure(DayLongUsers(generated, users: 100, minutes: 1_500), StoreType.RocksDb, "features", "day-long-users-rocksdb"),
+        ];
+    }
+
+    /// <summary>
+    /// Users active in every minute of a day: the generator's event mix given to <paramref name="users"/> users, one
+    /// event each per minute of event time for <paramref name="minutes"/> minutes. Every feature read covers a full
+    /// 24-hour horizon, which the generator's own users, most of them seen a few times, never do.
+    /// </summary>
+    private static ClickEvent[] DayLongUsers(ClickEvent[] mix, int users, int minutes)
+    {
+        var start = mix[0].Timestamp;
+        var events = new ClickEvent[users * minutes];
+        for (var i = 0; i < events.Length; i++)
+        {
+            var user = i % users;
+            events[i] = mix[i % mix.Length] with
+            {
+                UserId = "day-long-" + user,
+                Timestamp = start.AddMinutes(i / users).AddMilliseconds(user * 100),
+            };
+        }
+
+        return events;
     }
 
     /// <summary>
@@ -85,8 +113,8 @@ internal static class TopologyDriverScenario
         var generated = new ClickstreamGenerator(new GeneratorOptions { Users = 20_000, Seed = 3 })
             .Select(r => r.Event).OfType<ClickEvent>().Take(events).ToArray();
         // A first pass compiles and warms everything, so the variants differ by tracing alone.
-        Measure(generated[..WarmUpEvents], StoreType.InMemory, "warm-up");
-        var results = new List<ScenarioResult> { Measure(generated, StoreType.InMemory, "tracing-off") };
+        Measure(generated[..WarmUpEvents], StoreType.InMemory, "tracing", "warm-up");
+        var results = new List<ScenarioResult> { Measure(generated, StoreType.InMemory, "tracing", "tracing-off") };
         foreach (var (ratio, variant) in new[] { (0.01, "tracing-1-percent"), (1.0, "tracing-every-record") })
         {
             using var provider = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
@@ -94,7 +122,7 @@ internal static class TopologyDriverScenario
                 .SetSampler(new OpenTelemetry.Trace.TraceIdRatioBasedSampler(ratio))
                 .AddProcessor(new OpenTelemetry.BatchActivityExportProcessor(new DiscardingExporter()))
                 .Build();
-            results.Add(Measure(generated, StoreType.InMemory, variant));
+            results.Add(Measure(generated, StoreType.InMemory, "tracing", variant));
         }
 
         return results;
@@ -120,8 +148,8 @@ internal static class TopologyDriverScenario
             }
 
             var plan = Path.Combine(directory, "rollouts.json");
-            Measure(generated[..WarmUpEvents], StoreType.InMemory, "warm-up", directory);
-            var results = new List<ScenarioResult> { Measure(generated, StoreType.InMemory, "no-rollout", directory) };
+            Measure(generated[..WarmUpEvents], StoreType.InMemory, "rollouts", "warm-up", directory);
+            var results = new List<ScenarioResult> { Measure(generated, StoreType.InMemory, "rollouts", "no-rollout", directory) };
             foreach (var (variant, entry) in new[]
             {
                 ("shadow", "\"mode\": \"shadow\""),
@@ -134,7 +162,7 @@ internal static class TopologyDriverScenario
                       "propensity": { "serving": "v1", "candidate": "v2", {{entry}} }
                     }
                     """);
-                var measured = Measure(generated, StoreType.InMemory, variant, directory);
+                var measured = Measure(generated, StoreType.InMemory, "rollouts", variant, directory);
                 results.Add(measured with { Ratio = measured.EventsPerSecond / results[0].EventsPerSecond, Baseline = "no-rollout" });
             }
 
@@ -146,7 +174,7 @@ internal static class TopologyDriverScenario
         }
     }
 
-    private static ScenarioResult Measure(ClickEvent[] events, StoreType storeType, string? variant = null, string? modelDirectory = null)
+    private static ScenarioResult Measure(ClickEvent[] events, StoreType storeType, string scenario, string variant, string? modelDirectory = null)
     {
         var options = new PersonalizationOptions { StoreType = storeType };
         using var models = new ModelDirectory(new ModelOptions { Directory = modelDirectory ?? Path.Combine(AppContext.BaseDirectory, "models") });
@@ -172,8 +200,8 @@ internal static class TopologyDriverScenario
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         return new ScenarioResult
         {
-            Scenario = variant is null ? "features" : modelDirectory is null ? "tracing" : "rollouts",
-            Variant = variant ?? (storeType == StoreType.RocksDb ? "driver-rocksdb" : "driver-in-memory"),
+            Scenario = scenario,
+            Variant = variant,
             Events = events.Length,
             Seconds = stopwatch.Elapsed.TotalSeconds,
             PeakWorkingSetMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
