@@ -36,8 +36,9 @@ internal static class TopologyDriverScenario
 
     /// <summary>
     /// Users active in every minute of a day: the generator's event mix given to <paramref name="users"/> users, one
-    /// event each per minute of event time for <paramref name="minutes"/> minutes. Every feature read covers a full
-    /// 24-hour horizon, which the generator's own users, most of them seen a few times, never do.
+    /// event each per minute of event time for <paramref name="minutes"/> minutes, each user on their own device, IP
+    /// and country. Every feature read covers a full 24-hour horizon, which the generator's own users, most of them
+    /// seen a few times, never do.
     /// </summary>
     private static ClickEvent[] DayLongUsers(ClickEvent[] mix, int users, int minutes)
     {
@@ -49,6 +50,9 @@ internal static class TopologyDriverScenario
             events[i] = mix[i % mix.Length] with
             {
                 UserId = "day-long-" + user,
+                DeviceId = "device-" + user,
+                IpHash = "ip-" + user,
+                Country = "DE",
                 Timestamp = start.AddMinutes(i / users).AddMilliseconds(user * 100),
             };
         }

@@ -46,6 +46,9 @@ public sealed class PersonalizationTopology(
         builder.AddStateStore(Stores.Window(
             UserScoringProcessor.TileStore, Serdes.String, new FeatureTile.Serde(),
             TimeSpan.FromMilliseconds(FeatureTile.SizeMs), FeatureCalculator.Retention, type: storeType));
+        builder.AddStateStore(Stores.Window(
+            UserScoringProcessor.HourStore, Serdes.String, new HourTile.Serde(),
+            TimeSpan.FromMilliseconds(HourTile.SizeMs), FeatureCalculator.Retention, type: storeType));
         builder.AddStateStore(Stores.KeyValue(UserScoringProcessor.PendingStore, Serdes.String, Serdes.Int64, storeType));
         builder.AddStateStore(Stores.KeyValue(UserAttributeProcessor.Store, Serdes.String, new UserAttributeProcessor.Serde(), storeType));
         builder.AddStateStore(Stores.KeyValue(LatestScoreProcessor.Store, Serdes.String, new LatestScores.Serde(), storeType));
@@ -66,7 +69,7 @@ public sealed class PersonalizationTopology(
             .Process(
                 "user-scoring",
                 () => new UserScoringProcessor(options.Scoring, models, guardrail, experiments),
-                UserScoringProcessor.ProfileStore, UserScoringProcessor.TileStore, UserScoringProcessor.PendingStore);
+                UserScoringProcessor.ProfileStore, UserScoringProcessor.TileStore, UserScoringProcessor.HourStore, UserScoringProcessor.PendingStore);
         scored.MapValues(o => o.Features!, "features").To(topics.Features, Serdes.String, serdes.UserFeatures);
         scored.Filter((_, o) => o.Fraud is not null, "fraud-scored").MapValues(o => o.Fraud!).To(topics.FraudScores, Serdes.String, serdes.Score);
         scored.Filter((_, o) => o.Propensity is not null, "propensity-scored").MapValues(o => o.Propensity!).To(topics.PropensityScores, Serdes.String, serdes.Score);

@@ -78,12 +78,7 @@ public sealed class FeatureTile
             var writer = t_writer ??= new AvroWriter();
             writer.Reset();
             writer.WriteRawByte(Version);
-            foreach (var count in data.Counts)
-            {
-                writer.WriteInt(count);
-            }
-
-            writer.WriteDouble(data.PurchaseValue);
+            WriteActivity(writer, data.Counts, data.PurchaseValue);
             WriteSet(writer, data.Items);
             WriteSet(writer, data.Categories);
             WriteSet(writer, data.Devices);
@@ -102,12 +97,7 @@ public sealed class FeatureTile
             StoreFormat.Open(data, Version, Version, "feature tile", out var body);
             var reader = new AvroReader(body);
             var tile = new FeatureTile();
-            for (var i = 0; i < tile.Counts.Length; i++)
-            {
-                tile.Counts[i] = reader.ReadInt();
-            }
-
-            tile.PurchaseValue = reader.ReadDouble();
+            tile.PurchaseValue = ReadActivity(ref reader, tile.Counts);
             ReadSet(ref reader, tile.Items);
             ReadSet(ref reader, tile.Categories);
             ReadSet(ref reader, tile.Devices);
@@ -116,7 +106,29 @@ public sealed class FeatureTile
             return tile;
         }
 
-        private static void WriteSet(AvroWriter writer, HashSet<string> set)
+        /// <summary>Counts by event type and purchase value, the part minute and hour tiles share.</summary>
+        internal static void WriteActivity(AvroWriter writer, int[] counts, double purchaseValue)
+        {
+            foreach (var count in counts)
+            {
+                writer.WriteInt(count);
+            }
+
+            writer.WriteDouble(purchaseValue);
+        }
+
+        /// <summary>Reads what <see cref="WriteActivity"/> wrote into <paramref name="counts"/>; returns the purchase value.</summary>
+        internal static double ReadActivity(ref AvroReader reader, int[] counts)
+        {
+            for (var i = 0; i < counts.Length; i++)
+            {
+                counts[i] = reader.ReadInt();
+            }
+
+            return reader.ReadDouble();
+        }
+
+        internal static void WriteSet(AvroWriter writer, HashSet<string> set)
         {
             writer.WriteBlockStart(set.Count);
             foreach (var value in set)
@@ -127,7 +139,7 @@ public sealed class FeatureTile
             writer.WriteBlocksEnd();
         }
 
-        private static void ReadSet(ref AvroReader reader, HashSet<string> set)
+        internal static void ReadSet(ref AvroReader reader, HashSet<string> set)
         {
             for (var count = reader.ReadBlockCount(); count > 0; count = reader.ReadBlockCount())
             {

@@ -5,7 +5,7 @@ using Streams.Engine.Serialization;
 namespace Personalization.Topology.Features;
 
 /// <summary>
-/// What the features need of a user beyond the minute tiles: first and latest event times, the last purchase, the
+/// What the features need of a user beyond the tiles: first and latest event times, the last purchase, the
 /// current session, and when the user was last scored.
 /// </summary>
 public sealed class UserProfile
@@ -56,10 +56,17 @@ public sealed class UserProfile
     /// <summary>The user changed since the last propensity score and waits in the pending store for the next one.</summary>
     public bool PropensityPending { get; set; }
 
+    /// <summary>
+    /// Every hour starting before this time that has minute tiles also has its hour tile (see <see cref="HourTile"/>).
+    /// Normally the start of the latest event's hour; <see cref="long.MinValue"/> for a profile stored before hour tiles
+    /// existed, whose hours are read minute by minute until its first event in a later hour rolls them up.
+    /// </summary>
+    public long HoursRolledUpBefore { get; set; } = long.MinValue;
+
     /// <summary>The store format: a version byte, then Avro-encoded fields.</summary>
     internal sealed class Serde : ISerde<UserProfile>
     {
-        private const byte Version = 3;
+        private const byte Version = 4;
 
         [ThreadStatic]
         private static AvroWriter? t_writer;
@@ -98,6 +105,7 @@ public sealed class UserProfile
             writer.WriteInt(data.SessionAddToCarts);
             writer.WriteOptionalString(data.LatestItem);
             writer.WriteOptionalString(data.LatestCategory);
+            writer.WriteLong(data.HoursRolledUpBefore);
             return writer.ToArray();
         }
 
@@ -109,7 +117,8 @@ public sealed class UserProfile
             }
 
             // Version 1 lacked the pending flag (it reads as not pending); versions 1 and 2 lacked the session's counts
-            // and the latest item and category, which read as none until the user's next event.
+            // and the latest item and category, which read as none until the user's next event; versions 1 to 3 predate
+            // hour tiles (none rolled up).
             var version = StoreFormat.Open(data, 1, Version, "user profile", out var body);
             var reader = new AvroReader(body);
             var profile = new UserProfile
@@ -142,6 +151,11 @@ public sealed class UserProfile
                 profile.SessionAddToCarts = reader.ReadInt();
                 profile.LatestItem = reader.ReadOptionalString();
                 profile.LatestCategory = reader.ReadOptionalString();
+            }
+
+            if (version >= 4)
+            {
+                profile.HoursRolledUpBefore = reader.ReadLong();
             }
 
             return profile;

@@ -10,17 +10,18 @@ using Streams.Engine.State;
 namespace Personalization.Topology.Features;
 
 /// <summary>
-/// Folds each clickstream event into the user's minute tiles and profile, and scores the user: fraud on every event
+/// Folds each clickstream event into the user's minute and hour tiles and profile, and scores the user: fraud on every event
 /// that carries fraud risk, propensity at most once per <see cref="ScoringOptions.PropensityInterval"/>. A user whose
 /// propensity could not be rescored yet is remembered in a logged store, and a wall-clock punctuator scores every such
 /// user, in one batch, once their interval has passed, so each active user gets a fresh score within the interval
-/// even if no further event arrives. A forget request removes the user from all three stores.
+/// even if no further event arrives. A forget request removes the user from all four stores.
 /// </summary>
 public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory models, FraudGuardrail guardrail, ExperimentAssigner? experiments = null)
     : IProcessor<string, UserInput, string, ScoringOutput>
 {
     public const string ProfileStore = "user-profiles";
     public const string TileStore = "feature-tiles";
+    public const string HourStore = "feature-hours";
     public const string PendingStore = "propensity-pending";
 
     public const string FraudModel = FraudGuardrail.Model;
@@ -30,7 +31,6 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
     private readonly long _intervalMs = (long)options.PropensityInterval.TotalMilliseconds;
     private IProcessorContext<string, ScoringOutput> _context = null!;
     private StoreFeatureState _state = null!;
-    private IWindowStore<string, FeatureTile> _tiles = null!;
     private IKeyValueStore<string, long> _pending = null!;
     private ModelScorer _fraud = null!;
     private ModelScorer _propensity = null!;
@@ -45,8 +45,10 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
     public void Init(IProcessorContext<string, ScoringOutput> context)
     {
         _context = context;
-        _tiles = context.GetStateStore<IWindowStore<string, FeatureTile>>(TileStore);
-        _state = new StoreFeatureState(context.GetStateStore<IKeyValueStore<string, UserProfile>>(ProfileStore), _tiles);
+        _state = new StoreFeatureState(
+            context.GetStateStore<IKeyValueStore<string, UserProfile>>(ProfileStore),
+            context.GetStateStore<IWindowStore<string, FeatureTile>>(TileStore),
+            context.GetStateStore<IWindowStore<string, HourTile>>(HourStore));
         _pending = context.GetStateStore<IKeyValueStore<string, long>>(PendingStore);
         _fraud = new ModelScorer(FraudModel, models, Heuristics.Fraud, options, context.Metrics);
         _propensity = new ModelScorer(PropensityModel, models, Heuristics.Propensity, options, context.Metrics);
@@ -136,11 +138,7 @@ public sealed class UserScoringProcessor(ScoringOptions options, ModelDirectory 
             ClearPending(user, profile);
         }
 
-        _state.DeleteProfile(user);
-        foreach (var start in _tiles.Fetch(user, 0, long.MaxValue).Select(tile => tile.Key).ToList())
-        {
-            _tiles.Delete(user, start);
-        }
+        _state.Forget(user);
 
         _context.Forward(new Record<string, ScoringOutput>(user, new ScoringOutput(null, null, null), record.Timestamp));
     }

@@ -24,6 +24,7 @@ public static class UserStateQuery
         ArgumentNullException.ThrowIfNull(stores);
         var profiles = stores.Store<IReadOnlyKeyValueStore<string, UserProfile>>(UserScoringProcessor.ProfileStore);
         var tiles = stores.Store<IReadOnlyWindowStore<string, FeatureTile>>(UserScoringProcessor.TileStore);
+        var hours = stores.Store<IReadOnlyWindowStore<string, HourTile>>(UserScoringProcessor.HourStore);
         var attributes = stores.Store<IReadOnlyKeyValueStore<string, UserAttributes>>(UserAttributeProcessor.Store).Get(userId);
         var scores = stores.Store<IReadOnlyKeyValueStore<string, LatestScores>>(LatestScoreProcessor.Store).Get(userId);
         var profile = profiles.Get(userId);
@@ -32,7 +33,7 @@ public static class UserStateQuery
             return null;
         }
 
-        var features = profile is null ? null : FeatureCalculator.Compute(new QueryFeatureState(profiles, tiles), userId, profile);
+        var features = profile is null ? null : FeatureCalculator.Compute(new QueryFeatureState(profiles, tiles, hours), userId, profile);
         return new UserState(userId, attributes, scores?.Fraud, scores?.Propensity, features, profile is null ? [] : RecentActivity(tiles, userId, profile),
             PendingDecisions(stores, userId), SentTriggers(stores, userId));
     }
@@ -90,7 +91,9 @@ public static class UserStateQuery
     }
 
     /// <summary>Feature state for reading only: queries never write.</summary>
-    private sealed class QueryFeatureState(IReadOnlyKeyValueStore<string, UserProfile> profiles, IReadOnlyWindowStore<string, FeatureTile> tiles) : IUserFeatureState
+    private sealed class QueryFeatureState(
+        IReadOnlyKeyValueStore<string, UserProfile> profiles, IReadOnlyWindowStore<string, FeatureTile> tiles, IReadOnlyWindowStore<string, HourTile> hours)
+        : IUserFeatureState
     {
         public UserProfile? GetProfile(string userId) => profiles.Get(userId);
 
@@ -101,5 +104,9 @@ public static class UserStateQuery
         public void PutTile(string userId, long tileStart, FeatureTile tile) => throw new InvalidOperationException("A query does not write.");
 
         public IEnumerable<KeyValuePair<long, FeatureTile>> Tiles(string userId, long fromTileStart, long toTileStart) => tiles.Fetch(userId, fromTileStart, toTileStart);
+
+        public void PutHourTile(string userId, long hourStart, HourTile tile) => throw new InvalidOperationException("A query does not write.");
+
+        public IEnumerable<KeyValuePair<long, HourTile>> HourTiles(string userId, long fromHourStart, long toHourStart) => hours.Fetch(userId, fromHourStart, toHourStart);
     }
 }

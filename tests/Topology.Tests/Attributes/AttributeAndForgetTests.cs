@@ -101,6 +101,9 @@ public sealed class AttributeAndForgetTests
         using var harness = new ScoringHarness();
         harness.Send(Click("gone", EventType.PageView, 0));
         harness.Send(Click("gone", EventType.AddToCart, 1, price: 10));
+        // An event in the next hour rolls the first hour up into an hour tile.
+        harness.Send(Click("gone", EventType.PageView, 3_600));
+        Assert.NotEmpty(harness.Driver.GetWindowStore<string, HourTile>(UserScoringProcessor.HourStore).Fetch("gone", 0, long.MaxValue));
         harness.Send(new Decision
         {
             EventId = "d1", UserId = "gone", Timestamp = T0, Context = new Dictionary<string, double>(), Actions = ["a"], ChosenAction = "a",
@@ -120,6 +123,7 @@ public sealed class AttributeAndForgetTests
 
         Assert.False(harness.Driver.GetKeyValueStore<string, UserProfile>(UserScoringProcessor.ProfileStore).TryGet("gone", out _));
         Assert.Empty(harness.Driver.GetWindowStore<string, FeatureTile>(UserScoringProcessor.TileStore).Fetch("gone", 0, long.MaxValue));
+        Assert.Empty(harness.Driver.GetWindowStore<string, HourTile>(UserScoringProcessor.HourStore).Fetch("gone", 0, long.MaxValue));
         Assert.DoesNotContain(harness.Driver.GetKeyValueStore<string, long>(UserScoringProcessor.PendingStore).All(), e => e.Key.EndsWith("\0gone", StringComparison.Ordinal));
         Assert.False(harness.Driver.GetKeyValueStore<string, UserAttributes>("user-attributes").TryGet("gone", out _));
         Assert.DoesNotContain(harness.Driver.GetKeyValueStore<string, PendingDecision>(RewardJoinProcessor.PendingStore).All(), e => e.Key.StartsWith("gone\0", StringComparison.Ordinal));

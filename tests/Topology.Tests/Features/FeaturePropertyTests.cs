@@ -5,9 +5,11 @@ namespace Personalization.Topology.Tests.Features;
 
 /// <summary>
 /// The features the topology writes equal a brute-force recomputation from the raw events seen so far, for random
-/// event sequences in any order: seconds apart within 20 minutes, or at minutes chosen so that every horizon edge
-/// (1, 5, 10, 60 minutes, 24 hours) and the order-value baseline are crossed, within the 25-hour retention. (Events older than the 25-hour retention are covered by
-/// ScoringTests.)
+/// event sequences in any order: seconds apart within 20 minutes, at minutes chosen so that every horizon edge
+/// (1, 5, 10, 60 minutes, 24 hours) and the order-value baseline are crossed, or at any minute of the 25-hour retention,
+/// so that whole hours are read from hour tiles, rolled up as later hours arrive and again when a late event lands in
+/// one. Each sequence is shifted by its own number of minutes, so hour boundaries fall anywhere relative to the
+/// horizon edges. (Events older than the 25-hour retention are covered by ScoringTests.)
 /// </summary>
 public sealed class FeaturePropertyTests
 {
@@ -28,9 +30,10 @@ public sealed class FeaturePropertyTests
         var seen = new Dictionary<string, List<ClickEvent>>();
         var expected = new List<UserFeatures>();
         var serial = 0;
+        var shift = input.Length * 37 % 60 * Minute;
         foreach (var raw in input)
         {
-            var e = ToEvent(raw, serial++);
+            var e = ToEvent(raw, serial++, shift);
             var history = seen.TryGetValue(e.UserId, out var list) ? list : seen[e.UserId] = [];
             history.Add(e);
             expected.Add(BruteForce(e.UserId, history));
@@ -46,13 +49,16 @@ public sealed class FeaturePropertyTests
         }
     }
 
-    private static ClickEvent ToEvent((byte User, byte Type, ushort Time, byte Session, byte Item, byte Detail) raw, int serial)
+    private static ClickEvent ToEvent((byte User, byte Type, ushort Time, byte Session, byte Item, byte Detail) raw, int serial, long shift)
     {
         // Generated numbers are small at first; a generator seeded by them spreads them over positions and seconds.
         var spread = new Random(raw.Time * 7919 + raw.Detail);
-        var timestamp = spread.Next(3) == 0
-            ? T0 + (Minutes[0] - 19) * Minute + spread.Next(1200) * 1000L
-            : T0 + Minutes[spread.Next(Minutes.Length)] * Minute + spread.Next(60) * 1000L;
+        var timestamp = shift + spread.Next(4) switch
+        {
+            0 => T0 + (Minutes[0] - 19) * Minute + spread.Next(1200) * 1000L,
+            1 => T0 + spread.Next(1500) * Minute + spread.Next(60) * 1000L,
+            _ => T0 + Minutes[spread.Next(Minutes.Length)] * Minute + spread.Next(60) * 1000L,
+        };
         var item = raw.Item % 6;
         return new ClickEvent
         {
