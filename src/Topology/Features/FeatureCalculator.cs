@@ -183,9 +183,14 @@ public static class FeatureCalculator
         var hoursTo = Math.Min(HourTile.StartOf(asOfTile - ((TilesIn1h - 1) * FeatureTile.SizeMs)), profile.HoursRolledUpBefore);
         if (hoursFrom < hoursTo)
         {
-            foreach (var (start, tile) in state.HourTiles(userId, Math.Max(hoursFrom, HourTile.StartOf(firstTile)), hoursTo - HourTile.SizeMs))
+            // A user first seen within the last two hours has no hour tile to read.
+            var firstHour = Math.Max(hoursFrom, HourTile.StartOf(firstTile));
+            if (firstHour < hoursTo)
             {
-                horizons.Add(tile);
+                foreach (var (_, tile) in state.HourTiles(userId, firstHour, hoursTo - HourTile.SizeMs))
+                {
+                    horizons.Add(tile);
+                }
             }
 
             if (from < hoursFrom)
