@@ -90,6 +90,30 @@ public static class RocksDbMemory
         }
     }
 
+    /// <summary>
+    /// What the open databases' background threads are doing. Level-0 files that stay many, or flushes that never stop
+    /// running, mean writes outrun what RocksDB can flush and compact: reads check every level-0 file, and at 20 in
+    /// one database (RocksDB's default slowdown trigger) it throttles that store's writes.
+    /// </summary>
+    public static RocksDbActivityReport Activity()
+    {
+        lock (Open)
+        {
+            long level0 = 0, maxLevel0 = 0, flushes = 0, compactions = 0, pending = 0;
+            foreach (var store in Open)
+            {
+                var files = store.Property("rocksdb.num-files-at-level0");
+                level0 += files;
+                maxLevel0 = Math.Max(maxLevel0, files);
+                flushes += store.Property("rocksdb.num-running-flushes");
+                compactions += store.Property("rocksdb.num-running-compactions");
+                pending += store.Property("rocksdb.estimate-pending-compaction-bytes");
+            }
+
+            return new RocksDbActivityReport(Open.Count, level0, maxLevel0, flushes, compactions, pending);
+        }
+    }
+
     internal static void Track(RocksDbBytesStore store)
     {
         lock (Open)

@@ -46,6 +46,17 @@ internal sealed class MetricsExporter
     private static readonly MetricDescriptor RocksDbCacheCapacity = MetricDescriptor.Gauge(
         "streams_rocksdb_cache_capacity_bytes", "bytes", "Capacity of the shared RocksDB block cache (Streams__RocksDbCacheMb).");
 
+    private static readonly MetricDescriptor RocksDbLevel0Files = MetricDescriptor.Gauge(
+        "streams_rocksdb_level0_files", "files",
+        "RocksDB level-0 table files across open stores (sum) and in the store with the most (max); each read checks every one, and at 20 in a store RocksDB slows its writes.",
+        "stat");
+
+    private static readonly MetricDescriptor RocksDbBackgroundJobs = MetricDescriptor.Gauge(
+        "streams_rocksdb_background_jobs", "jobs", "RocksDB flushes and compactions running now across open stores.", "kind");
+
+    private static readonly MetricDescriptor RocksDbPendingCompaction = MetricDescriptor.Gauge(
+        "streams_rocksdb_pending_compaction_bytes", "bytes", "Bytes RocksDB estimates its compactions still have to rewrite, across open stores.");
+
     private static readonly MetricDescriptor ModelInfo =
         MetricDescriptor.Gauge("streams_model_info", "boolean", "1 for the model version serving now.", "model", "version");
 
@@ -110,6 +121,12 @@ internal sealed class MetricsExporter
             memory.WithLabels("memtables").Set(rocksDb.Memtables);
             memory.WithLabels("table_readers").Set(rocksDb.TableReaders);
             memory.WithLabels("pinned").Set(rocksDb.PinnedBlocks);
+            var activity = RocksDbMemory.Activity();
+            Gauge(RocksDbLevel0Files).WithLabels("sum").Set(activity.Level0Files);
+            Gauge(RocksDbLevel0Files).WithLabels("max").Set(activity.MaxLevel0Files);
+            Gauge(RocksDbBackgroundJobs).WithLabels("flush").Set(activity.RunningFlushes);
+            Gauge(RocksDbBackgroundJobs).WithLabels("compaction").Set(activity.RunningCompactions);
+            Gauge(RocksDbPendingCompaction).Set(activity.PendingCompactionBytes);
             foreach (var (name, model) in _models.Current)
             {
                 var info = Gauge(ModelInfo);

@@ -39,5 +39,23 @@ public sealed class RocksDbBytesStoreTests : IDisposable
         }
     }
 
+    [Fact]
+    public void The_activity_report_counts_the_level0_files_each_flush_leaves_until_compaction_merges_them()
+    {
+        using var store = new RocksDbBytesStore(Path.Combine(_root, "flushed"));
+        for (var flush = 0; flush < 3; flush++)
+        {
+            store.Put(Encoding.UTF8.GetBytes($"user-{flush}"), new byte[100]);
+            store.Flush();
+        }
+
+        // Other tests' stores in this process only add to the sum; none can have fewer files than this one.
+        var activity = RocksDbMemory.Activity();
+        Assert.True(activity.MaxLevel0Files >= 3, $"max level-0 files {activity.MaxLevel0Files}");
+        Assert.True(activity.Level0Files >= 3, $"level-0 files {activity.Level0Files}");
+        Assert.True(activity.Databases >= 1);
+        Assert.Equal(3, Directory.EnumerateFiles(Path.Combine(_root, "flushed"), "*.sst").Count());
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

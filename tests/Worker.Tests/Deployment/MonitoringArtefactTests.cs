@@ -30,7 +30,11 @@ public sealed partial class MonitoringArtefactTests
             Assert.Contains($"\n{metric} ", "\n" + text, StringComparison.Ordinal);
         }
 
-        foreach (var metric in new[] { "streams_rocksdb_memory_bytes", "streams_rocksdb_cache_capacity_bytes", "streams_guardrail_high_risk_share" })
+        foreach (var metric in new[]
+        {
+            "streams_rocksdb_memory_bytes", "streams_rocksdb_cache_capacity_bytes", "streams_rocksdb_level0_files", "streams_rocksdb_background_jobs",
+            "streams_rocksdb_pending_compaction_bytes", "streams_guardrail_high_risk_share",
+        })
         {
             Assert.Contains($"# HELP {metric} {Named(metric).Help}", text, StringComparison.Ordinal);
         }
