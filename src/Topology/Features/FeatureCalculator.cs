@@ -45,14 +45,11 @@ public static class FeatureCalculator
 
         var hour = HourTile.StartOf(timestamp);
         profile = existing ?? new UserProfile { FirstSeen = timestamp, Latest = timestamp, SessionStart = timestamp, HoursRolledUpBefore = hour };
-        if (existing is not null)
-        {
-            RollUpHours(state, e.UserId, existing, hour);
-        }
-
         var isNewest = existing is null || timestamp >= existing.Latest;
         if (existing is not null)
         {
+            // Before the latest event time moves: the rollup compares the event's hour with the previous latest one.
+            RollUpHours(state, e.UserId, profile, hour);
             profile.FirstSeen = Math.Min(profile.FirstSeen, timestamp);
             if (timestamp >= profile.Latest)
             {

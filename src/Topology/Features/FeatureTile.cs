@@ -37,7 +37,10 @@ public sealed class FeatureTile
 
     public HashSet<string> Countries { get; } = new(StringComparer.Ordinal);
 
-    public static long StartOf(long timestampMs) => timestampMs - (((timestampMs % SizeMs) + SizeMs) % SizeMs);
+    public static long StartOf(long timestampMs) => AlignDown(timestampMs, SizeMs);
+
+    /// <summary>The start of the <paramref name="sizeMs"/>-long span, aligned to the epoch, that holds the time (before the epoch too).</summary>
+    internal static long AlignDown(long timestampMs, long sizeMs) => timestampMs - (((timestampMs % sizeMs) + sizeMs) % sizeMs);
 
     public void Add(ClickEvent e)
     {

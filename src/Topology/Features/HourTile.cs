@@ -31,7 +31,7 @@ public sealed class HourTile
 
     public HashSet<string> Countries { get; } = new(StringComparer.Ordinal);
 
-    public static long StartOf(long timestampMs) => timestampMs - (((timestampMs % SizeMs) + SizeMs) % SizeMs);
+    public static long StartOf(long timestampMs) => FeatureTile.AlignDown(timestampMs, SizeMs);
 
     /// <summary>Adds one minute tile of the hour.</summary>
     public void Add(FeatureTile minute)

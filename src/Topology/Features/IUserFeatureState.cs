@@ -50,14 +50,15 @@ internal sealed class StoreFeatureState(
     public void Forget(string userId)
     {
         profiles.Delete(userId);
-        foreach (var start in tiles.Fetch(userId, 0, long.MaxValue).Select(tile => tile.Key).ToList())
-        {
-            tiles.Delete(userId, start);
-        }
+        DeleteAll(tiles, userId);
+        DeleteAll(hours, userId);
+    }
 
-        foreach (var start in hours.Fetch(userId, 0, long.MaxValue).Select(tile => tile.Key).ToList())
+    private static void DeleteAll<TTile>(IWindowStore<string, TTile> store, string userId)
+    {
+        foreach (var start in store.Fetch(userId, 0, long.MaxValue).Select(tile => tile.Key).ToList())
         {
-            hours.Delete(userId, start);
+            store.Delete(userId, start);
         }
     }
 }

@@ -122,10 +122,12 @@ internal sealed class MetricsExporter
             memory.WithLabels("table_readers").Set(rocksDb.TableReaders);
             memory.WithLabels("pinned").Set(rocksDb.PinnedBlocks);
             var activity = RocksDbMemory.Activity();
-            Gauge(RocksDbLevel0Files).WithLabels("sum").Set(activity.Level0Files);
-            Gauge(RocksDbLevel0Files).WithLabels("max").Set(activity.MaxLevel0Files);
-            Gauge(RocksDbBackgroundJobs).WithLabels("flush").Set(activity.RunningFlushes);
-            Gauge(RocksDbBackgroundJobs).WithLabels("compaction").Set(activity.RunningCompactions);
+            var level0 = Gauge(RocksDbLevel0Files);
+            level0.WithLabels("sum").Set(activity.Level0Files);
+            level0.WithLabels("max").Set(activity.MaxLevel0Files);
+            var jobs = Gauge(RocksDbBackgroundJobs);
+            jobs.WithLabels("flush").Set(activity.RunningFlushes);
+            jobs.WithLabels("compaction").Set(activity.RunningCompactions);
             Gauge(RocksDbPendingCompaction).Set(activity.PendingCompactionBytes);
             foreach (var (name, model) in _models.Current)
             {
