@@ -182,7 +182,9 @@ internal sealed class KafkaScenarios : IDisposable
 
     /// <summary>
     /// The full topology under exactly-once, fed at <paramref name="rate"/> events/s with event time = now, and the
-    /// latency from event time to each output record as a read-committed consumer sees it. The first
+    /// latency from event time to each output record as a read-committed consumer sees it and, for scores.fraud, to the
+    /// end of the commit that made it visible (<see cref="CommitVisibility"/>: on the embedded cluster the reader sees
+    /// records before their commit, and only the second figure is what a reader of a real broker waits for). The first
     /// <see cref="LatencyWarmUp"/> of feeding is not measured: it holds JIT compilation, first model calls and the
     /// first segment of every store, which a long-running worker pays once.
     /// </summary>
@@ -194,7 +196,9 @@ internal sealed class KafkaScenarios : IDisposable
         var (topics, topology, serdes, models) = TopologyOnNewTopics(partitions: LatencyPartitions);
         using var _ = serdes;
         using var __ = models;
-        var streams = StartStreams("latency", topology, ProcessingGuarantee.ExactlyOnceV2, topics.DeadLetters);
+        var measureFrom = DateTimeOffset.UtcNow.Add(LatencyWarmUp).ToUnixTimeMilliseconds();
+        var visibility = new CommitVisibility(topics.FraudScores, measureFrom, LatencyWindow, (int)Math.Ceiling(duration / LatencyWindow));
+        var streams = StartStreams("latency", topology, ProcessingGuarantee.ExactlyOnceV2, topics.DeadLetters, visibility.Listen);
         var histograms = new Dictionary<string, HdrHistogram.LongHistogram>
         {
             [topics.FraudScores] = new(TimeSpan.FromMinutes(1).Ticks, 3),
@@ -206,7 +210,6 @@ internal sealed class KafkaScenarios : IDisposable
             windows[i] = new HdrHistogram.LongHistogram(TimeSpan.FromMinutes(1).Ticks, 3);
         }
 
-        var measureFrom = DateTimeOffset.UtcNow.Add(LatencyWarmUp).ToUnixTimeMilliseconds();
         using var stop = new CancellationTokenSource();
         var reader = Task.Run(() =>
         {
@@ -267,16 +270,16 @@ internal sealed class KafkaScenarios : IDisposable
         stop.Cancel();
         reader.GetAwaiter().GetResult();
         StopStreams(streams, "latency");
-        // A window in which no score arrived (the engine fell that far behind) has no percentile: it shows as "none".
-        var perWindow = string.Join(", ", windows.Select(w => w.TotalCount == 0
-            ? "none"
-            : (w.GetValueAtPercentile(99) / TimeSpan.TicksPerMillisecond).ToString(CultureInfo.InvariantCulture)));
+        var perWindow = PerWindowP99(windows);
         return Result("latency", "exactly_once_v2", measured, duration) with
         {
-            Latency = histograms.ToDictionary(h => h.Key.Split('.', 2)[1], h => Figures(h.Value)),
+            Latency = histograms.ToDictionary(h => h.Key.Split('.', 2)[1], h => Figures(h.Value)).Append(
+                KeyValuePair.Create("scores.fraud.committed", Figures(visibility.Committed))).ToDictionary(),
             Notes =
                 FormattableString.Invariant($"fed at {rate:F0} events/s for {duration.TotalSeconds:F0} s after a {LatencyWarmUp.TotalSeconds:F0} s warm-up; ")
-                + FormattableString.Invariant($"scores.fraud p99 per {LatencyWindow.TotalSeconds:F0} s: {perWindow} ms; ")
+                + FormattableString.Invariant($"scores.fraud p99 per {LatencyWindow.TotalSeconds:F0} s as read: {perWindow} ms, ")
+                + $"by commit: {PerWindowP99(visibility.CommittedPerWindow)} ms; "
+                + $"from event time to the engine's send of a score {Milliseconds(visibility.Sent)}; commits took {Milliseconds(visibility.Commits)}; "
                 + "features.user includes the punctuated rescoring, whose records carry the user's latest event time",
         };
     }
@@ -603,9 +606,15 @@ internal sealed class KafkaScenarios : IDisposable
         return (topics, new PersonalizationTopology(options, serdes, models, new FraudGuardrail(options.Scoring)).Build(), serdes, models);
     }
 
-    private KafkaStreams StartStreams(string scenario, Streams.Engine.Graph.Topology topology, ProcessingGuarantee guarantee, string? deadLetters)
+    private KafkaStreams StartStreams(
+        string scenario,
+        Streams.Engine.Graph.Topology topology,
+        ProcessingGuarantee guarantee,
+        string? deadLetters,
+        Func<Streams.Engine.Metrics.MetricDescriptor, IReadOnlyList<string>, Action<double>?>? histogramListener = null)
     {
         var streams = new KafkaStreams(topology, Config($"bench-{scenario}-{++_serial}", guarantee, deadLetters), _cluster.TopicAdmin);
+        streams.Metrics.HistogramListener = histogramListener;
         streams.StartAsync().GetAwaiter().GetResult();
         var deadline = Stopwatch.StartNew();
         while (streams.State != StreamsState.Running && deadline.Elapsed < Timeout)
@@ -620,6 +629,18 @@ internal sealed class KafkaScenarios : IDisposable
 
         return streams;
     }
+
+    /// <summary>
+    /// Each window's p99 in milliseconds, comma-separated. A window in which no score arrived (the engine fell that far
+    /// behind) has no percentile: it shows as "none".
+    /// </summary>
+    private static string PerWindowP99(IEnumerable<HdrHistogram.LongHistogram> windows) => string.Join(", ", windows.Select(w => w.TotalCount == 0
+        ? "none"
+        : (w.GetValueAtPercentile(99) / TimeSpan.TicksPerMillisecond).ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>A histogram of ticks as "p50 a, p99 b, p99.9 c ms (n)" for a scenario's notes.</summary>
+    private static string Milliseconds(HdrHistogram.LongHistogram histogram) => FormattableString.Invariant(
+        $"p50 {histogram.GetValueAtPercentile(50) / 1e4:F0}, p99 {histogram.GetValueAtPercentile(99) / 1e4:F0}, p99.9 {histogram.GetValueAtPercentile(99.9) / 1e4:F0} ms ({histogram.TotalCount:N0})");
 
     private static void StopStreams(KafkaStreams streams, string scenario)
     {

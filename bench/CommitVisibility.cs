@@ -1,0 +1,73 @@
+using HdrHistogram;
+using Streams.Engine.Metrics;
+using Streams.Engine.Runtime;
+using Streams.Engine.Tasks;
+
+namespace Personalization.Bench;
+
+/// <summary>
+/// When an exactly-once worker's output becomes visible to read-committed consumers: at the end of the commit of the
+/// transaction it was sent in. A reader on the embedded cluster cannot tell, because librdkafka's mock cluster answers
+/// fetches with its end offset as the last stable offset, so read-committed readers there see records as soon as they
+/// are sent. This follows the engine's own histograms instead: the sink's end-to-end latency, observed when a record
+/// of <paramref name="topic"/> is sent, and the commit duration, observed when a commit has finished, both on the
+/// stream thread, so every send observed before a commit's end belongs to that commit's transaction.
+/// </summary>
+internal sealed class CommitVisibility(string topic, long measureFromMs, TimeSpan window, int windows)
+{
+    private static readonly long MaxTicks = TimeSpan.FromMinutes(1).Ticks;
+    private readonly Lock _lock = new();
+    private readonly List<long> _pendingEventTimes = [];
+
+    /// <summary>From event time to the send of a record of the topic (the engine's end-to-end latency at the sink).</summary>
+    public LongHistogram Sent { get; } = new(MaxTicks, 3);
+
+    /// <summary>Commit durations.</summary>
+    public LongHistogram Commits { get; } = new(MaxTicks, 3);
+
+    /// <summary>From event time to the end of the commit that made the record visible.</summary>
+    public LongHistogram Committed { get; } = new(MaxTicks, 3);
+
+    /// <summary><see cref="Committed"/> by window of event time from the start of measurement.</summary>
+    public IReadOnlyList<LongHistogram> CommittedPerWindow { get; } = Enumerable.Range(0, windows).Select(_ => new LongHistogram(MaxTicks, 3)).ToArray();
+
+    /// <summary>The listener to give <see cref="StreamsMetrics.HistogramListener"/> before the worker starts.</summary>
+    public Action<double>? Listen(MetricDescriptor metric, IReadOnlyList<string> labelValues) =>
+        metric == RuntimeMetrics.CommitLatency ? OnCommitted
+        : metric == TaskMetrics.EndToEndLatency && labelValues[^1] == topic ? OnSent
+        : null;
+
+    private void OnSent(double seconds)
+    {
+        var eventTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)(seconds * 1000);
+        lock (_lock)
+        {
+            Sent.RecordValue((long)(seconds * TimeSpan.TicksPerSecond));
+            if (eventTimeMs >= measureFromMs)
+            {
+                _pendingEventTimes.Add(eventTimeMs);
+            }
+        }
+    }
+
+    private void OnCommitted(double seconds)
+    {
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        lock (_lock)
+        {
+            Commits.RecordValue((long)(seconds * TimeSpan.TicksPerSecond));
+            foreach (var eventTimeMs in _pendingEventTimes)
+            {
+                var latency = Math.Max(0, nowMs - eventTimeMs) * TimeSpan.TicksPerMillisecond;
+                Committed.RecordValue(latency);
+                var index = (int)((eventTimeMs - measureFromMs) / (long)window.TotalMilliseconds);
+                if (index < CommittedPerWindow.Count)
+                {
+                    CommittedPerWindow[index].RecordValue(latency);
+                }
+            }
+
+            _pendingEventTimes.Clear();
+        }
+    }
+}
