@@ -11,13 +11,18 @@ namespace Personalization.Bench;
 /// fetches with its end offset as the last stable offset, so read-committed readers there see records as soon as they
 /// are sent. This follows the engine's own histograms instead: the sink's end-to-end latency, observed when a record
 /// of <paramref name="topic"/> is sent, and the commit duration, observed when a commit has finished, both on the
-/// stream thread, so every send observed before a commit's end belongs to that commit's transaction.
+/// stream thread, so every send observed before a commit's end belongs to that commit's transaction. A record's event
+/// time is taken back from the latency observed at its send, which can be a millisecond off (two clock reads, and the
+/// latency in fractional seconds); <paramref name="measured"/> maps it to the event time it stands for (Unix
+/// milliseconds), or to null when the record is not measured. <paramref name="windows"/> windows of
+/// <paramref name="window"/> from <paramref name="windowStartMs"/> split the measured records by event time.
 /// </summary>
-internal sealed class CommitVisibility(string topic, long measureFromMs, TimeSpan window, int windows)
+internal sealed class CommitVisibility(string topic, Func<long, long?> measured, long windowStartMs = 0, TimeSpan window = default, int windows = 0)
 {
     private static readonly long MaxTicks = TimeSpan.FromMinutes(1).Ticks;
     private readonly Lock _lock = new();
     private readonly List<long> _pendingEventTimes = [];
+    private readonly Dictionary<long, long> _slowest = [];
 
     /// <summary>From event time to the send of a record of the topic (the engine's end-to-end latency at the sink).</summary>
     public LongHistogram Sent { get; } = new(MaxTicks, 3);
@@ -31,6 +36,9 @@ internal sealed class CommitVisibility(string topic, long measureFromMs, TimeSpa
     /// <summary><see cref="Committed"/> by window of event time from the start of measurement.</summary>
     public IReadOnlyList<LongHistogram> CommittedPerWindow { get; } = Enumerable.Range(0, windows).Select(_ => new LongHistogram(MaxTicks, 3)).ToArray();
 
+    /// <summary>The longest of <see cref="Committed"/>, in milliseconds, for each measured event time.</summary>
+    public IReadOnlyDictionary<long, long> SlowestByEventTime => _slowest;
+
     /// <summary>The listener to give <see cref="StreamsMetrics.HistogramListener"/> before the worker starts.</summary>
     public Action<double>? Listen(MetricDescriptor metric, IReadOnlyList<string> labelValues) =>
         metric == RuntimeMetrics.CommitLatency ? OnCommitted
@@ -39,11 +47,11 @@ internal sealed class CommitVisibility(string topic, long measureFromMs, TimeSpa
 
     private void OnSent(double seconds)
     {
-        var eventTimeMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)(seconds * 1000);
+        var observedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (long)Math.Round(seconds * 1000);
         lock (_lock)
         {
             Sent.RecordValue((long)(seconds * TimeSpan.TicksPerSecond));
-            if (eventTimeMs >= measureFromMs)
+            if (measured(observedMs) is { } eventTimeMs)
             {
                 _pendingEventTimes.Add(eventTimeMs);
             }
@@ -58,12 +66,13 @@ internal sealed class CommitVisibility(string topic, long measureFromMs, TimeSpa
             Commits.RecordValue((long)(seconds * TimeSpan.TicksPerSecond));
             foreach (var eventTimeMs in _pendingEventTimes)
             {
-                var latency = Math.Max(0, nowMs - eventTimeMs) * TimeSpan.TicksPerMillisecond;
-                Committed.RecordValue(latency);
-                var index = (int)((eventTimeMs - measureFromMs) / (long)window.TotalMilliseconds);
-                if (index < CommittedPerWindow.Count)
+                var latencyMs = Math.Max(0, nowMs - eventTimeMs);
+                Committed.RecordValue(latencyMs * TimeSpan.TicksPerMillisecond);
+                _slowest[eventTimeMs] = Math.Max(latencyMs, _slowest.GetValueOrDefault(eventTimeMs));
+                var index = windows == 0 ? -1 : (int)((eventTimeMs - windowStartMs) / (long)window.TotalMilliseconds);
+                if (index >= 0 && index < CommittedPerWindow.Count)
                 {
-                    CommittedPerWindow[index].RecordValue(latency);
+                    CommittedPerWindow[index].RecordValue(latencyMs * TimeSpan.TicksPerMillisecond);
                 }
             }
 
