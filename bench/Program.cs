@@ -61,7 +61,7 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
             : (results.FirstOrDefault(r => r.Scenario == "topology" && r.Variant == "exactly_once_v2") ?? kafka.Topology(100_000, ProcessingGuarantee.ExactlyOnceV2)).EventsPerSecond / 2;
         return [kafka.TriggerLatency(rate, items: 3, interested: 10_000)];
     },
-    ["restore"] = () => [kafka.Restore(500_000)],
+    ["restore"] = () => [kafka.Restore(500_000), kafka.Restore(3_000_000)],
     // Memory runs in a process of its own, so what earlier scenarios left behind (heap, the shared RocksDB cache) does
     // not count as its working set, and with the image's allocator settings.
     ["memory"] = () => args.Contains("--isolated")
