@@ -12,7 +12,11 @@ public static class TaskMetrics
         MetricDescriptor.Counter("streams_records_produced_total", "records", "Records written to output topics.", "topic");
 
     public static readonly MetricDescriptor EndToEndLatency = MetricDescriptor.Histogram(
-        "streams_e2e_latency_seconds", "From a record's event time to the output it caused, by output topic.", MetricDescriptor.LatencyBuckets, "topic");
+        "streams_e2e_latency_seconds",
+        "From a record's event time to the send of the output it caused, by output topic. Under exactly-once a read_committed consumer sees the output "
+        + "when its transaction commits: up to a commit interval plus a commit's duration (streams_commit_duration_seconds) later.",
+        MetricDescriptor.LatencyBuckets,
+        "topic");
 
     public static readonly MetricDescriptor DeadLetters = MetricDescriptor.Counter(
         "streams_dead_letters_total", "records", "Records sent to the dead-letter topic, by the topic they came from.", "topic");
