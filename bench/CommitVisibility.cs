@@ -11,17 +11,18 @@ namespace Personalization.Bench;
 /// fetches with its end offset as the last stable offset, so read-committed readers there see records as soon as they
 /// are sent. This follows the engine's own histograms instead: the sink's end-to-end latency, observed when a record
 /// of <paramref name="topic"/> is sent, and the commit duration, observed when a commit has finished, both on the
-/// stream thread, so every send observed before a commit's end belongs to that commit's transaction. A record's event
-/// time is taken back from the latency observed at its send, which can be a millisecond off (two clock reads, and the
-/// latency in fractional seconds); <paramref name="measured"/> maps it to the event time it stands for (Unix
-/// milliseconds), or to null when the record is not measured. <paramref name="windows"/> windows of
-/// <paramref name="window"/> from <paramref name="windowStartMs"/> split the measured records by event time.
+/// same stream thread, so every send a thread observed before its commit ended belongs to that commit's transaction
+/// (each thread has its own producer and transactions). A record's event time is taken back from the latency observed
+/// at its send, which can be a millisecond off (two clock reads, and the latency in fractional seconds);
+/// <paramref name="measured"/> maps it to the event time it stands for (Unix milliseconds), or to null when the record
+/// is not measured. <paramref name="windows"/> windows of <paramref name="window"/> from
+/// <paramref name="windowStartMs"/> split the measured records by event time.
 /// </summary>
 internal sealed class CommitVisibility(string topic, Func<long, long?> measured, long windowStartMs = 0, TimeSpan window = default, int windows = 0)
 {
     private static readonly long MaxTicks = TimeSpan.FromMinutes(1).Ticks;
     private readonly Lock _lock = new();
-    private readonly List<long> _pendingEventTimes = [];
+    private readonly Dictionary<int, List<long>> _pendingByThread = [];
     private readonly Dictionary<long, long> _slowest = [];
 
     /// <summary>From event time to the send of a record of the topic (the engine's end-to-end latency at the sink).</summary>
@@ -53,7 +54,13 @@ internal sealed class CommitVisibility(string topic, Func<long, long?> measured,
             Sent.RecordValue((long)(seconds * TimeSpan.TicksPerSecond));
             if (measured(observedMs) is { } eventTimeMs)
             {
-                _pendingEventTimes.Add(eventTimeMs);
+                var thread = Environment.CurrentManagedThreadId;
+                if (!_pendingByThread.TryGetValue(thread, out var pending))
+                {
+                    _pendingByThread[thread] = pending = [];
+                }
+
+                pending.Add(eventTimeMs);
             }
         }
     }
@@ -64,7 +71,12 @@ internal sealed class CommitVisibility(string topic, Func<long, long?> measured,
         lock (_lock)
         {
             Commits.RecordValue((long)(seconds * TimeSpan.TicksPerSecond));
-            foreach (var eventTimeMs in _pendingEventTimes)
+            if (!_pendingByThread.TryGetValue(Environment.CurrentManagedThreadId, out var pending))
+            {
+                return;
+            }
+
+            foreach (var eventTimeMs in pending)
             {
                 var latencyMs = Math.Max(0, nowMs - eventTimeMs);
                 Committed.RecordValue(latencyMs * TimeSpan.TicksPerMillisecond);
@@ -76,7 +88,7 @@ internal sealed class CommitVisibility(string topic, Func<long, long?> measured,
                 }
             }
 
-            _pendingEventTimes.Clear();
+            pending.Clear();
         }
     }
 }
