@@ -56,4 +56,8 @@ internal sealed record LatencyFigures(
     [property: JsonPropertyName("p50")] double P50,
     [property: JsonPropertyName("p99")] double P99,
     [property: JsonPropertyName("p999")] double P999,
-    [property: JsonPropertyName("count")] long Count);
+    [property: JsonPropertyName("count")] long Count)
+{
+    /// <summary>"p50 a ms, p99 b ms, p99.9 c ms (n <paramref name="counted"/>)", as the bench prints figures.</summary>
+    public string Describe(string counted) => FormattableString.Invariant($"p50 {P50:F0} ms, p99 {P99:F0} ms, p99.9 {P999:F0} ms ({Count:N0} {counted})");
+}

@@ -270,16 +270,16 @@ internal sealed class KafkaScenarios : IDisposable
         stop.Cancel();
         reader.GetAwaiter().GetResult();
         StopStreams(streams, "latency");
-        var perWindow = PerWindowP99(windows);
+        var latency = histograms.ToDictionary(h => h.Key.Split('.', 2)[1], h => Figures(h.Value));
+        latency["scores.fraud.committed"] = Figures(visibility.Committed);
         return Result("latency", "exactly_once_v2", measured, duration) with
         {
-            Latency = histograms.ToDictionary(h => h.Key.Split('.', 2)[1], h => Figures(h.Value)).Append(
-                KeyValuePair.Create("scores.fraud.committed", Figures(visibility.Committed))).ToDictionary(),
+            Latency = latency,
             Notes =
                 FormattableString.Invariant($"fed at {rate:F0} events/s for {duration.TotalSeconds:F0} s after a {LatencyWarmUp.TotalSeconds:F0} s warm-up; ")
-                + FormattableString.Invariant($"scores.fraud p99 per {LatencyWindow.TotalSeconds:F0} s as read: {perWindow} ms, ")
+                + FormattableString.Invariant($"scores.fraud p99 per {LatencyWindow.TotalSeconds:F0} s as read: {PerWindowP99(windows)} ms, ")
                 + $"by commit: {PerWindowP99(visibility.CommittedPerWindow)} ms; "
-                + $"from event time to the engine's send of a score {Milliseconds(visibility.Sent)}; commits took {Milliseconds(visibility.Commits)}; "
+                + $"from event time to the engine's send of a score {Figures(visibility.Sent).Describe("scores")}; commits took {Figures(visibility.Commits).Describe("commits")}; "
                 + "features.user includes the punctuated rescoring, whose records carry the user's latest event time",
         };
     }
@@ -429,7 +429,7 @@ internal sealed class KafkaScenarios : IDisposable
     }
 
     /// <summary>Restores a RocksDB key-value store of <paramref name="entries"/> entries from its changelog into an empty state directory.</summary>
-    public ScenarioResult Restore(int entries)
+    public ScenarioResult Restore(int entries, string variant)
     {
         var id = ++_serial;
         var input = $"restore-in-{id}";
@@ -455,9 +455,6 @@ internal sealed class KafkaScenarios : IDisposable
 
         window.Stop(restored);
         StopStreams(streams, "restore");
-        // 500,000 records restore in about a second, much of it in code the JIT has not yet optimized; the larger store
-        // shows the rate a long restoration settles at.
-        var variant = entries == 500_000 ? "rocksdb-key-value" : FormattableString.Invariant($"rocksdb-key-value-{entries / 1_000_000}m");
         return Result("restore", variant, window.Events, window.Elapsed, window.Cpu);
     }
 
@@ -654,10 +651,6 @@ internal sealed class KafkaScenarios : IDisposable
     private static string PerWindowP99(IEnumerable<HdrHistogram.LongHistogram> windows) => string.Join(", ", windows.Select(w => w.TotalCount == 0
         ? "none"
         : (w.GetValueAtPercentile(99) / TimeSpan.TicksPerMillisecond).ToString(CultureInfo.InvariantCulture)));
-
-    /// <summary>A histogram of ticks as "p50 a, p99 b, p99.9 c ms (n)" for a scenario's notes.</summary>
-    private static string Milliseconds(HdrHistogram.LongHistogram histogram) => FormattableString.Invariant(
-        $"p50 {histogram.GetValueAtPercentile(50) / 1e4:F0}, p99 {histogram.GetValueAtPercentile(99) / 1e4:F0}, p99.9 {histogram.GetValueAtPercentile(99.9) / 1e4:F0} ms ({histogram.TotalCount:N0})");
 
     private static void StopStreams(KafkaStreams streams, string scenario)
     {
