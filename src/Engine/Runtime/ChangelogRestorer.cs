@@ -9,11 +9,11 @@ namespace Streams.Engine.Runtime;
 
 /// <summary>
 /// Rebuilds stores from their changelog partitions: reads each, one at a time, from a start offset to the end it had
-/// when restoration began, with a consumer of its own (no group), writing batches under the store's logging layer, a
+/// when restoration began, with a reader of its own (no group), writing batches under the store's logging layer, a
 /// bounded slice per call, and reports progress per store and task as a gauge of records remaining. Before local state
 /// is reused, <see cref="CheckpointMismatch(TopicPartition, long)"/> tells whether it can continue from the changelog at all.
 /// </summary>
-internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, StreamsMetrics metrics, ILogger logger)
+internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics metrics, ILogger logger)
 {
     private const int BatchSize = 2000;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
@@ -27,12 +27,12 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
     /// the application reset, another cluster); before the start, records after the checkpoint are gone. Either way
     /// the local state is not to be trusted, as Kafka Streams treats a corrupted task.
     /// </summary>
-    public string? CheckpointMismatch(TopicPartition changelog, long checkpoint) => CheckpointMismatch(consumer, changelog, checkpoint, Timeout);
+    public string? CheckpointMismatch(TopicPartition changelog, long checkpoint) =>
+        CheckpointMismatch(changelog, checkpoint, reader.QueryWatermarkOffsets(changelog, Timeout));
 
-    /// <summary>The same check through any consumer of the changelog (the standby updater has its own).</summary>
-    public static string? CheckpointMismatch(IConsumer<byte[], byte[]> consumer, TopicPartition changelog, long checkpoint, TimeSpan timeout)
+    /// <summary>The same check against the changelog's watermarks however they were read (the standby updater has its own consumer).</summary>
+    public static string? CheckpointMismatch(TopicPartition changelog, long checkpoint, WatermarkOffsets watermarks)
     {
-        var watermarks = consumer.QueryWatermarkOffsets(changelog, timeout);
         if (checkpoint + 1 > watermarks.High.Value)
         {
             return $"its checkpoint (offset {checkpoint}) is past the end of {changelog} (end offset {watermarks.High.Value})";
@@ -60,7 +60,7 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
 
         // Without new records the store stays at its checkpoint: the offset before the start.
         var unchanged = startOffset - 1;
-        var watermarks = consumer.QueryWatermarkOffsets(changelog, Timeout);
+        var watermarks = reader.QueryWatermarkOffsets(changelog, Timeout);
         var start = Math.Max(startOffset ?? 0, watermarks.Low.Value);
         if (start >= watermarks.High.Value)
         {
@@ -89,7 +89,7 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
         logger.LogInformation("Restoring store {Store} of task {Task} from {Changelog} offsets {Start}..{End}", next.Store.Name, next.Task, next.Changelog, next.Start, next.End);
         next.LastProgress = DateTime.UtcNow;
         _current = next;
-        consumer.IncrementalAssign([new TopicPartitionOffset(next.Changelog, next.Start)]);
+        reader.Start(next.Changelog, next.Start);
     }
 
     /// <summary>
@@ -105,79 +105,48 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
             return;
         }
 
-        // The slice waits for fetches up to its time budget, so the restore consumer stays busy as it would reading in
-        // one go, and the thread still comes back to its other tasks every few tens of milliseconds.
-        // The clock is read when the consumer has nothing buffered and every 256 records, not per record: at a few
-        // hundred thousand records a second, reading it per record was a tenth of the restoring thread's time.
+        // The slice waits for records up to its time budget, so the reader stays busy as it would reading in one go, and
+        // the thread still comes back to its other tasks every few tens of milliseconds.
         var deadline = Stopwatch.GetTimestamp() + SliceTicks;
-        var progressed = false;
-        for (var applied = 0; applied < maxRecords; applied++)
+        var applied = 0;
+        while (_current is { } restoration && applied < maxRecords)
         {
-            if ((applied & 255) == 255)
+            cancellationToken.ThrowIfCancellationRequested();
+            var room = Math.Min(BatchSize - restoration.Batch.Count, maxRecords - applied);
+            var read = reader.Read(restoration.Batch, room, restoration.End, Remaining(deadline));
+            if (read > 0)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (Stopwatch.GetTimestamp() >= deadline)
+                applied += read;
+                restoration.Last = reader.LastRecordOffset;
+                restoration.LastProgress = DateTime.UtcNow;
+                if (restoration.Batch.Count == BatchSize)
                 {
-                    break;
+                    Apply(restoration);
                 }
             }
 
-            var record = consumer.Consume(TimeSpan.Zero) ?? ConsumeUntil(deadline);
-            if (record is null)
+            // Stop at the end offset known at the start rather than waiting for more. The end may be a transaction
+            // marker, which is never returned as a record but moves the position.
+            if (reader.Position >= restoration.End)
+            {
+                Complete(restoration);
+            }
+            else if (read == 0)
             {
                 break;
             }
-
-            // Records of a partition just completed or cancelled may still be buffered.
-            if (_current is not { } restoration || restoration.Changelog != record.TopicPartition)
-            {
-                continue;
-            }
-
-            if (record.IsPartitionEOF)
-            {
-                Complete(restoration);
-                continue;
-            }
-
-            restoration.Batch.Add(new KeyValuePair<byte[], byte[]?>(record.Message.Key, record.Message.Value));
-            restoration.Last = record.Offset.Value;
-            progressed = true;
-            if (restoration.Batch.Count == BatchSize)
-            {
-                Apply(restoration);
-            }
-
-            // Stop at the end offset known at the start rather than waiting for an end-of-partition event.
-            if (restoration.Last >= restoration.End - 1)
-            {
-                Complete(restoration);
-            }
         }
 
-        if (progressed && _current is { } reading)
+        if (_current is { } active && DateTime.UtcNow - active.LastProgress > Timeout)
         {
-            reading.LastProgress = DateTime.UtcNow;
-        }
-
-        if (_current is { } active)
-        {
-            // The end may be a transaction marker, which is never returned as a record but moves the position.
-            if (consumer.Position(active.Changelog).Value >= active.End)
-            {
-                Complete(active);
-            }
-            else if (DateTime.UtcNow - active.LastProgress > Timeout)
-            {
-                throw new StreamsException($"Restoring store '{active.Store.Name}' from {active.Changelog} made no progress for {Timeout.TotalSeconds} s.");
-            }
+            throw new StreamsException($"Restoring store '{active.Store.Name}' from {active.Changelog} made no progress for {Timeout.TotalSeconds} s.");
         }
     }
 
-    private ConsumeResult<byte[], byte[]>? ConsumeUntil(long deadline)
+    private static TimeSpan Remaining(long deadline)
     {
         var left = deadline - Stopwatch.GetTimestamp();
-        return left > 0 ? consumer.Consume(TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / Stopwatch.Frequency)) : null;
+        return left > 0 ? TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / Stopwatch.Frequency) : TimeSpan.Zero;
     }
 
     /// <summary>Stops restoring the stores of <paramref name="task"/> (revoked or lost before it finished).</summary>
@@ -198,7 +167,7 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
         if (_current is { } active && active.Task == task)
         {
             _current = null;
-            consumer.IncrementalUnassign([active.Changelog]);
+            reader.Stop();
             active.Remaining.Set(0);
         }
     }
@@ -207,7 +176,7 @@ internal sealed class ChangelogRestorer(IConsumer<byte[], byte[]> consumer, Stre
     {
         Apply(restoration);
         _current = null;
-        consumer.IncrementalUnassign([restoration.Changelog]);
+        reader.Stop();
         restoration.Remaining.Set(0);
         restoration.Completed(restoration.Last ?? restoration.Unchanged);
         StartNext();

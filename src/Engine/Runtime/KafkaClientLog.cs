@@ -13,8 +13,12 @@ public static class KafkaClientLog
     public static Action<IClient, LogMessage> To(ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(logger);
-        return (_, message) => logger.Log(LevelOf(message), "librdkafka {Client} {Facility}: {Message}", message.Name, message.Facility, message.Message);
+        return (_, message) => Write(logger, message);
     }
+
+    /// <summary>Writes one librdkafka log line, also for clients the runtime drives through librdkafka itself.</summary>
+    internal static void Write(ILogger logger, LogMessage message) =>
+        logger.Log(LevelOf(message), "librdkafka {Client} {Facility}: {Message}", message.Name, message.Facility, message.Message);
 
     /// <remarks>
     /// Configuration warnings are expected, hence debug: one set of client settings serves every client, so a consumer

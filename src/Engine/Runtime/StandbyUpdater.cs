@@ -178,7 +178,7 @@ internal sealed class StandbyUpdater : IDisposable
         foreach (var store in logged.Where(store => store.IsPersistent))
         {
             var changelog = Changelog(store, id);
-            if (checkpoint.TryGetValue(store.Name, out var offset) && ChangelogRestorer.CheckpointMismatch(_consumer!, changelog, offset, KafkaTimeout) is not null)
+            if (checkpoint.TryGetValue(store.Name, out var offset) && ChangelogRestorer.CheckpointMismatch(changelog, offset, _consumer!.QueryWatermarkOffsets(changelog, KafkaTimeout)) is not null)
             {
                 checkpoint.Remove(store.Name);
             }

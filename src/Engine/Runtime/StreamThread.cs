@@ -51,7 +51,7 @@ internal sealed class StreamThread
     private readonly Thread _thread;
     private IConsumer<byte[], byte[]>? _consumer;
     private IProducer<byte[], byte[]>? _producer;
-    private IConsumer<byte[], byte[]>? _restoreConsumer;
+    private KafkaChangelogReader? _changelogReader;
     private IAdminClient? _admin;
     private RepartitionPurger? _purger;
     private KafkaRecordCollector? _collector;
@@ -194,7 +194,7 @@ internal sealed class StreamThread
             .SetLogHandler(KafkaClientLog.To(_logger))
             .Build();
 
-        _restoreConsumer = new ConsumerBuilder<byte[], byte[]>(StreamsClientSettings.RestoreConsumer(_config, _name)).SetLogHandler(KafkaClientLog.To(_logger)).Build();
+        _changelogReader = new KafkaChangelogReader(StreamsClientSettings.RestoreConsumer(_config, _name), _logger);
 
         _producer = new ProducerBuilder<byte[], byte[]>(StreamsClientSettings.Producer(_config, _name, _processId, Index))
             .SetErrorHandler((_, error) => _logger.LogWarning("Producer of {Thread}: {Error}", _name, error.Reason))
@@ -216,7 +216,7 @@ internal sealed class StreamThread
                 TimeSpan.FromMilliseconds(_config.RepartitionPurgeIntervalMs), _logger, _name);
         }
 
-        _restorer = new ChangelogRestorer(_restoreConsumer, _metrics, _logger);
+        _restorer = new ChangelogRestorer(_changelogReader, _metrics, _logger);
         var collector = _collector;
         var cache = _recordCache = _config.StateStoreCacheMaxBytes > 0 ? new RecordCache(_config.StateStoreCacheMaxBytes, _metrics, _name) : null;
         _taskManager = new TaskManager(
@@ -505,11 +505,11 @@ internal sealed class StreamThread
     {
         _admin?.Dispose();
         _consumer?.Dispose();
-        _restoreConsumer?.Dispose();
+        _changelogReader?.Dispose();
         _producer?.Dispose();
         _admin = null;
         _consumer = null;
-        _restoreConsumer = null;
+        _changelogReader = null;
         _producer = null;
     }
 

@@ -4,7 +4,7 @@ namespace Streams.Engine.Runtime;
 
 /// <summary>
 /// Every setting the runtime gives its clients, in one place: the main consumer (the group member that reads input),
-/// the restore consumer (reads changelogs, no group), the standby and instance-directory clients, and the producer
+/// the restore consumer (the settings of the changelog reader restoration uses; no group), the standby and instance-directory clients, and the producer
 /// (outputs and changelogs; transactional under exactly-once). The user's librdkafka settings (<see cref="StreamsConfig.ClientConfig"/>) are the base; a setting
 /// below overrides them where the runtime depends on its value, and only fills it in where the text says the user's
 /// value wins.
@@ -42,7 +42,7 @@ internal static class StreamsClientSettings
         return consumer;
     }
 
-    /// <summary>The consumer a stream thread restores stores with: assigned changelog partitions, no group membership.</summary>
+    /// <summary>The consumer a stream thread restores stores with (its <see cref="KafkaChangelogReader"/>): assigned changelog partitions, no group membership.</summary>
     public static ConsumerConfig RestoreConsumer(StreamsConfig config, string threadName) =>
         new(new Dictionary<string, string>(config.ClientConfig))
         {

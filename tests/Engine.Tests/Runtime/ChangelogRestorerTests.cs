@@ -9,7 +9,7 @@ using Streams.Engine.State;
 namespace Streams.Engine.Tests.Runtime;
 
 /// <summary>
-/// The restorer's bookkeeping on a restore-consumer double that serves changelog partitions from memory: where reading
+/// The restorer's bookkeeping on a changelog-reader double that serves changelog partitions from memory: where reading
 /// starts and stops, slices, one changelog at a time, cancellation, progress, and the checks on a checkpoint. Restoring
 /// real stores from a broker, and readiness waiting for it, are tested end to end.
 /// </summary>
@@ -21,14 +21,14 @@ public sealed class ChangelogRestorerTests
     private static readonly TaskId TaskB = new(0, 1);
 
     private readonly ClientJournal _journal = new();
-    private readonly RecordingConsumer _consumer;
+    private readonly RecordingChangelogReader _reader;
     private readonly StreamsMetrics _metrics = new();
     private readonly ChangelogRestorer _restorer;
 
     public ChangelogRestorerTests()
     {
-        _consumer = new RecordingConsumer(_journal);
-        _restorer = new ChangelogRestorer(_consumer, _metrics, NullLogger.Instance);
+        _reader = new RecordingChangelogReader(_journal);
+        _restorer = new ChangelogRestorer(_reader, _metrics, NullLogger.Instance);
     }
 
     private void Changelog(TopicPartition partition, long start, int count, params long[] markers)
@@ -36,7 +36,7 @@ public sealed class ChangelogRestorerTests
         var records = Enumerable.Range(0, count)
             .Select(i => markers.Contains(start + i) ? null : ((byte[] Key, byte[]? Value)?)(Bytes($"k{start + i}"), Bytes($"v{start + i}")))
             .ToList();
-        _consumer.Changelogs[partition] = (start, records);
+        _reader.Changelogs[partition] = (start, records);
     }
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
@@ -52,14 +52,14 @@ public sealed class ChangelogRestorerTests
 
         _restorer.Begin(store, TaskA, ChangelogA, startOffset: 4, offset => completedAt = offset);
         Assert.Equal(6, Remaining("a", TaskA));
-        _consumer.Changelogs[ChangelogA].Records.Add((Bytes("written later"), Bytes("v")));
+        _reader.Changelogs[ChangelogA].Records.Add((Bytes("written later"), Bytes("v")));
         _restorer.Advance(maxRecords: 100, CancellationToken.None);
 
         Assert.Equal(9, completedAt);
         Assert.Equal(["k4", "k5", "k6", "k7", "k8", "k9"], store.Keys);
         Assert.Equal(0, Remaining("a", TaskA));
         Assert.Equal(6, _metrics.CounterValue(RuntimeMetrics.RestoredRecords, "a", TaskA.ToString()));
-        Assert.Empty(_consumer.Assignment);
+        Assert.Null(_reader.Reading);
     }
 
     [Fact]
@@ -89,18 +89,14 @@ public sealed class ChangelogRestorerTests
 
         _restorer.Begin(new RecordingStore("a"), TaskA, ChangelogA, startOffset: null, _ => completions.Add("a"));
         _restorer.Begin(new RecordingStore("b"), TaskB, ChangelogB, startOffset: null, _ => completions.Add("b"));
-        Assert.Equal([ChangelogA], _consumer.Assignment);
+        Assert.Equal(ChangelogA, _reader.Reading);
         Assert.Equal(2, Remaining("b", TaskB));
 
         _restorer.Advance(maxRecords: 100, CancellationToken.None);
 
         Assert.Equal(["a", "b"], completions);
-        var assignments = _journal.Calls.Where(c => c.StartsWith("consumer.IncrementalAssign", StringComparison.Ordinal)
-            || c.StartsWith("consumer.IncrementalUnassign", StringComparison.Ordinal)).ToList();
-        Assert.Equal(
-            [$"consumer.IncrementalAssign({ChangelogA})", $"consumer.IncrementalUnassign({ChangelogA})",
-                $"consumer.IncrementalAssign({ChangelogB})", $"consumer.IncrementalUnassign({ChangelogB})"],
-            assignments);
+        var reads = _journal.Calls.Where(c => c.StartsWith("reader.Start", StringComparison.Ordinal) || c.StartsWith("reader.Stop", StringComparison.Ordinal)).ToList();
+        Assert.Equal([$"reader.Start({ChangelogA})", $"reader.Stop({ChangelogA})", $"reader.Start({ChangelogB})", $"reader.Stop({ChangelogB})"], reads);
     }
 
     [Fact]
@@ -112,7 +108,7 @@ public sealed class ChangelogRestorerTests
         _restorer.Begin(new RecordingStore("a"), TaskA, ChangelogA, startOffset: 5, offset => completedAt = offset);
 
         Assert.Equal(4, completedAt);
-        Assert.Empty(_consumer.Assignment);
+        Assert.Null(_reader.Reading);
         Assert.Equal(0, Remaining("a", TaskA));
     }
 
@@ -168,7 +164,7 @@ public sealed class ChangelogRestorerTests
 
         _restorer.Cancel(TaskA);
         Assert.Equal(0, Remaining("a", TaskA));
-        Assert.DoesNotContain(ChangelogA, _consumer.Assignment);
+        Assert.NotEqual(ChangelogA, _reader.Reading);
         _restorer.Advance(maxRecords: 100, CancellationToken.None);
 
         Assert.Equal(["b"], completions);

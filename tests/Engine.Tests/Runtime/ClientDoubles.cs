@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Streams.Engine.Runtime;
 
 namespace Streams.Engine.Tests.Runtime;
 
@@ -82,17 +83,6 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public List<TopicPartitionOffset> CommittedOffsets { get; } = [];
 
-    /// <summary>
-    /// Changelog partitions a restore consumer reads: the log start offset and the records from it on (a null entry is
-    /// an offset without a record, such as a transaction marker).
-    /// </summary>
-    public Dictionary<TopicPartition, (long Start, List<(byte[] Key, byte[]? Value)?> Records)> Changelogs { get; } = [];
-
-    /// <summary>Records served per <see cref="Consume(TimeSpan)"/> call before it reports nothing, to end a slice early.</summary>
-    public int FetchLimit { get; set; } = int.MaxValue;
-
-    private int _fetched;
-
     public IConsumerGroupMetadata ConsumerGroupMetadata => new GroupMetadata();
 
     public void Commit(IEnumerable<TopicPartitionOffset> offsets)
@@ -121,37 +111,7 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public ConsumeResult<byte[], byte[]> Consume(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-    /// <summary>The next changelog record of the assigned partitions, in assignment order, or null when there is none.</summary>
-    public ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout)
-    {
-        if (_fetched++ >= FetchLimit)
-        {
-            _fetched = 0;
-            return null!;
-        }
-
-        foreach (var partition in Assignment)
-        {
-            var (start, records) = Changelogs[partition];
-            var position = _positions[partition];
-            while (position - start < records.Count)
-            {
-                _positions[partition] = position + 1;
-                if (records[(int)(position - start)] is { } record)
-                {
-                    return new ConsumeResult<byte[], byte[]>
-                    {
-                        TopicPartitionOffset = new TopicPartitionOffset(partition, position),
-                        Message = new Message<byte[], byte[]> { Key = record.Key, Value = record.Value! },
-                    };
-                }
-
-                position++;
-            }
-        }
-
-        return null!;
-    }
+    public ConsumeResult<byte[], byte[]> Consume(TimeSpan timeout) => throw new NotSupportedException();
 
     public void Subscribe(IEnumerable<string> topics) => throw new NotSupportedException();
 
@@ -215,12 +175,7 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) => throw new NotSupportedException();
 
-    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout)
-    {
-        journal.Calls.Add($"consumer.QueryWatermarkOffsets({topicPartition})");
-        var (start, records) = Changelogs[topicPartition];
-        return new WatermarkOffsets(start, start + records.Count);
-    }
+    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => throw new NotSupportedException();
 
     public void Close()
     {
@@ -231,4 +186,68 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
     }
 
     private sealed class GroupMetadata : IConsumerGroupMetadata;
+}
+
+/// <summary>A changelog reader serving changelog partitions from memory, recording which it reads.</summary>
+internal sealed class RecordingChangelogReader(ClientJournal journal) : IChangelogReader
+{
+    /// <summary>
+    /// The changelog partitions: the log start offset and the records from it on (a null entry is an offset without a
+    /// record, such as a transaction marker).
+    /// </summary>
+    public Dictionary<TopicPartition, (long Start, List<(byte[] Key, byte[]? Value)?> Records)> Changelogs { get; } = [];
+
+    /// <summary>The partition being read, if any.</summary>
+    public TopicPartition? Reading { get; private set; }
+
+    public long Position { get; private set; }
+
+    public long LastRecordOffset { get; private set; } = -1;
+
+    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition partition, TimeSpan timeout)
+    {
+        journal.Calls.Add($"reader.QueryWatermarkOffsets({partition})");
+        var (start, records) = Changelogs[partition];
+        return new WatermarkOffsets(start, start + records.Count);
+    }
+
+    public void Start(TopicPartition partition, long offset)
+    {
+        journal.Calls.Add($"reader.Start({partition})");
+        (Reading, Position, LastRecordOffset) = (partition, offset, -1);
+    }
+
+    public void Stop()
+    {
+        journal.Calls.Add($"reader.Stop({Reading})");
+        Reading = null;
+    }
+
+    public int Read(List<KeyValuePair<byte[], byte[]?>> batch, int max, long until, TimeSpan wait)
+    {
+        if (Reading is not { } partition)
+        {
+            return 0;
+        }
+
+        var (start, records) = Changelogs[partition];
+        var read = 0;
+        while (read < max && Position < until && Position - start < records.Count)
+        {
+            if (records[(int)(Position - start)] is { } record)
+            {
+                batch.Add(new KeyValuePair<byte[], byte[]?>(record.Key, record.Value));
+                LastRecordOffset = Position;
+                read++;
+            }
+
+            Position++;
+        }
+
+        return read;
+    }
+
+    public void Dispose()
+    {
+    }
 }

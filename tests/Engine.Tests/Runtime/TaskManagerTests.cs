@@ -37,7 +37,7 @@ public sealed class TaskManagerTests : IDisposable
         collector ??= new DiscardingCollector();
         return (plan, new TaskManager(
             config, plan, id => new StreamTask(id, topology, config, collector, TimeProvider.System, metrics, NullLogger.Instance),
-            new ChangelogRestorer(_consumer, metrics, NullLogger.Instance), (_, _) => null, metrics, NullLogger.Instance, "thread-0"));
+            new ChangelogRestorer(new RecordingChangelogReader(_journal), metrics, NullLogger.Instance), (_, _) => null, metrics, NullLogger.Instance, "thread-0"));
     }
 
     public void Dispose()
