@@ -77,19 +77,26 @@ internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics 
 
     /// <summary>
     /// Reads one changelog partition at a time, as long sequential fetches (measured faster than reading them all
-    /// interleaved: each store then takes its writes in large batches).
+    /// interleaved: each store then takes its writes in large batches), with the next one fetched ahead.
     /// </summary>
     private void StartNext()
     {
-        if (_current is not null || !_waiting.TryDequeue(out var next))
+        if (_current is null && _waiting.TryDequeue(out var next))
         {
-            return;
+            logger.LogInformation("Restoring store {Store} of task {Task} from {Changelog} offsets {Start}..{End}", next.Store.Name, next.Task, next.Changelog, next.Start, next.End);
+            next.LastProgress = DateTime.UtcNow;
+            _current = next;
+            reader.Start(next.Changelog, next.Start);
         }
 
-        logger.LogInformation("Restoring store {Store} of task {Task} from {Changelog} offsets {Start}..{End}", next.Store.Name, next.Task, next.Changelog, next.Start, next.End);
-        next.LastProgress = DateTime.UtcNow;
-        _current = next;
-        reader.Start(next.Changelog, next.Start);
+        if (_current is not null && _waiting.TryPeek(out var following))
+        {
+            reader.Prefetch(following.Changelog, following.Start);
+        }
+        else
+        {
+            reader.Prefetch(null, 0);
+        }
     }
 
     /// <summary>
@@ -170,6 +177,8 @@ internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics 
             reader.Stop();
             active.Remaining.Set(0);
         }
+
+        StartNext();
     }
 
     private void Complete(Restoration restoration)

@@ -19,6 +19,12 @@ internal interface IChangelogReader : IDisposable
     /// <summary>Starts reading <paramref name="partition"/> at <paramref name="offset"/>, in place of whatever was read before.</summary>
     void Start(TopicPartition partition, long offset);
 
+    /// <summary>
+    /// Fetches <paramref name="partition"/> from <paramref name="offset"/> ahead, to be read next (null: none), so
+    /// that <see cref="Start"/> with the same partition and offset finds its first records there.
+    /// </summary>
+    void Prefetch(TopicPartition? partition, long offset);
+
     /// <summary>Stops reading.</summary>
     void Stop();
 

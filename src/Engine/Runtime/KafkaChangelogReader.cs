@@ -9,9 +9,10 @@ namespace Streams.Engine.Runtime;
 
 /// <summary>
 /// Reads changelog partitions for restoration through librdkafka directly: an assign-only consumer whose records are
-/// taken a thousand at a time from its queue. Confluent.Kafka's <c>Consume</c> costs a call, a result object, the
-/// record's topic, timestamp and headers per record, which made it the restoring thread's largest cost after the
-/// store's own writes; here a record costs the copies of its key and value.
+/// taken a thousand at a time from a queue per partition. Confluent.Kafka's <c>Consume</c> costs a call, a result
+/// object, the record's topic, timestamp and headers per record, which made it the restoring thread's largest cost
+/// after the store's own writes; here a record costs the copies of its key and value. The partition to read next is
+/// fetched into a queue of its own while the current one is read, so a switch does not wait for a first fetch.
 /// </summary>
 internal sealed unsafe class KafkaChangelogReader : IChangelogReader
 {
@@ -20,12 +21,9 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
     private readonly ILogger _logger;
     private readonly GCHandle _self;
     private readonly IntPtr _client;
-    private readonly IntPtr _queue;
     private readonly MessageEntry** _messages;
-    private string? _topic;
-    private byte[] _topicName = [];
-    private int _partition;
-    private IntPtr _matchedTopic;
+    private Fetch? _current;
+    private Fetch? _ahead;
     private bool _disposed;
 
     /// <param name="config">The consumer's settings, as Confluent.Kafka would take them; its own (<c>dotnet.</c>) keys are ignored.</param>
@@ -62,8 +60,6 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
             throw new KafkaException(new Error(ErrorCode.Local_Fail, $"Could not create the changelog reader: {Utf8(error)}"));
         }
 
-        rd_kafka_poll_set_consumer(_client);
-        _queue = rd_kafka_queue_get_consumer(_client);
         _messages = (MessageEntry**)NativeMemory.Alloc(MessagesPerCall, (nuint)sizeof(MessageEntry*));
     }
 
@@ -80,34 +76,55 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
 
     public void Start(TopicPartition partition, long offset)
     {
-        var list = rd_kafka_topic_partition_list_new(1);
-        try
+        Stop();
+        if (_ahead is { } ahead && ahead.Partition == partition && ahead.Offset == offset)
         {
-            rd_kafka_topic_partition_list_add(list, partition.Topic, partition.Partition.Value)->Offset = offset;
-            Check(rd_kafka_assign(_client, list));
+            (_current, _ahead) = (ahead, null);
         }
-        finally
+        else
         {
-            rd_kafka_topic_partition_list_destroy(list);
+            if (_ahead?.Partition == partition)
+            {
+                Prefetch(null, 0);
+            }
+
+            _current = Assign(partition, offset);
         }
 
-        (_topic, _partition, _matchedTopic) = (partition.Topic, partition.Partition.Value, IntPtr.Zero);
-        _topicName = Encoding.UTF8.GetBytes(partition.Topic);
         (Position, LastRecordOffset) = (offset, -1);
+    }
+
+    public void Prefetch(TopicPartition? partition, long offset)
+    {
+        if (_ahead is { } ahead && (ahead.Partition != partition || ahead.Offset != offset))
+        {
+            Unassign(ahead);
+            _ahead = null;
+        }
+
+        if (partition is not null && _ahead is null && _current?.Partition != partition)
+        {
+            _ahead = Assign(partition, offset);
+        }
     }
 
     public void Stop()
     {
-        Check(rd_kafka_assign(_client, IntPtr.Zero));
-        _topic = null;
+        if (_current is { } current)
+        {
+            _current = null;
+            Unassign(current);
+        }
     }
 
     public int Read(List<KeyValuePair<byte[], byte[]?>> batch, int max, long until, TimeSpan wait)
     {
+        // Serves the client's error callbacks; its records are all in the partitions' own queues.
+        rd_kafka_poll(_client, 0);
         var read = 0;
-        while (_topic is not null && read < max && Position < until)
+        while (_current is { } current && read < max && Position < until)
         {
-            var count = (int)rd_kafka_consume_batch_queue(_queue, 0, _messages, (nuint)Math.Min(max - read, MessagesPerCall));
+            var count = (int)rd_kafka_consume_batch_queue(current.Queue, 0, _messages, (nuint)Math.Min(max - read, MessagesPerCall));
             if (count == 0)
             {
                 // Nothing buffered: wait for the next record once, only if none was read yet.
@@ -116,7 +133,7 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
                     break;
                 }
 
-                var first = rd_kafka_consumer_poll(_client, (int)Math.Ceiling(wait.TotalMilliseconds));
+                var first = rd_kafka_consume_queue(current.Queue, (int)Math.Ceiling(wait.TotalMilliseconds));
                 wait = TimeSpan.Zero;
                 if (first is null)
                 {
@@ -133,6 +150,53 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         return read;
     }
 
+    /// <summary>
+    /// Adds <paramref name="partition"/> to the assignment with a queue of its own: its records stay there, not in the
+    /// consumer's queue, until it is read.
+    /// </summary>
+    private Fetch Assign(TopicPartition partition, long offset)
+    {
+        var queue = rd_kafka_queue_get_partition(_client, partition.Topic, partition.Partition.Value);
+        rd_kafka_queue_forward(queue, IntPtr.Zero);
+        try
+        {
+            Change(partition, offset, assign: true);
+        }
+        catch
+        {
+            rd_kafka_queue_destroy(queue);
+            throw;
+        }
+
+        return new Fetch(partition, offset, queue);
+    }
+
+    private void Unassign(Fetch fetch)
+    {
+        rd_kafka_queue_destroy(fetch.Queue);
+        Change(fetch.Partition, fetch.Offset, assign: false);
+    }
+
+    private void Change(TopicPartition partition, long offset, bool assign)
+    {
+        var list = rd_kafka_topic_partition_list_new(1);
+        try
+        {
+            rd_kafka_topic_partition_list_add(list, partition.Topic, partition.Partition.Value)->Offset = offset;
+            var error = assign ? rd_kafka_incremental_assign(_client, list) : rd_kafka_incremental_unassign(_client, list);
+            if (error != IntPtr.Zero)
+            {
+                var failure = new Error((ErrorCode)rd_kafka_error_code(error), $"Could not {(assign ? "assign" : "unassign")} {partition}: {Utf8(rd_kafka_error_string(error))}");
+                rd_kafka_error_destroy(error);
+                throw new KafkaException(failure);
+            }
+        }
+        finally
+        {
+            rd_kafka_topic_partition_list_destroy(list);
+        }
+    }
+
     /// <summary>Applies and releases the first <paramref name="count"/> messages taken from the queue.</summary>
     private int Take(int count, List<KeyValuePair<byte[], byte[]?>> batch, long until)
     {
@@ -142,7 +206,7 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         for (var i = 0; i < count; i++)
         {
             var message = _messages[i];
-            if (failure is null && IsCurrent(message))
+            if (failure is null)
             {
                 if (message->Err == 0)
                 {
@@ -173,36 +237,10 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
 
         if (failure is { } code)
         {
-            throw new KafkaException(new Error((ErrorCode)code, $"Reading {_topic} [{_partition}] for restoration failed: {reason}"));
+            throw new KafkaException(new Error((ErrorCode)code, $"Reading {_current?.Partition} for restoration failed: {reason}"));
         }
 
         return taken;
-    }
-
-    /// <summary>Whether a message is of the partition being read (one of a partition read before may still be queued).</summary>
-    private bool IsCurrent(MessageEntry* message)
-    {
-        if (message->Topic == IntPtr.Zero)
-        {
-            return message->Err != 0;
-        }
-
-        if (message->Partition != _partition)
-        {
-            return false;
-        }
-
-        if (message->Topic != _matchedTopic)
-        {
-            if (!MemoryMarshal.CreateReadOnlySpanFromNullTerminated(rd_kafka_topic_name(message->Topic)).SequenceEqual(_topicName))
-            {
-                return false;
-            }
-
-            _matchedTopic = message->Topic;
-        }
-
-        return true;
     }
 
     private static byte[]? Copy(byte* data, nuint length) => data is null ? null : new ReadOnlySpan<byte>(data, checked((int)length)).ToArray();
@@ -257,9 +295,19 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         }
 
         _disposed = true;
-        rd_kafka_queue_destroy(_queue);
+        foreach (var fetch in new[] { _current, _ahead })
+        {
+            if (fetch is not null)
+            {
+                rd_kafka_queue_destroy(fetch.Queue);
+            }
+        }
+
         rd_kafka_destroy(_client);
         NativeMemory.Free(_messages);
         _self.Free();
     }
+
+    /// <summary>A partition in the assignment, the offset it was assigned at, and its queue.</summary>
+    private sealed record Fetch(TopicPartition Partition, long Offset, IntPtr Queue);
 }

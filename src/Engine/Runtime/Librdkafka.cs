@@ -81,10 +81,13 @@ internal static unsafe partial class Librdkafka
     public static partial byte* rd_kafka_name(IntPtr client);
 
     [LibraryImport(Library)]
-    public static partial int rd_kafka_poll_set_consumer(IntPtr client);
+    public static partial int rd_kafka_poll(IntPtr client, int timeoutMs);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr rd_kafka_queue_get_partition(IntPtr client, string topic, int partition);
 
     [LibraryImport(Library)]
-    public static partial IntPtr rd_kafka_queue_get_consumer(IntPtr client);
+    public static partial void rd_kafka_queue_forward(IntPtr source, IntPtr destination);
 
     [LibraryImport(Library)]
     public static partial void rd_kafka_queue_destroy(IntPtr queue);
@@ -102,19 +105,28 @@ internal static unsafe partial class Librdkafka
     public static partial void rd_kafka_topic_partition_list_destroy(IntPtr list);
 
     [LibraryImport(Library)]
-    public static partial int rd_kafka_assign(IntPtr client, IntPtr partitions);
+    public static partial IntPtr rd_kafka_incremental_assign(IntPtr client, IntPtr partitions);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_incremental_unassign(IntPtr client, IntPtr partitions);
+
+    [LibraryImport(Library)]
+    public static partial byte* rd_kafka_error_string(IntPtr error);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_error_code(IntPtr error);
+
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_error_destroy(IntPtr error);
 
     [LibraryImport(Library)]
     public static partial nint rd_kafka_consume_batch_queue(IntPtr queue, int timeoutMs, MessageEntry** messages, nuint size);
 
     [LibraryImport(Library)]
-    public static partial MessageEntry* rd_kafka_consumer_poll(IntPtr client, int timeoutMs);
+    public static partial MessageEntry* rd_kafka_consume_queue(IntPtr queue, int timeoutMs);
 
     [LibraryImport(Library)]
     public static partial void rd_kafka_message_destroy(MessageEntry* message);
-
-    [LibraryImport(Library)]
-    public static partial byte* rd_kafka_topic_name(IntPtr topic);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int rd_kafka_query_watermark_offsets(IntPtr client, string topic, int partition, long* low, long* high, int timeoutMs);

@@ -78,6 +78,42 @@ public sealed class ChangelogReaderTests(KafkaClusterFixture kafka, ITestOutputH
     }
 
     [Fact]
+    public async Task A_partition_fetched_ahead_is_read_whole_once_started_and_one_replaced_while_ahead_is_read_from_its_own_offset()
+    {
+        var topic = Name("changelog");
+        await Kafka.CreateTopicAsync(topic, 3);
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
+        {
+            for (var partition = 0; partition < 3; partition++)
+            {
+                for (var i = 0; i < 50; i++)
+                {
+                    producer.Produce(new TopicPartition(topic, partition), new Message<string, string> { Key = $"p{partition}-k{i}", Value = "v" });
+                }
+            }
+
+            Assert.Equal(0, producer.Flush(Timeout));
+        }
+
+        using var reader = new KafkaChangelogReader(StreamsClientSettings.RestoreConsumer(Config(ProcessingGuarantee.AtLeastOnce), "thread-0"), NullLogger());
+        reader.Start(new TopicPartition(topic, 0), 0);
+        reader.Prefetch(new TopicPartition(topic, 1), 10);
+        Assert.Equal(50, ReadTo(reader, until: 50, max: 1000).Count);
+        reader.Stop();
+
+        reader.Start(new TopicPartition(topic, 1), 10);
+        reader.Prefetch(new TopicPartition(topic, 2), 0);
+        reader.Prefetch(new TopicPartition(topic, 0), 45);
+        var second = ReadTo(reader, until: 50, max: 1000);
+        reader.Stop();
+        reader.Start(new TopicPartition(topic, 0), 45);
+        var third = ReadTo(reader, until: 50, max: 1000);
+
+        Assert.Equal(Enumerable.Range(10, 40).Select(i => $"p1-k{i}"), second.Select(r => Encoding.UTF8.GetString(r.Key)));
+        Assert.Equal(Enumerable.Range(45, 5).Select(i => $"p0-k{i}"), third.Select(r => Encoding.UTF8.GetString(r.Key)));
+    }
+
+    [Fact]
     public void A_client_setting_librdkafka_refuses_stops_the_reader_with_the_setting_named()
     {
         var settings = new ConsumerConfig { BootstrapServers = Kafka.BootstrapServers };

@@ -100,6 +100,26 @@ public sealed class ChangelogRestorerTests
     }
 
     [Fact]
+    public void The_changelog_next_in_line_is_fetched_ahead_while_one_is_read_and_a_cancelled_one_no_longer()
+    {
+        var changelogC = new TopicPartition("app-c-changelog", 2);
+        var taskC = new TaskId(0, 2);
+        Changelog(ChangelogA, start: 0, count: 3);
+        Changelog(ChangelogB, start: 0, count: 2);
+        Changelog(changelogC, start: 0, count: 2);
+        _restorer.Begin(new RecordingStore("a"), TaskA, ChangelogA, startOffset: null, _ => { });
+        _restorer.Begin(new RecordingStore("b"), TaskB, ChangelogB, startOffset: null, _ => { });
+        _restorer.Begin(new RecordingStore("c"), taskC, changelogC, startOffset: null, _ => { });
+        Assert.Equal((ChangelogA, ChangelogB), (_reader.Reading, _reader.Ahead));
+
+        _restorer.Cancel(TaskB);
+        Assert.Equal((ChangelogA, changelogC), (_reader.Reading, _reader.Ahead));
+
+        _restorer.Advance(maxRecords: 100, CancellationToken.None);
+        Assert.Equal((null, null), (_reader.Reading, _reader.Ahead));
+    }
+
+    [Fact]
     public void A_store_at_the_end_of_its_changelog_completes_at_once_with_its_checkpoint()
     {
         Changelog(ChangelogA, start: 0, count: 5);

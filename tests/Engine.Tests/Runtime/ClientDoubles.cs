@@ -200,6 +200,9 @@ internal sealed class RecordingChangelogReader(ClientJournal journal) : IChangel
     /// <summary>The partition being read, if any.</summary>
     public TopicPartition? Reading { get; private set; }
 
+    /// <summary>The partition fetched ahead, if any.</summary>
+    public TopicPartition? Ahead { get; private set; }
+
     public long Position { get; private set; }
 
     public long LastRecordOffset { get; private set; } = -1;
@@ -215,6 +218,16 @@ internal sealed class RecordingChangelogReader(ClientJournal journal) : IChangel
     {
         journal.Calls.Add($"reader.Start({partition})");
         (Reading, Position, LastRecordOffset) = (partition, offset, -1);
+        Ahead = Ahead == partition ? null : Ahead;
+    }
+
+    public void Prefetch(TopicPartition? partition, long offset)
+    {
+        if (partition != Ahead)
+        {
+            journal.Calls.Add($"reader.Prefetch({partition})");
+            Ahead = partition;
+        }
     }
 
     public void Stop()
