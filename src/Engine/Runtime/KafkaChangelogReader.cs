@@ -127,8 +127,10 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
             var count = (int)rd_kafka_consume_batch_queue(current.Queue, 0, _messages, (nuint)Math.Min(max - read, MessagesPerCall));
             if (count == 0)
             {
-                // Nothing buffered: wait for the next record once, only if none was read yet.
-                if (read > 0 || wait <= TimeSpan.Zero)
+                // Nothing buffered: the position may have passed transaction markers, which librdkafka consumes without
+                // returning them; else wait for the next record once, only if none was read yet.
+                Position = Math.Max(Position, ConsumedUpTo(current.Partition));
+                if (read > 0 || wait <= TimeSpan.Zero || Position >= until)
                 {
                     break;
                 }
@@ -169,6 +171,22 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         }
 
         return new Fetch(partition, offset, queue);
+    }
+
+    /// <summary>The offset after the last record or marker of <paramref name="partition"/> taken from its queue (-1 if none).</summary>
+    private long ConsumedUpTo(TopicPartition partition)
+    {
+        var list = rd_kafka_topic_partition_list_new(1);
+        try
+        {
+            var entry = rd_kafka_topic_partition_list_add(list, partition.Topic, partition.Partition.Value);
+            Check(rd_kafka_position(_client, list));
+            return entry->Offset;
+        }
+        finally
+        {
+            rd_kafka_topic_partition_list_destroy(list);
+        }
     }
 
     private void Unassign(Fetch fetch)

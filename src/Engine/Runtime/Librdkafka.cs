@@ -105,6 +105,9 @@ internal static unsafe partial class Librdkafka
     public static partial void rd_kafka_topic_partition_list_destroy(IntPtr list);
 
     [LibraryImport(Library)]
+    public static partial int rd_kafka_position(IntPtr client, IntPtr partitions);
+
+    [LibraryImport(Library)]
     public static partial IntPtr rd_kafka_incremental_assign(IntPtr client, IntPtr partitions);
 
     [LibraryImport(Library)]
