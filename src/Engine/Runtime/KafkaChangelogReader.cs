@@ -52,7 +52,7 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         rd_kafka_conf_set_opaque(conf, GCHandle.ToIntPtr(_self));
         rd_kafka_conf_set_log_cb(conf, &OnLog);
         rd_kafka_conf_set_error_cb(conf, &OnError);
-        _client = rd_kafka_new(1, conf, error, 512);
+        _client = rd_kafka_new(ConsumerType, conf, error, 512);
         if (_client == IntPtr.Zero)
         {
             rd_kafka_conf_destroy(conf);

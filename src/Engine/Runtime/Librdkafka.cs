@@ -13,11 +13,11 @@ internal static unsafe partial class Librdkafka
 {
     private const string Library = "librdkafka";
 
+    /// <summary><c>RD_KAFKA_CONSUMER</c>, the client type <see cref="rd_kafka_new"/> creates.</summary>
+    public const int ConsumerType = 1;
+
     /// <summary><c>RD_KAFKA_RESP_ERR__PARTITION_EOF</c>: the consumer reached the end of a partition.</summary>
     public const int PartitionEof = -191;
-
-    /// <summary><c>RD_KAFKA_RESP_ERR__TIMED_OUT</c>.</summary>
-    public const int TimedOut = -185;
 
     static Librdkafka() => NativeLibrary.SetDllImportResolver(typeof(Librdkafka).Assembly, Resolve);
 
