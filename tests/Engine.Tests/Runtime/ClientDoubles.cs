@@ -79,8 +79,6 @@ internal sealed class RecordingProducer(ClientJournal journal) : IProducer<byte[
 
 internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[], byte[]>
 {
-    private readonly Dictionary<TopicPartition, long> _positions = [];
-
     public List<TopicPartitionOffset> CommittedOffsets { get; } = [];
 
     public IConsumerGroupMetadata ConsumerGroupMetadata => new GroupMetadata();
@@ -129,13 +127,7 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public void IncrementalAssign(IEnumerable<TopicPartitionOffset> partitions)
     {
-        var offsets = partitions.ToList();
-        foreach (var offset in offsets.Where(o => o.Offset.Value >= 0))
-        {
-            _positions[offset.TopicPartition] = offset.Offset.Value;
-        }
-
-        var added = offsets.Select(p => p.TopicPartition).ToList();
+        var added = partitions.Select(p => p.TopicPartition).ToList();
         journal.Calls.Add($"consumer.IncrementalAssign({string.Join(", ", added)})");
         Assignment.AddRange(added);
     }
@@ -169,7 +161,7 @@ internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[
 
     public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions, TimeSpan timeout) => throw new NotSupportedException();
 
-    public Offset Position(TopicPartition partition) => _positions[partition];
+    public Offset Position(TopicPartition partition) => throw new NotSupportedException();
 
     public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) => throw new NotSupportedException();
 
