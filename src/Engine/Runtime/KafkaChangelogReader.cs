@@ -176,17 +176,9 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
     /// <summary>The offset after the last record or marker of <paramref name="partition"/> taken from its queue (-1 if none).</summary>
     private long ConsumedUpTo(TopicPartition partition)
     {
-        var list = rd_kafka_topic_partition_list_new(1);
-        try
-        {
-            var entry = rd_kafka_topic_partition_list_add(list, partition.Topic, partition.Partition.Value);
-            Check(rd_kafka_position(_client, list));
-            return entry->Offset;
-        }
-        finally
-        {
-            rd_kafka_topic_partition_list_destroy(list);
-        }
+        using var list = new OnePartitionList(partition);
+        Check(rd_kafka_position(_client, list.Handle));
+        return list.Entry->Offset;
     }
 
     private void Unassign(Fetch fetch)
@@ -197,21 +189,14 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
 
     private void Change(TopicPartition partition, long offset, bool assign)
     {
-        var list = rd_kafka_topic_partition_list_new(1);
-        try
+        using var list = new OnePartitionList(partition);
+        list.Entry->Offset = offset;
+        var error = assign ? rd_kafka_incremental_assign(_client, list.Handle) : rd_kafka_incremental_unassign(_client, list.Handle);
+        if (error != IntPtr.Zero)
         {
-            rd_kafka_topic_partition_list_add(list, partition.Topic, partition.Partition.Value)->Offset = offset;
-            var error = assign ? rd_kafka_incremental_assign(_client, list) : rd_kafka_incremental_unassign(_client, list);
-            if (error != IntPtr.Zero)
-            {
-                var failure = new Error((ErrorCode)rd_kafka_error_code(error), $"Could not {(assign ? "assign" : "unassign")} {partition}: {Utf8(rd_kafka_error_string(error))}");
-                rd_kafka_error_destroy(error);
-                throw new KafkaException(failure);
-            }
-        }
-        finally
-        {
-            rd_kafka_topic_partition_list_destroy(list);
+            var failure = new Error((ErrorCode)rd_kafka_error_code(error), $"Could not {(assign ? "assign" : "unassign")} {partition}: {Utf8(rd_kafka_error_string(error))}");
+            rd_kafka_error_destroy(error);
+            throw new KafkaException(failure);
         }
     }
 
@@ -324,6 +309,22 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         rd_kafka_destroy(_client);
         NativeMemory.Free(_messages);
         _self.Free();
+    }
+
+    /// <summary>A librdkafka partition list holding one partition, freed when disposed.</summary>
+    private readonly ref struct OnePartitionList
+    {
+        public OnePartitionList(TopicPartition partition)
+        {
+            Handle = rd_kafka_topic_partition_list_new(1);
+            Entry = rd_kafka_topic_partition_list_add(Handle, partition.Topic, partition.Partition.Value);
+        }
+
+        public IntPtr Handle { get; }
+
+        public PartitionEntry* Entry { get; }
+
+        public void Dispose() => rd_kafka_topic_partition_list_destroy(Handle);
     }
 
     /// <summary>A partition in the assignment, the offset it was assigned at, and its queue.</summary>
