@@ -37,6 +37,7 @@ internal sealed class StandbyUpdater : IDisposable
     private readonly Dictionary<TaskId, StandbyTask> _tasks = [];
     private readonly Dictionary<TopicPartition, (StandbyTask Task, IManagedStateStore Store)> _byChangelog = [];
     private readonly Dictionary<TopicPartition, List<KeyValuePair<byte[], byte[]?>>> _batches = [];
+    private readonly Queue<TaskId> _toOpen = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _thread;
     private IConsumer<byte[], byte[]>? _consumer;
@@ -129,10 +130,11 @@ internal sealed class StandbyUpdater : IDisposable
                         }
                     }
 
+                    OpenNext();
                     applied = Apply();
                 }
 
-                if (applied == 0)
+                if (applied == 0 && _toOpen.Count == 0)
                 {
                     _stopping.Token.WaitHandle.WaitOne(50);
                 }
@@ -164,9 +166,28 @@ internal sealed class StandbyUpdater : IDisposable
             _logger.LogInformation("Closed the standby of task {Task}: placed elsewhere now", standby.Task.Id);
         }
 
+        _toOpen.Clear();
         foreach (var task in desired.Where(task => !_tasks.ContainsKey(task) && !_hosted.IsActive(task)).Order())
         {
-            Open(task);
+            _toOpen.Enqueue(task);
+        }
+    }
+
+    /// <summary>
+    /// Opens the next standby placed here, one per pass of the loop: opening a task's stores takes tens of milliseconds
+    /// each, and the stream thread's handover of a task it has just been assigned waits for the gate. An instance
+    /// joining a group places a standby of every task the others run; opened all in one pass, the tasks assigned to it
+    /// in the same rebalance waited behind all of them (23 s for 64 tasks of 12 stores).
+    /// </summary>
+    private void OpenNext()
+    {
+        while (_toOpen.TryDequeue(out var task))
+        {
+            if (!_tasks.ContainsKey(task) && !_hosted.IsActive(task))
+            {
+                Open(task);
+                return;
+            }
         }
     }
 
