@@ -98,7 +98,24 @@ internal sealed class WorkerFleet : IDisposable
     public static string Endpoint(int port) => $"http://127.0.0.1:{port}";
 
     /// <summary>Starts one more worker and waits until it is ready.</summary>
-    public int Start()
+    public int Start() => Start(1)[0];
+
+    /// <summary>
+    /// Starts <paramref name="pods"/> more workers at once, as a deployment's replicas start, and waits until each is
+    /// ready. Started one after the other, the first opens every task's stores and then hands half of them over.
+    /// </summary>
+    public IReadOnlyList<int> Start(int pods)
+    {
+        var ports = Enumerable.Range(0, pods).Select(_ => Launch()).ToList();
+        foreach (var port in ports)
+        {
+            WaitReady(port, TimeSpan.FromMinutes(2));
+        }
+
+        return ports;
+    }
+
+    private int Launch()
     {
         var port = FreePort();
         var index = _workers.Count;
@@ -136,7 +153,6 @@ internal sealed class WorkerFleet : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _workers.Add((process, port));
-        WaitReady(port, TimeSpan.FromMinutes(2));
         return port;
     }
 

@@ -26,8 +26,7 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
     public IReadOnlyList<ScenarioResult> Queries(int users, int backlog, double requestRate, TimeSpan duration)
     {
         using var fleet = new WorkerFleet(cluster, $"queries{++_serial}", Partitions, Path.Combine(stateRoot, $"queries{_serial}"), new Dictionary<string, string>());
-        fleet.Start();
-        fleet.Start();
+        fleet.Start(2);
         WaitShared(fleet);
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var generator = new ClickstreamGenerator(new GeneratorOptions { Users = users, Seed = 11, Start = DateTimeOffset.UtcNow.AddHours(-1) })
@@ -171,8 +170,8 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
         var settings = WorkerFleet.SessionSettings(sessionTimeoutMs);
         settings["Streams__NumStandbyReplicas"] = standbys.ToString(CultureInfo.InvariantCulture);
         using var fleet = new WorkerFleet(cluster, $"failover{++_serial}", partitions, Path.Combine(stateRoot, $"failover{_serial}"), settings);
-        var survivor = fleet.Start();
-        var victim = fleet.Start();
+        var pods = fleet.Start(2);
+        var (survivor, victim) = (pods[0], pods[1]);
         WaitShared(fleet);
         using var serdes = new RecordSerdes(RecordSchemas.LocalRegistry());
         var start = DateTimeOffset.UtcNow.AddMinutes(-5);
