@@ -25,6 +25,9 @@ internal sealed class StreamThread
     // While a task waits for records the consumer is about to deliver, the loop comes back this soon.
     private static readonly TimeSpan FetchWaitPollTimeout = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>How long one pass of the loop may spend opening newly assigned tasks before it polls again.</summary>
+    private static readonly TimeSpan TaskOpeningBudget = TimeSpan.FromMilliseconds(100);
+
     // Changelog records restored per loop: enough to restore quickly, few enough that the thread's running tasks,
     // punctuators and commits keep their pace (about tens of milliseconds of work).
     private const int RestoreRecordsPerLoop = 20_000;
@@ -306,7 +309,7 @@ internal sealed class StreamThread
     private void ApplyAssignmentChanges()
     {
         _taskManager!.ApplyAssignmentChanges(_consumer!);
-        _taskManager.BeginRestoration();
+        _taskManager.BeginRestoration(TaskOpeningBudget);
         UpdateRestorationState(started: false);
     }
 

@@ -162,13 +162,25 @@ internal sealed class TaskManager
         }
     }
 
-    /// <summary>Starts restoring the stores of newly assigned tasks; tasks with nothing to restore start at once.</summary>
-    public void BeginRestoration()
+    /// <summary>
+    /// Opens the stores of newly assigned tasks and starts restoring them, in assignment order, until
+    /// <paramref name="budget"/> is spent (at least one task per call); tasks with nothing to restore start at once.
+    /// Opening a task's stores takes tens to hundreds of milliseconds, and a pod is assigned a hundred tasks or more at
+    /// start-up: opened all in one call, the thread would not poll for many seconds, and a rebalance that moves some of
+    /// them to another instance (a second pod starting alongside) would wait until this one had opened them all.
+    /// </summary>
+    public void BeginRestoration(TimeSpan budget)
     {
-        foreach (var task in _pendingRestore.ToList())
+        var started = _time.GetTimestamp();
+        while (_pendingRestore.Count > 0)
         {
-            _pendingRestore.Remove(task);
+            var task = _pendingRestore[0];
+            _pendingRestore.RemoveAt(0);
             BeginRestoration(task);
+            if (_time.GetElapsedTime(started) >= budget)
+            {
+                return;
+            }
         }
     }
 

@@ -78,6 +78,24 @@ public sealed class TaskManagerTests : IDisposable
     }
 
     [Fact]
+    public void Assigned_tasks_open_a_budget_at_a_time_so_the_thread_polls_between_them_and_one_revoked_before_its_turn_is_dropped()
+    {
+        _tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 1), new TopicPartition("clicks", 2)]);
+
+        _tasks.BeginRestoration(TimeSpan.Zero);
+        Assert.Equal([true, false, false], _tasks.Describe().OrderBy(t => t.Id).Select(t => t.Running));
+        Assert.True(_tasks.HasPendingRestoration);
+
+        var revoked = Assert.Single(_tasks.TasksOf([new TopicPartition("clicks", 1)]));
+        _tasks.Close(revoked, clean: true);
+        _tasks.BeginRestoration(TimeSpan.Zero);
+
+        Assert.Equal([new TaskId(0, 0), new TaskId(0, 2)], _tasks.Describe().Select(t => t.Id).Order());
+        Assert.All(_tasks.Describe(), task => Assert.True(task.Running));
+        Assert.False(_tasks.HasPendingRestoration);
+    }
+
+    [Fact]
     public void Sub_topologies_of_equal_partition_count_share_one_anchor_so_each_anchor_partition_brings_a_task_of_each()
     {
         var builder = new StreamsBuilder();
@@ -111,7 +129,7 @@ public sealed class TaskManagerTests : IDisposable
         Assert.Equal(["consumer.Pause(clicks [[1]])", "consumer.Seek(clicks [[1]] @5)"], _journal.Calls);
 
         _journal.Calls.Clear();
-        _tasks.BeginRestoration();
+        _tasks.BeginRestoration(TimeSpan.MaxValue);
         _tasks.ApplyAssignmentChanges(_consumer);
         Assert.Contains("consumer.Resume(clicks [[1]])", _journal.Calls);
         Assert.True(_tasks.Process(Record("clicks", 1, 5), _consumer));
@@ -135,7 +153,7 @@ public sealed class TaskManagerTests : IDisposable
         var (_, tasks) = Create(builder.Build(), bufferedRecordsPerPartition: 2, output);
         tasks.HandleAssigned([new TopicPartition("clicks", 0)]);
         tasks.ApplyAssignmentChanges(_consumer);
-        tasks.BeginRestoration();
+        tasks.BeginRestoration(TimeSpan.MaxValue);
         _journal.Calls.Clear();
 
         tasks.Process(Record("clicks", 0, 0, timestamp: 10), _consumer);
@@ -162,7 +180,7 @@ public sealed class TaskManagerTests : IDisposable
         _consumer.Assignment.Add(new TopicPartition("clicks", 0));
         _tasks.HandleAssigned([new TopicPartition("clicks", 0)]);
         _tasks.ApplyAssignmentChanges(_consumer);
-        _tasks.BeginRestoration();
+        _tasks.BeginRestoration(TimeSpan.MaxValue);
         _tasks.Process(Record("clicks", 0, 3), _consumer);
         _tasks.Process(Record("orders", 0, 7), _consumer);
         _tasks.ProcessBuffered(_consumer, _ => 0);
@@ -201,7 +219,7 @@ public sealed class TaskManagerTests : IDisposable
     {
         _tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 1)]);
         _tasks.ApplyAssignmentChanges(_consumer);
-        _tasks.BeginRestoration();
+        _tasks.BeginRestoration(TimeSpan.MaxValue);
         _tasks.ApplyAssignmentChanges(_consumer);
         _tasks.Process(Record("clicks", 0, 3), _consumer);
         _tasks.Process(Record("clicks", 1, 4), _consumer);
