@@ -84,7 +84,7 @@ public sealed class TaskManagerTests : IDisposable
 
         _tasks.BeginRestoration(TimeSpan.Zero);
         Assert.Equal([true, false, false], _tasks.Describe().OrderBy(t => t.Id).Select(t => t.Running));
-        Assert.True(_tasks.HasPendingRestoration);
+        Assert.True(_tasks.HasTasksToOpen, "the thread holds restoration back until every new task is open");
 
         var revoked = Assert.Single(_tasks.TasksOf([new TopicPartition("clicks", 1)]));
         _tasks.Close(revoked, clean: true);
@@ -92,6 +92,7 @@ public sealed class TaskManagerTests : IDisposable
 
         Assert.Equal([new TaskId(0, 0), new TaskId(0, 2)], _tasks.Describe().Select(t => t.Id).Order());
         Assert.All(_tasks.Describe(), task => Assert.True(task.Running));
+        Assert.False(_tasks.HasTasksToOpen);
         Assert.False(_tasks.HasPendingRestoration);
     }
 
