@@ -167,7 +167,7 @@ internal sealed class StandbyUpdater : IDisposable
         }
 
         _toOpen.Clear();
-        foreach (var task in desired.Where(task => !_tasks.ContainsKey(task) && !_hosted.IsActive(task)).Order())
+        foreach (var task in desired.Order())
         {
             _toOpen.Enqueue(task);
         }

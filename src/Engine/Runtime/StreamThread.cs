@@ -313,13 +313,10 @@ internal sealed class StreamThread
         UpdateRestorationState(started: false);
     }
 
-    /// <summary>
-    /// A slice of restoration, once every newly assigned task is open: the thread's running tasks keep processing
-    /// between slices.
-    /// </summary>
+    /// <summary>A slice of restoration: the thread's running tasks keep processing between slices.</summary>
     private void Restore()
     {
-        if (_taskManager!.HasPendingRestoration && !_taskManager.HasTasksToOpen)
+        if (_taskManager!.HasPendingRestoration)
         {
             UpdateRestorationState(_taskManager.AdvanceRestoration(RestoreRecordsPerLoop, _stopping.Token));
         }

@@ -190,12 +190,17 @@ internal sealed class TaskManager
     }
 
     /// <summary>
-    /// Restores up to <paramref name="maxRecords"/> changelog records and starts the tasks whose stores are then all
-    /// restored; returns whether a task started since the last call.
+    /// Restores up to <paramref name="maxRecords"/> changelog records, once every newly assigned task is open (see
+    /// <see cref="BeginRestoration(TimeSpan)"/>), and starts the tasks whose stores are then all restored; returns whether
+    /// a task started since the last call.
     /// </summary>
     public bool AdvanceRestoration(int maxRecords, CancellationToken cancellationToken)
     {
-        _restorer.Advance(maxRecords, cancellationToken);
+        if (_pendingRestore.Count == 0)
+        {
+            _restorer.Advance(maxRecords, cancellationToken);
+        }
+
         var started = _startedSinceLastCheck;
         _startedSinceLastCheck = false;
         return started;
