@@ -19,6 +19,7 @@ internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private static readonly long SliceTicks = Stopwatch.Frequency / 20;
     private readonly Queue<Restoration> _waiting = new();
+    private readonly Dictionary<TopicPartition, WatermarkOffsets> _watermarks = [];
     private Restoration? _current;
 
     /// <summary>
@@ -28,7 +29,25 @@ internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics 
     /// the local state is not to be trusted, as Kafka Streams treats a corrupted task.
     /// </summary>
     public string? CheckpointMismatch(TopicPartition changelog, long checkpoint) =>
-        CheckpointMismatch(changelog, checkpoint, reader.QueryWatermarkOffsets(changelog, Timeout));
+        CheckpointMismatch(changelog, checkpoint, Watermarks(changelog));
+
+    /// <summary>
+    /// Reads the watermarks of the changelogs of stores about to be restored in one batch, as Kafka Streams lists the
+    /// end offsets of all newly registered changelogs together: each is then used once, by the next
+    /// <see cref="CheckpointMismatch(TopicPartition, long)"/> and <see cref="Begin"/> of its store. Only the instance
+    /// that owns a task writes its changelogs, so their ends do not move while it opens its tasks.
+    /// </summary>
+    public void ReadWatermarks(IEnumerable<TopicPartition> changelogs)
+    {
+        var unknown = changelogs.Where(changelog => !_watermarks.ContainsKey(changelog)).ToList();
+        foreach (var (changelog, watermarks) in reader.QueryWatermarkOffsets(unknown, Timeout))
+        {
+            _watermarks[changelog] = watermarks;
+        }
+    }
+
+    /// <summary>Forgets watermarks read ahead and not used, those of tasks revoked before they were opened.</summary>
+    public void ForgetWatermarks() => _watermarks.Clear();
 
     /// <summary>The same check against the changelog's watermarks however they were read (the standby updater has its own consumer).</summary>
     public static string? CheckpointMismatch(TopicPartition changelog, long checkpoint, WatermarkOffsets watermarks)
@@ -60,7 +79,8 @@ internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics 
 
         // Without new records the store stays at its checkpoint: the offset before the start.
         var unchanged = startOffset - 1;
-        var watermarks = reader.QueryWatermarkOffsets(changelog, Timeout);
+        var watermarks = Watermarks(changelog);
+        _watermarks.Remove(changelog);
         var start = Math.Max(startOffset ?? 0, watermarks.Low.Value);
         if (start >= watermarks.High.Value)
         {
@@ -74,6 +94,9 @@ internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics 
         _waiting.Enqueue(restoration);
         StartNext();
     }
+
+    private WatermarkOffsets Watermarks(TopicPartition changelog) =>
+        _watermarks.TryGetValue(changelog, out var watermarks) ? watermarks : reader.QueryWatermarkOffsets(changelog, Timeout);
 
     /// <summary>
     /// Reads one changelog partition at a time, as long sequential fetches (measured faster than reading them all

@@ -16,6 +16,12 @@ internal interface IChangelogReader : IDisposable
 
     WatermarkOffsets QueryWatermarkOffsets(TopicPartition partition, TimeSpan timeout);
 
+    /// <summary>
+    /// The watermarks of many partitions at once, in one request per leader for each end (a round trip per partition
+    /// adds up when a pod takes over hundreds of changelogs); a partition whose offsets could not be listed is absent.
+    /// </summary>
+    IReadOnlyDictionary<TopicPartition, WatermarkOffsets> QueryWatermarkOffsets(IReadOnlyCollection<TopicPartition> partitions, TimeSpan timeout);
+
     /// <summary>Starts reading <paramref name="partition"/> at <paramref name="offset"/>, in place of whatever was read before.</summary>
     void Start(TopicPartition partition, long offset);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -17,6 +18,12 @@ namespace Streams.Engine.Runtime;
 internal sealed unsafe class KafkaChangelogReader : IChangelogReader
 {
     private const int MessagesPerCall = 1024;
+
+    /// <summary>The ListOffsets timestamp that asks for a partition's first offset.</summary>
+    private const long BeginningOffset = -2;
+
+    /// <summary>The ListOffsets timestamp that asks for a partition's end offset.</summary>
+    private const long EndOffset = -1;
 
     private readonly ILogger _logger;
     private readonly GCHandle _self;
@@ -72,6 +79,28 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         long low, high;
         Check(rd_kafka_query_watermark_offsets(_client, partition.Topic, partition.Partition.Value, &low, &high, (int)timeout.TotalMilliseconds));
         return new WatermarkOffsets(low, high);
+    }
+
+    public IReadOnlyDictionary<TopicPartition, WatermarkOffsets> QueryWatermarkOffsets(IReadOnlyCollection<TopicPartition> partitions, TimeSpan timeout)
+    {
+        var watermarks = new Dictionary<TopicPartition, WatermarkOffsets>(partitions.Count);
+        if (partitions.Count == 0)
+        {
+            return watermarks;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var low = ListOffsets(partitions, BeginningOffset, timeout);
+        var high = ListOffsets(partitions, EndOffset, timeout - Stopwatch.GetElapsedTime(started));
+        foreach (var (partition, end) in high)
+        {
+            if (low.TryGetValue(partition, out var start))
+            {
+                watermarks[partition] = new WatermarkOffsets(start, end);
+            }
+        }
+
+        return watermarks;
     }
 
     public void Start(TopicPartition partition, long offset)
@@ -244,6 +273,51 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         }
 
         return taken;
+    }
+
+    /// <summary>
+    /// Lists <paramref name="spec"/> (the beginning or the end offset) of every partition in one ListOffsets request per
+    /// leader; a partition whose leader fails to answer is left out.
+    /// </summary>
+    private Dictionary<TopicPartition, long> ListOffsets(IReadOnlyCollection<TopicPartition> partitions, long spec, TimeSpan timeout)
+    {
+        var offsets = new Dictionary<TopicPartition, long>(partitions.Count);
+        if (timeout <= TimeSpan.Zero)
+        {
+            return offsets;
+        }
+
+        var list = rd_kafka_topic_partition_list_new(partitions.Count);
+        try
+        {
+            foreach (var partition in partitions)
+            {
+                rd_kafka_topic_partition_list_add(list, partition.Topic, partition.Partition.Value)->Offset = spec;
+            }
+
+            var error = rd_kafka_offsets_for_times(_client, list, (int)timeout.TotalMilliseconds);
+            if (error != 0)
+            {
+                _logger.LogDebug("Listing offsets of {Count} changelog partitions failed: {Error}", partitions.Count, Utf8(rd_kafka_err2str(error)));
+                return offsets;
+            }
+
+            var entries = (PartitionList*)list;
+            for (var i = 0; i < entries->Count; i++)
+            {
+                var entry = entries->Entries[i];
+                if (entry.Err == 0 && entry.Offset >= 0)
+                {
+                    offsets[new TopicPartition(Utf8((byte*)entry.Topic), entry.Partition)] = entry.Offset;
+                }
+            }
+
+            return offsets;
+        }
+        finally
+        {
+            rd_kafka_topic_partition_list_destroy(list);
+        }
     }
 
     private static byte[]? Copy(byte* data, nuint length) => data is null ? null : new ReadOnlySpan<byte>(data, checked((int)length)).ToArray();

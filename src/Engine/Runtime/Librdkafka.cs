@@ -53,6 +53,15 @@ internal static unsafe partial class Librdkafka
         public IntPtr Private;
     }
 
+    /// <summary><c>rd_kafka_topic_partition_list_t</c>: its count, its capacity and its entries.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PartitionList
+    {
+        public int Count;
+        public int Size;
+        public PartitionEntry* Entries;
+    }
+
     [LibraryImport(Library)]
     public static partial IntPtr rd_kafka_conf_new();
 
@@ -133,6 +142,9 @@ internal static unsafe partial class Librdkafka
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int rd_kafka_query_watermark_offsets(IntPtr client, string topic, int partition, long* low, long* high, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_offsets_for_times(IntPtr client, IntPtr partitions, int timeoutMs);
 
     [LibraryImport(Library)]
     public static partial byte* rd_kafka_err2str(int error);

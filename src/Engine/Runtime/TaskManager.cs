@@ -176,7 +176,13 @@ internal sealed class TaskManager
     /// </summary>
     public void BeginRestoration(TimeSpan budget)
     {
+        if (_pendingRestore.Count == 0)
+        {
+            return;
+        }
+
         var started = _time.GetTimestamp();
+        _restorer.ReadWatermarks(_pendingRestore.SelectMany(active => LoggedStores(active.Task).Select(store => Changelog(store, active.Task.Id))));
         while (_pendingRestore.Count > 0)
         {
             var task = _pendingRestore[0];
@@ -187,6 +193,8 @@ internal sealed class TaskManager
                 return;
             }
         }
+
+        _restorer.ForgetWatermarks();
     }
 
     /// <summary>
@@ -437,9 +445,9 @@ internal sealed class TaskManager
         _hosted.StandbyReleaser?.Invoke(task.Id);
         var checkpoint = TaskCheckpoint.Read(task.StateDirectory);
         var wiped = false;
-        foreach (var store in task.Stores.Values.Where(store => store.IsPersistent && store.IsLogged))
+        foreach (var store in LoggedStores(task).Where(store => store.IsPersistent))
         {
-            var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
+            var changelog = Changelog(store, task.Id);
             // Local data of a logged store is only trusted up to a checkpoint that its changelog can continue from;
             // otherwise it is rebuilt from scratch.
             string? reason = null;
@@ -471,7 +479,7 @@ internal sealed class TaskManager
         }
 
         task.InitializeStores();
-        var logged = task.Stores.Values.Where(store => store.IsLogged).ToList();
+        var logged = LoggedStores(task).ToList();
         if (logged.Count == 0)
         {
             Start(active);
@@ -481,7 +489,7 @@ internal sealed class TaskManager
         _storesRestoring[task.Id] = logged.Count;
         foreach (var store in logged)
         {
-            var changelog = new TopicPartition(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Id.Partition);
+            var changelog = Changelog(store, task.Id);
             long? start = store.IsPersistent && checkpoint.TryGetValue(store.Name, out var offset) ? offset + 1 : null;
             _restorer.Begin(store, task.Id, changelog, start, restored =>
             {
@@ -523,6 +531,11 @@ internal sealed class TaskManager
         _startedSinceLastCheck = true;
         _logger.LogInformation("{Thread} started task {Task}", _threadName, task.Id);
     }
+
+    private static IEnumerable<IManagedStateStore> LoggedStores(StreamTask task) => task.Stores.Values.Where(store => store.IsLogged);
+
+    private TopicPartition Changelog(IManagedStateStore store, TaskId task) =>
+        new(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Partition);
 
     private void WriteCheckpoint(ActiveTask active)
     {

@@ -114,6 +114,42 @@ public sealed class ChangelogReaderTests(KafkaClusterFixture kafka, ITestOutputH
     }
 
     [Fact]
+    public async Task Watermarks_listed_for_many_partitions_at_once_are_those_each_partition_reports_alone()
+    {
+        var plain = Name("changelog");
+        var transactional = Name("changelog-txn");
+        await Kafka.CreateTopicAsync(plain, 3);
+        await Kafka.CreateTopicAsync(transactional, 1);
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
+        {
+            for (var i = 0; i < 7; i++)
+            {
+                producer.Produce(new TopicPartition(plain, 0), new Message<string, string> { Key = $"k{i}", Value = "v" });
+                producer.Produce(new TopicPartition(plain, 2), new Message<string, string> { Key = $"k{i}", Value = "v" });
+            }
+
+            Assert.Equal(0, producer.Flush(Timeout));
+        }
+
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = Kafka.BootstrapServers, TransactionalId = Name("writer") }).Build())
+        {
+            producer.InitTransactions(Timeout);
+            producer.BeginTransaction();
+            producer.Produce(new TopicPartition(transactional, 0), new Message<string, string> { Key = "k", Value = "v" });
+            producer.CommitTransaction(Timeout);
+        }
+
+        using var reader = new KafkaChangelogReader(StreamsClientSettings.RestoreConsumer(Config(ProcessingGuarantee.ExactlyOnceV2), "thread-0"), NullLogger());
+        TopicPartition[] partitions = [new(plain, 0), new(plain, 1), new(plain, 2), new(transactional, 0)];
+        var together = reader.QueryWatermarkOffsets(partitions, Timeout);
+
+        var alone = partitions.ToDictionary(p => p, p => reader.QueryWatermarkOffsets(p, Timeout));
+        Assert.Equal(partitions.Select(p => (alone[p].Low.Value, alone[p].High.Value)), partitions.Select(p => (together[p].Low.Value, together[p].High.Value)));
+        Assert.Equal((7, 0, 7), (together[partitions[0]].High.Value, together[partitions[1]].High.Value, together[partitions[2]].High.Value));
+        Assert.True(together[partitions[3]].High.Value >= 1, "the transactional partition's end covers its committed record");
+    }
+
+    [Fact]
     public void A_client_setting_librdkafka_refuses_stops_the_reader_with_the_setting_named()
     {
         var settings = new ConsumerConfig { BootstrapServers = Kafka.BootstrapServers };

@@ -202,6 +202,49 @@ public sealed class ChangelogRestorerTests
         Assert.Contains("starts at offset 10", _restorer.CheckpointMismatch(ChangelogA, checkpoint: 5), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Watermarks_read_together_serve_each_store_once_and_a_later_restoration_of_the_changelog_reads_its_end_again()
+    {
+        Changelog(ChangelogA, start: 0, count: 5);
+        Changelog(ChangelogB, start: 0, count: 3);
+        var completions = new List<long?>();
+
+        _restorer.ReadWatermarks([ChangelogA, ChangelogB]);
+        Assert.Null(_restorer.CheckpointMismatch(ChangelogA, checkpoint: 2));
+        _restorer.Begin(new RecordingStore("a"), TaskA, ChangelogA, startOffset: 3, completions.Add);
+        _restorer.Begin(new RecordingStore("b"), TaskB, ChangelogB, startOffset: null, completions.Add);
+        _restorer.Advance(maxRecords: 100, CancellationToken.None);
+        Assert.Equal([4, 2], completions);
+        Assert.Equal([$"reader.QueryWatermarkOffsets([{ChangelogA}, {ChangelogB}])"], Queries());
+
+        _reader.Changelogs[ChangelogA].Records.Add((Bytes("written later"), Bytes("v")));
+        _restorer.Begin(new RecordingStore("a"), TaskA, ChangelogA, startOffset: 5, completions.Add);
+        _restorer.Advance(maxRecords: 100, CancellationToken.None);
+
+        Assert.Equal(5, completions[^1]);
+        Assert.Equal($"reader.QueryWatermarkOffsets({ChangelogA})", Queries()[^1]);
+    }
+
+    [Fact]
+    public void Watermarks_of_tasks_revoked_before_they_opened_are_forgotten_and_a_changelog_left_out_of_the_batch_is_queried_alone()
+    {
+        var missing = new TopicPartition("app-missing-changelog", 0);
+        Changelog(ChangelogA, start: 0, count: 5);
+
+        _restorer.ReadWatermarks([ChangelogA, missing]);
+        Changelog(missing, start: 0, count: 2);
+        _restorer.ForgetWatermarks();
+        _reader.Changelogs[ChangelogA].Records.Add((Bytes("written later"), Bytes("v")));
+
+        Assert.Contains("past the end", _restorer.CheckpointMismatch(missing, checkpoint: 4), StringComparison.Ordinal);
+        Assert.Null(_restorer.CheckpointMismatch(ChangelogA, checkpoint: 5));
+        Assert.Equal(
+            [$"reader.QueryWatermarkOffsets([{ChangelogA}, {missing}])", $"reader.QueryWatermarkOffsets({missing})", $"reader.QueryWatermarkOffsets({ChangelogA})"],
+            Queries());
+    }
+
+    private List<string> Queries() => _journal.Calls.Where(c => c.StartsWith("reader.QueryWatermarkOffsets", StringComparison.Ordinal)).ToList();
+
     /// <summary>A store that keeps the keys of the batches restored into it, in order.</summary>
     private sealed class RecordingStore(string name) : IManagedStateStore
     {

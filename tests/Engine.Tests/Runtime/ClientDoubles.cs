@@ -206,6 +206,16 @@ internal sealed class RecordingChangelogReader(ClientJournal journal) : IChangel
         return new WatermarkOffsets(start, start + records.Count);
     }
 
+    public IReadOnlyDictionary<TopicPartition, WatermarkOffsets> QueryWatermarkOffsets(IReadOnlyCollection<TopicPartition> partitions, TimeSpan timeout)
+    {
+        journal.Calls.Add($"reader.QueryWatermarkOffsets([{string.Join(", ", partitions)}])");
+        return partitions.Where(Changelogs.ContainsKey).ToDictionary(partition => partition, partition =>
+        {
+            var (start, records) = Changelogs[partition];
+            return new WatermarkOffsets(start, start + records.Count);
+        });
+    }
+
     public void Start(TopicPartition partition, long offset)
     {
         journal.Calls.Add($"reader.Start({partition})");
