@@ -7,10 +7,14 @@ namespace Personalization.Bench;
 /// <summary>
 /// A cluster the bench does not run (<c>--bootstrap host:port</c>), such as a real broker: topics are created through
 /// the Admin API, replication factor 1 unless the broker says otherwise, and on dispose every topic the run made is
-/// deleted, its own and the runtime's internal ones (named after the bench's application ids, <c>bench-…</c>).
+/// deleted, its own and the runtime's internal ones (named after the bench's application ids, <c>bench-…</c>), and
+/// the run waits until the cluster no longer lists them: a broker deletes topics in the background, and a run started
+/// before it has finished would find the same names still being deleted and could not create them.
 /// </summary>
 internal sealed class ExternalCluster : IBenchCluster
 {
+    private static readonly TimeSpan DeletionWait = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan DeletionPoll = TimeSpan.FromSeconds(1);
     private readonly KafkaTopicAdmin _admin;
     private readonly HashSet<string> _created = [];
 
@@ -55,6 +59,23 @@ internal sealed class ExternalCluster : IBenchCluster
             catch (DeleteTopicsException e)
             {
                 Console.Error.WriteLine($"Could not delete every topic of the run: {string.Join(", ", e.Results.Where(r => r.Error.IsError).Select(r => $"{r.Topic} ({r.Error.Reason})"))}");
+            }
+
+            var deleting = topics.ToHashSet();
+            for (var waited = TimeSpan.Zero; waited < DeletionWait; waited += DeletionPoll)
+            {
+                deleting.IntersectWith(client.GetMetadata(TimeSpan.FromSeconds(30)).Topics.Select(t => t.Topic));
+                if (deleting.Count == 0)
+                {
+                    break;
+                }
+
+                Thread.Sleep(DeletionPoll);
+            }
+
+            if (deleting.Count > 0)
+            {
+                Console.Error.WriteLine($"{deleting.Count} topics of the run were still listed {DeletionWait.TotalSeconds:0} s after their deletion; a run started now may not be able to create them");
             }
         }
 
