@@ -19,7 +19,9 @@ internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private static readonly long SliceTicks = Stopwatch.Frequency / 20;
     private readonly Queue<Restoration> _waiting = new();
-    private readonly Dictionary<TopicPartition, WatermarkOffsets> _watermarks = [];
+    // Null: asked for in a batch that left it out (its leader did not answer), so it is asked for alone when used
+    // rather than again with every batch.
+    private readonly Dictionary<TopicPartition, WatermarkOffsets?> _watermarks = [];
     private Restoration? _current;
 
     /// <summary>
@@ -40,9 +42,15 @@ internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics 
     public void ReadWatermarks(IEnumerable<TopicPartition> changelogs)
     {
         var unknown = changelogs.Where(changelog => !_watermarks.ContainsKey(changelog)).ToList();
-        foreach (var (changelog, watermarks) in reader.QueryWatermarkOffsets(unknown, Timeout))
+        if (unknown.Count == 0)
         {
-            _watermarks[changelog] = watermarks;
+            return;
+        }
+
+        var listed = reader.QueryWatermarkOffsets(unknown, Timeout);
+        foreach (var changelog in unknown)
+        {
+            _watermarks[changelog] = listed.TryGetValue(changelog, out var watermarks) ? watermarks : null;
         }
     }
 
@@ -96,7 +104,7 @@ internal sealed class ChangelogRestorer(IChangelogReader reader, StreamsMetrics 
     }
 
     private WatermarkOffsets Watermarks(TopicPartition changelog) =>
-        _watermarks.TryGetValue(changelog, out var watermarks) ? watermarks : reader.QueryWatermarkOffsets(changelog, Timeout);
+        _watermarks.GetValueOrDefault(changelog) ?? reader.QueryWatermarkOffsets(changelog, Timeout);
 
     /// <summary>
     /// Reads one changelog partition at a time, as long sequential fetches (measured faster than reading them all
