@@ -369,7 +369,12 @@ internal sealed class TaskManager
         _hosted.RemoveActive(active.Task.Id);
 
         _tasks.Remove(active.Task.Id);
-        _pendingRestore.Remove(active);
+        if (_pendingRestore.Remove(active))
+        {
+            // Revoked before it opened: were it assigned here again after another instance had written to its
+            // changelogs, the watermarks read ahead for it would end its restoration short.
+            _restorer.ForgetWatermarks();
+        }
         if (active.Group is { Buffered: > 0 } group)
         {
             group.Clear();

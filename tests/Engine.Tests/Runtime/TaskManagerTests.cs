@@ -29,7 +29,8 @@ public sealed class TaskManagerTests : IDisposable
         (_, _tasks) = Create(builder.Build());
     }
 
-    private (TopicPlan Plan, TaskManager Tasks) Create(Graph.Topology topology, int bufferedRecordsPerPartition = 1000, IRecordCollector? collector = null)
+    private (TopicPlan Plan, TaskManager Tasks) Create(
+        Graph.Topology topology, int bufferedRecordsPerPartition = 1000, IRecordCollector? collector = null, RecordingChangelogReader? reader = null)
     {
         var config = new StreamsConfig { ApplicationId = "tm", BootstrapServers = "unused:9092", StateDir = _stateDir, BufferedRecordsPerPartition = bufferedRecordsPerPartition };
         var plan = TopicPlan.PrepareAsync(topology, config, new CountingAdmin(4), CancellationToken.None).GetAwaiter().GetResult();
@@ -37,7 +38,7 @@ public sealed class TaskManagerTests : IDisposable
         collector ??= new DiscardingCollector();
         return (plan, new TaskManager(
             config, plan, id => new StreamTask(id, topology, config, collector, TimeProvider.System, metrics, NullLogger.Instance),
-            new ChangelogRestorer(new RecordingChangelogReader(_journal), metrics, NullLogger.Instance), (_, _) => null, metrics, NullLogger.Instance, "thread-0"));
+            new ChangelogRestorer(reader ?? new RecordingChangelogReader(_journal), metrics, NullLogger.Instance), (_, _) => null, metrics, NullLogger.Instance, "thread-0"));
     }
 
     public void Dispose()
@@ -95,6 +96,40 @@ public sealed class TaskManagerTests : IDisposable
         Assert.False(_tasks.HasTasksToOpen);
         Assert.False(_tasks.HasPendingRestoration);
     }
+
+    [Fact]
+    public void A_task_revoked_before_it_opened_and_assigned_again_restores_to_its_changelog_end_as_it_is_then_not_as_read_ahead()
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream("clicks", Serdes.String, Serdes.String).GroupByKey().Count(Materialized.As("counts"));
+        var reader = new RecordingChangelogReader(_journal);
+        var (_, tasks) = Create(builder.Build(), reader: reader);
+        var changelog = new TopicPartition("tm-counts-changelog", 1);
+        reader.Changelogs[new TopicPartition("tm-counts-changelog", 0)] = (0, []);
+        reader.Changelogs[changelog] = (0, [(Encoding.UTF8.GetBytes("a"), Counted(1))]);
+
+        tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 1)]);
+        tasks.BeginRestoration(TimeSpan.Zero);
+        tasks.Close(Assert.Single(tasks.TasksOf([new TopicPartition("clicks", 1)])), clean: true);
+        // Meanwhile another instance ran the task and counted on.
+        reader.Changelogs[changelog].Records.Add((Encoding.UTF8.GetBytes("a"), Counted(2)));
+        tasks.HandleAssigned([new TopicPartition("clicks", 1)]);
+        tasks.BeginRestoration(TimeSpan.MaxValue);
+        while (tasks.HasPendingRestoration)
+        {
+            tasks.AdvanceRestoration(100, CancellationToken.None);
+        }
+
+        var reassigned = Assert.Single(tasks.TasksOf([new TopicPartition("clicks", 1)]));
+        Assert.True(reassigned.Running);
+        Assert.Equal(1, reassigned.ChangelogOffsets["counts"]);
+        foreach (var active in tasks.All())
+        {
+            tasks.Close(active, clean: false);
+        }
+    }
+
+    private static byte[] Counted(long count) => Serdes.Int64.Serialize(count, default);
 
     [Fact]
     public void Sub_topologies_of_equal_partition_count_share_one_anchor_so_each_anchor_partition_brings_a_task_of_each()
