@@ -70,10 +70,6 @@ internal sealed class TaskManager
 
     /// <summary>True while a newly assigned task waits for its stores to be restored.</summary>
     public bool HasPendingRestoration => _pendingRestore.Count > 0 || _storesRestoring.Count > 0;
-
-    /// <summary>True while a newly assigned task waits for its stores to be opened (see <see cref="BeginRestoration(TimeSpan)"/>).</summary>
-    public bool HasTasksToOpen => _pendingRestore.Count > 0;
-
     /// <summary>The tasks, as the host sees them.</summary>
     public IReadOnlyList<TaskInfo> Describe() =>
         _tasks.Values.Select(task => new TaskInfo(task.Task.Id, task.Running, task.Partitions.Select(p => $"{p.Topic}-{p.Partition.Value}").ToList())).ToList();
@@ -171,7 +167,7 @@ internal sealed class TaskManager
     /// Opening a task's stores takes tens to hundreds of milliseconds, and a pod is assigned a hundred tasks or more at
     /// start-up: opened all in one call, the thread would not poll for many seconds, and a rebalance that moves some of
     /// them to another instance (a second pod starting alongside) would wait until this one had opened them all.
-    /// Restoration waits until every task is open (<see cref="HasTasksToOpen"/>): interleaved with the openings, each of its
+    /// Restoration (<see cref="AdvanceRestoration"/>) waits until every task is open: interleaved with the openings, each of its
     /// slices came after 100 ms of them, and a store of 500,000 records restored at half the rate.
     /// </summary>
     public void BeginRestoration(TimeSpan budget)

@@ -85,7 +85,6 @@ public sealed class TaskManagerTests : IDisposable
 
         _tasks.BeginRestoration(TimeSpan.Zero);
         Assert.Equal([true, false, false], _tasks.Describe().OrderBy(t => t.Id).Select(t => t.Running));
-        Assert.True(_tasks.HasTasksToOpen, "the thread holds restoration back until every new task is open");
 
         var revoked = Assert.Single(_tasks.TasksOf([new TopicPartition("clicks", 1)]));
         _tasks.Close(revoked, clean: true);
@@ -93,8 +92,31 @@ public sealed class TaskManagerTests : IDisposable
 
         Assert.Equal([new TaskId(0, 0), new TaskId(0, 2)], _tasks.Describe().Select(t => t.Id).Order());
         Assert.All(_tasks.Describe(), task => Assert.True(task.Running));
-        Assert.False(_tasks.HasTasksToOpen);
         Assert.False(_tasks.HasPendingRestoration);
+    }
+
+    [Fact]
+    public void Restoration_waits_until_every_newly_assigned_task_is_open()
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream("clicks", Serdes.String, Serdes.String).GroupByKey().Count(Materialized.As("counts"));
+        var reader = new RecordingChangelogReader(_journal);
+        var (_, tasks) = Create(builder.Build(), reader: reader);
+        reader.Changelogs[new TopicPartition("tm-counts-changelog", 0)] = (0, [(Encoding.UTF8.GetBytes("a"), Counted(1))]);
+        reader.Changelogs[new TopicPartition("tm-counts-changelog", 1)] = (0, []);
+        tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 1)]);
+
+        tasks.BeginRestoration(TimeSpan.Zero);
+        tasks.AdvanceRestoration(100, CancellationToken.None);
+        Assert.Equal([false, false], tasks.Describe().OrderBy(t => t.Id).Select(t => t.Running));
+
+        tasks.BeginRestoration(TimeSpan.Zero);
+        tasks.AdvanceRestoration(100, CancellationToken.None);
+        Assert.Equal([true, true], tasks.Describe().OrderBy(t => t.Id).Select(t => t.Running));
+        foreach (var active in tasks.All())
+        {
+            tasks.Close(active, clean: false);
+        }
     }
 
     [Fact]
