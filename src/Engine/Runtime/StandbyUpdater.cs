@@ -351,7 +351,7 @@ internal sealed class StandbyUpdater : IDisposable
     }
 
     private TopicPartition Changelog(IManagedStateStore store, TaskId task) =>
-        new(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Partition);
+        StateStoreContext.ChangelogPartition(_config.ApplicationId, store.Name, task.Partition);
 
     /// <summary>A standby: the task (stores only; its processors never run), and per store the last changelog offset applied.</summary>
     private sealed class StandbyTask(StreamTask task)

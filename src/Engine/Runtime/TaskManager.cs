@@ -70,6 +70,7 @@ internal sealed class TaskManager
 
     /// <summary>True while a newly assigned task waits for its stores to be restored.</summary>
     public bool HasPendingRestoration => _pendingRestore.Count > 0 || _storesRestoring.Count > 0;
+
     /// <summary>The tasks, as the host sees them.</summary>
     public IReadOnlyList<TaskInfo> Describe() =>
         _tasks.Values.Select(task => new TaskInfo(task.Task.Id, task.Running, task.Partitions.Select(p => $"{p.Topic}-{p.Partition.Value}").ToList())).ToList();
@@ -371,6 +372,7 @@ internal sealed class TaskManager
             // changelogs, the watermarks read ahead for it would end its restoration short.
             _restorer.ForgetWatermarks();
         }
+
         if (active.Group is { Buffered: > 0 } group)
         {
             group.Clear();
@@ -536,7 +538,7 @@ internal sealed class TaskManager
     private static IEnumerable<IManagedStateStore> LoggedStores(StreamTask task) => task.Stores.Values.Where(store => store.IsLogged);
 
     private TopicPartition Changelog(IManagedStateStore store, TaskId task) =>
-        new(StateStoreContext.ChangelogTopicName(_config.ApplicationId, store.Name), task.Partition);
+        StateStoreContext.ChangelogPartition(_config.ApplicationId, store.Name, task.Partition);
 
     private void WriteCheckpoint(ActiveTask active)
     {

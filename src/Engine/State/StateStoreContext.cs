@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 
@@ -16,4 +17,8 @@ internal sealed record StateStoreContext(
     public string ChangelogTopic(string storeName) => ChangelogTopicName(ApplicationId, storeName);
 
     public static string ChangelogTopicName(string applicationId, string storeName) => $"{applicationId}-{storeName}-changelog";
+
+    /// <summary>The changelog partition of a store of the task reading <paramref name="partition"/>.</summary>
+    public static TopicPartition ChangelogPartition(string applicationId, string storeName, int partition) =>
+        new(ChangelogTopicName(applicationId, storeName), partition);
 }
