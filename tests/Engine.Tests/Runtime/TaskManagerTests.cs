@@ -98,10 +98,7 @@ public sealed class TaskManagerTests : IDisposable
     [Fact]
     public void Restoration_waits_until_every_newly_assigned_task_is_open()
     {
-        var builder = new StreamsBuilder();
-        builder.Stream("clicks", Serdes.String, Serdes.String).GroupByKey().Count(Materialized.As("counts"));
-        var reader = new RecordingChangelogReader(_journal);
-        var (_, tasks) = Create(builder.Build(), reader: reader);
+        var (tasks, reader) = CountingTasks();
         reader.Changelogs[new TopicPartition("tm-counts-changelog", 0)] = (0, [(Encoding.UTF8.GetBytes("a"), Counted(1))]);
         reader.Changelogs[new TopicPartition("tm-counts-changelog", 1)] = (0, []);
         tasks.HandleAssigned([new TopicPartition("clicks", 0), new TopicPartition("clicks", 1)]);
@@ -122,10 +119,7 @@ public sealed class TaskManagerTests : IDisposable
     [Fact]
     public void A_task_revoked_before_it_opened_and_assigned_again_restores_to_its_changelog_end_as_it_is_then_not_as_read_ahead()
     {
-        var builder = new StreamsBuilder();
-        builder.Stream("clicks", Serdes.String, Serdes.String).GroupByKey().Count(Materialized.As("counts"));
-        var reader = new RecordingChangelogReader(_journal);
-        var (_, tasks) = Create(builder.Build(), reader: reader);
+        var (tasks, reader) = CountingTasks();
         var changelog = new TopicPartition("tm-counts-changelog", 1);
         reader.Changelogs[new TopicPartition("tm-counts-changelog", 0)] = (0, []);
         reader.Changelogs[changelog] = (0, [(Encoding.UTF8.GetBytes("a"), Counted(1))]);
@@ -149,6 +143,15 @@ public sealed class TaskManagerTests : IDisposable
         {
             tasks.Close(active, clean: false);
         }
+    }
+
+    /// <summary>A task manager of a topology counting clicks per key in a logged store, with the changelog reader it restores through.</summary>
+    private (TaskManager Tasks, RecordingChangelogReader Reader) CountingTasks()
+    {
+        var builder = new StreamsBuilder();
+        builder.Stream("clicks", Serdes.String, Serdes.String).GroupByKey().Count(Materialized.As("counts"));
+        var reader = new RecordingChangelogReader(_journal);
+        return (Create(builder.Build(), reader: reader).Tasks, reader);
     }
 
     private static byte[] Counted(long count) => Serdes.Int64.Serialize(count, default);
