@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RocksDbSharp;
 
 namespace Streams.Engine.State;
@@ -12,8 +14,10 @@ internal sealed class RocksDbBytesStore : IKeyValueBytesStore
 
     private readonly RocksDb _db;
     private readonly WriteOptions _writeOptions;
+    private readonly RocksDbLog _log;
 
-    public RocksDbBytesStore(string directory)
+    /// <param name="logger">Receives the database's warnings and errors (<see cref="RocksDbLog"/>).</param>
+    public RocksDbBytesStore(string directory, ILogger? logger = null)
     {
         Directory.CreateDirectory(directory);
         var tableOptions = new BlockBasedTableOptions()
@@ -39,7 +43,18 @@ internal sealed class RocksDbBytesStore : IKeyValueBytesStore
             .IncreaseParallelism(2);
         RocksDbMemory.Apply(tableOptions, options);
         options.SetBlockBasedTableFactory(tableOptions);
-        _db = RocksDb.Open(options, directory);
+        _log = new RocksDbLog(directory, logger ?? NullLogger.Instance);
+        Native.Instance.rocksdb_options_set_info_log(options.Handle, _log.Handle);
+        try
+        {
+            _db = RocksDb.Open(options, directory);
+        }
+        catch
+        {
+            _log.Dispose();
+            throw;
+        }
+
         _writeOptions = new WriteOptions().DisableWal(1);
         RocksDbMemory.Track(this);
     }
@@ -132,5 +147,6 @@ internal sealed class RocksDbBytesStore : IKeyValueBytesStore
     {
         RocksDbMemory.Untrack(this);
         _db.Dispose();
+        _log.Dispose();
     }
 }

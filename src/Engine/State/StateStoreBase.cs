@@ -46,7 +46,7 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
         if (Type == StoreType.RocksDb)
         {
             Directory = DirectoryFor(context.TaskStateDirectory, Name);
-            _backend = new RocksDbBytesStore(Directory);
+            _backend = new RocksDbBytesStore(Directory, context.Logger);
         }
         else
         {

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Streams.Engine.Metrics;
 using Streams.Engine.Processor;
 
@@ -11,7 +12,8 @@ internal sealed record StateStoreContext(
     string TaskStateDirectory,
     IChangelogWriter ChangelogWriter,
     StreamsMetrics Metrics,
-    RecordCache? Cache = null)
+    RecordCache? Cache = null,
+    ILogger? Logger = null)
 {
     /// <summary>The changelog topic of a store, which also names the serialization context of its keys and values.</summary>
     public string ChangelogTopic(string storeName) => ChangelogTopicName(ApplicationId, storeName);

@@ -84,7 +84,7 @@ internal sealed class StreamTask : IDisposable
     /// <summary>Opens the stores. The runtime restores them from their changelogs before <see cref="InitializeProcessors"/>.</summary>
     public void InitializeStores()
     {
-        var storeContext = new StateStoreContext(_config.ApplicationId, Id, StateDirectory, _context, _context.Metrics, _cache);
+        var storeContext = new StateStoreContext(_config.ApplicationId, Id, StateDirectory, _context, _context.Metrics, _cache, _logger);
         foreach (var store in _graph.Stores.Values)
         {
             store.Init(storeContext);

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Streams.Engine.State;
 
 namespace Streams.Engine.Tests.State;
@@ -55,6 +56,43 @@ public sealed class RocksDbBytesStoreTests : IDisposable
         Assert.True(activity.Level0Files >= 3, $"level-0 files {activity.Level0Files}");
         Assert.True(activity.Databases >= 1);
         Assert.Equal(3, Directory.EnumerateFiles(Path.Combine(_root, "flushed"), "*.sst").Count());
+    }
+
+    [Fact]
+    public void A_store_keeps_no_LOG_file_and_leaves_RocksDBs_informational_lines_out_of_the_runtimes_log()
+    {
+        var directory = Path.Combine(_root, "quiet");
+        var logger = new CollectingLogger();
+        using (var store = new RocksDbBytesStore(directory, logger))
+        {
+            store.Put(Encoding.UTF8.GetBytes("user-1"), new byte[100]);
+            store.Flush();
+        }
+
+        Assert.Single(Directory.EnumerateFiles(directory, "*.sst"));
+        Assert.Empty(Directory.EnumerateFiles(directory, "LOG*"));
+        Assert.Empty(logger.Snapshot());
+    }
+
+    [Fact]
+    public void A_warning_from_RocksDB_reaches_the_runtimes_log_naming_the_stores_directory()
+    {
+        var directory = Path.Combine(_root, "torn");
+        using (var store = new RocksDbBytesStore(directory))
+        {
+            store.Put(Encoding.UTF8.GetBytes("user-1"), new byte[100]);
+        }
+
+        // A write-ahead log newer than the database's state, torn mid-record: RocksDB replays what it can, warns, and opens.
+        File.WriteAllBytes(Path.Combine(directory, "009999.log"), Enumerable.Repeat((byte)0x5A, 100).ToArray());
+        var logger = new CollectingLogger();
+        using (new RocksDbBytesStore(directory, logger))
+        {
+        }
+
+        var lines = logger.Snapshot();
+        Assert.Contains(lines, line => line.Level >= LogLevel.Warning && line.Message.Contains(directory, StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Level < LogLevel.Warning);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
