@@ -78,6 +78,8 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
             "--no-triggers",
             .. KafkaScenarios.ClientOverrides.SelectMany(setting => new[] { "--client", $"{setting.Key}={setting.Value}" }),
             .. KafkaScenarios.RocksDbCacheMb is { } cacheMb ? ["--rocksdb-cache-mb", cacheMb.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
+            .. KafkaScenarios.CacheBytes is { } cacheBytes ? ["--cache-bytes", cacheBytes.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
+            .. KafkaScenarios.CommitIntervalMs is { } commitMs ? ["--commit-interval-ms", commitMs.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
             .. bootstrap is null ? Array.Empty<string>() : ["--bootstrap", bootstrap],
         ])],
     ["queries"] = () => queries.Queries(users: 50_000, backlog: 60_000, requestRate: Option("--query-rate", 5_000), TimeSpan.FromSeconds(30)),

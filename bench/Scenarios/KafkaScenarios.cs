@@ -496,13 +496,18 @@ internal sealed class KafkaScenarios : IDisposable
         // The peak can fall between the samples below (during the load); the managed heap's size at that moment says
         // whether it was the runtime's garbage or native memory.
         double peak = 0, heapAtPeak = 0, committedAtPeak = 0;
+        var generationsAtPeak = "";
         using var peakSampler = new Timer(_ =>
         {
             var workingSet = Environment.WorkingSet / 1048576.0;
             if (workingSet > peak)
             {
                 (peak, heapAtPeak) = (workingSet, GC.GetTotalMemory(forceFullCollection: false) / 1048576.0);
-                committedAtPeak = GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0;
+                var last = GC.GetGCMemoryInfo();
+                committedAtPeak = last.TotalCommittedBytes / 1048576.0;
+                var generations = last.GenerationInfo;
+                generationsAtPeak = FormattableString.Invariant(
+                    $"; that collection (gen {last.Generation}) found gen0 {generations[0].SizeBeforeBytes / 1048576.0:F0}, gen1 {generations[1].SizeBeforeBytes / 1048576.0:F0}, gen2 {generations[2].SizeBeforeBytes / 1048576.0:F0}, large objects {generations[3].SizeBeforeBytes / 1048576.0:F0} MB");
             }
         }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         var stopwatch = Stopwatch.StartNew();
@@ -561,7 +566,8 @@ internal sealed class KafkaScenarios : IDisposable
                 + FormattableString.Invariant($"memtables {rocks.Memtables / 1048576.0:F0} MB, table readers {rocks.TableReaders / 1048576.0:F0} MB; ")
                 + FormattableString.Invariant($"managed heap {managed:F0} MB ({committed:F0} MB committed); ")
                 + FormattableString.Invariant($"peak working set {peak:F0} MB, of which managed heap (with garbage) {heapAtPeak:F0} MB, ")
-                + FormattableString.Invariant($"{committedAtPeak:F0} MB committed at the last collection before it"),
+                + FormattableString.Invariant($"{committedAtPeak:F0} MB committed at the last collection before it")
+                + generationsAtPeak,
         };
     }
 
