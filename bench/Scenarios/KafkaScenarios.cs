@@ -505,9 +505,9 @@ internal sealed class KafkaScenarios : IDisposable
                 (peak, heapAtPeak) = (workingSet, GC.GetTotalMemory(forceFullCollection: false) / 1048576.0);
                 var last = GC.GetGCMemoryInfo();
                 committedAtPeak = last.TotalCommittedBytes / 1048576.0;
-                var generations = last.GenerationInfo;
+                double Before(int generation) => last.GenerationInfo[generation].SizeBeforeBytes / 1048576.0;
                 generationsAtPeak = FormattableString.Invariant(
-                    $"; that collection (gen {last.Generation}) found gen0 {generations[0].SizeBeforeBytes / 1048576.0:F0}, gen1 {generations[1].SizeBeforeBytes / 1048576.0:F0}, gen2 {generations[2].SizeBeforeBytes / 1048576.0:F0}, large objects {generations[3].SizeBeforeBytes / 1048576.0:F0} MB");
+                    $"; that collection (gen {last.Generation}) found gen0 {Before(0):F0}, gen1 {Before(1):F0}, gen2 {Before(2):F0}, large objects {Before(3):F0} MB");
             }
         }, null, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         var stopwatch = Stopwatch.StartNew();
