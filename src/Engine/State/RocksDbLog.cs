@@ -53,8 +53,8 @@ internal sealed unsafe class RocksDbLog : IDisposable
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     internal static void Write(IntPtr self, uint level, IntPtr message, nuint length)
     {
-        // The level asked for filters only the lines RocksDB logs with one; the rest arrive as INFO, and the options
-        // dump as HEADER.
+        // The level asked for does not hold back HEADER lines, the version and options RocksDB prints at every open
+        // (some 400 of them): only WARN to FATAL are passed on.
         if (level is < Warn or > Fatal)
         {
             return;
