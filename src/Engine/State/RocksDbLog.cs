@@ -51,7 +51,7 @@ internal sealed unsafe class RocksDbLog : IDisposable
 
     /// <summary>Called by RocksDB's threads, the stream thread's included, for every line the database logs.</summary>
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    internal static void Write(IntPtr self, uint level, IntPtr message, nuint length)
+    private static void Write(IntPtr self, uint level, IntPtr message, nuint length)
     {
         // The level asked for does not hold back HEADER lines, the version and options RocksDB prints at every open
         // (some 400 of them): only WARN to FATAL are passed on.
