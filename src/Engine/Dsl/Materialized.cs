@@ -9,7 +9,7 @@ public sealed record Materialized(string? StoreName = null)
     /// <summary>RocksDB (default) or in memory.</summary>
     public StoreType StoreType { get; init; } = StoreType.RocksDb;
 
-    /// <summary>Whether the store is logged to a changelog topic (default true).</summary>
+    /// <summary>Whether the store is logged to a changelog topic (default true); an unlogged store starts empty whenever its task is opened.</summary>
     public bool LoggingEnabled { get; init; } = true;
 
     /// <summary>Window and session stores: how long results are kept; default the window size (or gap) plus grace.</summary>

@@ -46,6 +46,14 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
         if (Type == StoreType.RocksDb)
         {
             Directory = DirectoryFor(context.TaskStateDirectory, Name);
+            if (!IsLogged && System.IO.Directory.Exists(Directory))
+            {
+                // With no changelog nothing can tell whether what an earlier run or owner left on disk is current, or
+                // whether a user in it has since been forgotten elsewhere: an unlogged store starts empty at every
+                // open, as an in-memory one does, and so its type never changes what processors see.
+                System.IO.Directory.Delete(Directory, recursive: true);
+            }
+
             _backend = new RocksDbBytesStore(Directory, context.Logger);
         }
         else

@@ -42,7 +42,10 @@ public abstract class StoreBuilder
         return this;
     }
 
-    /// <summary>Turns changelogging off: the store is then lost with its local disk.</summary>
+    /// <summary>
+    /// Turns changelogging off: the store then starts empty whenever its task is opened (after a restart, a
+    /// rebalance or a takeover), RocksDB or in memory alike, since nothing could tell whether a copy left on disk is current.
+    /// </summary>
     public StoreBuilder WithLoggingDisabled()
     {
         LoggingEnabled = false;
