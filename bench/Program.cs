@@ -20,7 +20,7 @@ KafkaScenarios.StreamThreads = Option("--threads", 1);
 KafkaScenarios.CacheBytes = args.Contains("--cache-bytes") ? Option("--cache-bytes", 0) : null;
 KafkaScenarios.TriggersEnabled = !args.Contains("--no-triggers");
 KafkaScenarios.CommitIntervalMs = args.Contains("--commit-interval-ms") ? Option("--commit-interval-ms", 100) : null;
-KafkaScenarios.RocksDbCacheMb = args.Contains("--rocksdb-cache-mb") ? Option("--rocksdb-cache-mb", 384) : null;
+KafkaScenarios.RocksDbCacheMb = args.Contains("--rocksdb-cache-mb") ? Option("--rocksdb-cache-mb", new StreamsConfig().RocksDbCacheMb) : null;
 foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client"))
 {
     var parts = setting.Split('=', 2);

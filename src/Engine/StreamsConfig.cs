@@ -96,13 +96,22 @@ public sealed class StreamsConfig
     public Dictionary<string, string> ClientConfig { get; set; } = [];
 
     /// <summary>
+    /// The default of <see cref="RocksDbCacheMb"/>: with it a pod holding a million users' state stays near 600 MB, and a
+    /// larger cache measured no faster for the full topology over 100,000 users (docs/performance.md).
+    /// </summary>
+    internal const int DefaultRocksDbCacheMb = 256;
+
+    /// <summary>The default of <see cref="RocksDbWriteBufferMb"/>: half the cache.</summary>
+    internal const int DefaultRocksDbWriteBufferMb = DefaultRocksDbCacheMb / 2;
+
+    /// <summary>
     /// The block cache all RocksDB stores of the process share, memtables included (MB). The cache is process-wide, so
     /// every runtime in one process must ask for the same size.
     /// </summary>
-    public int RocksDbCacheMb { get; set; } = 384;
+    public int RocksDbCacheMb { get; set; } = DefaultRocksDbCacheMb;
 
     /// <summary>The part of that cache memtables may use before stores flush (MB).</summary>
-    public int RocksDbWriteBufferMb { get; set; } = 192;
+    public int RocksDbWriteBufferMb { get; set; } = DefaultRocksDbWriteBufferMb;
 
     /// <summary>How often freed C heap memory goes back to the operating system (s; Linux with glibc; 0 turns it off).</summary>
     public int NativeHeapTrimSeconds { get; set; } = 10;

@@ -16,10 +16,10 @@ public static class RocksDbMemory
     private static readonly HashSet<RocksDbBytesStore> Open = [];
 
     /// <summary>The shared block cache, which also holds the memtables' budget.</summary>
-    public static long BlockCacheBytes { get; private set; } = 384L * 1024 * 1024;
+    public static long BlockCacheBytes { get; private set; } = StreamsConfig.DefaultRocksDbCacheMb * 1024L * 1024;
 
     /// <summary>The part of the cache memtables may use; stores flush when their memtables together exceed it.</summary>
-    public static long WriteBufferBytes { get; private set; } = 192L * 1024 * 1024;
+    public static long WriteBufferBytes { get; private set; } = StreamsConfig.DefaultRocksDbWriteBufferMb * 1024L * 1024;
 
     /// <summary>
     /// How often the C heap's free pages go back to the operating system once a store is open (Linux with glibc; zero
