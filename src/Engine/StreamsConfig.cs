@@ -96,10 +96,10 @@ public sealed class StreamsConfig
     public Dictionary<string, string> ClientConfig { get; set; } = [];
 
     /// <summary>
-    /// The default of <see cref="RocksDbCacheMb"/>: with it a pod holding a million users' state stays near 600 MB, and a
-    /// larger cache measured no faster for the full topology over 100,000 users (docs/performance.md).
+    /// The default of <see cref="RocksDbCacheMb"/>: with it a pod holding a million users' state stays under 600 MB, and
+    /// larger caches measured no faster for the full topology (docs/performance.md).
     /// </summary>
-    internal const int DefaultRocksDbCacheMb = 256;
+    internal const int DefaultRocksDbCacheMb = 192;
 
     /// <summary>The default of <see cref="RocksDbWriteBufferMb"/>: half the cache.</summary>
     internal const int DefaultRocksDbWriteBufferMb = DefaultRocksDbCacheMb / 2;
