@@ -13,6 +13,8 @@ internal sealed class SteadyState(long events)
     private readonly long _warmUp = events / 10;
     private long _startTimestamp;
     private CpuClock _cpu;
+    private long _startAllocated;
+    private long _allocated;
     private long _startProgress = -1;
     private long _endTimestamp;
     private TimeSpan _cpuUsed;
@@ -26,6 +28,7 @@ internal sealed class SteadyState(long events)
             _startProgress = progress;
             _startTimestamp = Stopwatch.GetTimestamp();
             _cpu = CpuClock.Start();
+            _startAllocated = GC.GetTotalAllocatedBytes();
         }
     }
 
@@ -33,6 +36,7 @@ internal sealed class SteadyState(long events)
     public void Stop(long progress)
     {
         _cpuUsed = _startProgress < 0 ? TimeSpan.Zero : _cpu.Elapsed;
+        _allocated = _startProgress < 0 ? 0 : GC.GetTotalAllocatedBytes() - _startAllocated;
         _endTimestamp = Stopwatch.GetTimestamp();
         _endProgress = progress;
     }
@@ -43,4 +47,10 @@ internal sealed class SteadyState(long events)
     public TimeSpan Elapsed => _startProgress < 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_startTimestamp, _endTimestamp);
 
     public TimeSpan Cpu => _cpuUsed;
+
+    /// <summary>
+    /// Managed bytes the whole process allocated per event inside the window: the engine's alone where nothing else in
+    /// the process runs alongside it (not so for the peer, whose progress is read from its output in this process).
+    /// </summary>
+    public double? AllocatedBytesPerEvent => Events > 0 ? (double)_allocated / Events : null;
 }

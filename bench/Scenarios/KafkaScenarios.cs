@@ -107,7 +107,7 @@ internal sealed class KafkaScenarios : IDisposable
         consumer.Commit();
         window.Stop(consumed);
         consumer.Close();
-        return Result("passthrough", "at_least_once", window.Events, window.Elapsed, window.Cpu);
+        return Result("passthrough", "at_least_once", window.Events, window.Elapsed, window.Cpu) with { AllocatedBytesPerEvent = window.AllocatedBytesPerEvent };
     }
 
     /// <summary>The engine's one-minute tumbling count per key on a logged RocksDB window store, 100,000 keys.</summary>
@@ -455,7 +455,7 @@ internal sealed class KafkaScenarios : IDisposable
 
         window.Stop(restored);
         StopStreams(streams, "restore");
-        return Result("restore", variant, window.Events, window.Elapsed, window.Cpu);
+        return Result("restore", variant, window.Events, window.Elapsed, window.Cpu) with { AllocatedBytesPerEvent = window.AllocatedBytesPerEvent };
     }
 
     /// <summary>
@@ -717,7 +717,7 @@ internal sealed class KafkaScenarios : IDisposable
 
         window.Stop(consumed);
         StopStreams(streams, scenario);
-        return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", window.Events, window.Elapsed, window.Cpu);
+        return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", window.Events, window.Elapsed, window.Cpu) with { AllocatedBytesPerEvent = window.AllocatedBytesPerEvent };
     }
 
     /// <summary>Input for the count and passthrough: keys over 100,000 users, timestamps over ten minutes, 60-byte values.</summary>
