@@ -17,11 +17,14 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
     private readonly Func<long> _timestamp;
     private readonly int _owner = Environment.CurrentManagedThreadId;
     private readonly Dictionary<byte[], Entry> _entries = new(ByteArrayComparer.Instance);
-    private readonly SortedSet<byte[]> _order = new(ByteArrayComparer.Instance);
     private readonly List<Entry> _dirty = [];
     private readonly List<KeyValuePair<byte[], byte[]?>> _batch = [];
     private readonly List<long> _batchTimestamps = [];
     private readonly Lock _sync = new();
+
+    // The cached keys in order, for range reads; built at a store's first range read, since stores read only by key
+    // (a count's windows, for one) would pay an ordered insert per cached key for nothing.
+    private SortedSet<byte[]>? _order;
 
     /// <param name="inner">The store below: the logging layer of a logged store, else the backend.</param>
     /// <param name="cache">The thread's budget, which this cache registers with.</param>
@@ -118,7 +121,7 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
                 {
                     var entry = _entries[key];
                     _entries.Remove(key);
-                    _order.Remove(key);
+                    _order?.Remove(key);
                     entry.Removed = true;
                     freed += Size(key, entry.Value);
                 }
@@ -207,7 +210,7 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
 
             _dirty.Clear();
             _entries.Clear();
-            _order.Clear();
+            _order?.Clear();
             var freed = CachedBytes;
             CachedBytes = 0;
             return freed;
@@ -246,7 +249,7 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
 
         entry = new Entry(key) { Value = value, Dirty = dirty, Timestamp = timestamp };
         _entries.Add(key, entry);
-        _order.Add(key);
+        _order?.Add(key);
         if (dirty)
         {
             _dirty.Add(entry);
@@ -265,7 +268,7 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
         List<KeyValuePair<byte[], byte[]?>>? result = null;
         lock (_sync)
         {
-            if (_order.Count == 0)
+            if (_entries.Count == 0)
             {
                 return null;
             }
@@ -282,19 +285,20 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
     /// <summary>The cached keys with <paramref name="from"/> &lt;= key &lt; <paramref name="toExclusive"/> in key order (null bounds are open); read under the lock.</summary>
     private IEnumerable<byte[]> CachedKeys(byte[]? from, byte[]? toExclusive)
     {
-        if (_order.Count == 0)
+        if (_entries.Count == 0)
         {
             yield break;
         }
 
-        var lower = from ?? _order.Min!;
-        var upper = toExclusive ?? _order.Max!;
+        var order = _order ??= new SortedSet<byte[]>(_entries.Keys, ByteArrayComparer.Instance);
+        var lower = from ?? order.Min!;
+        var upper = toExclusive ?? order.Max!;
         if (ByteArrayComparer.Instance.Compare(lower, upper) > 0)
         {
             yield break;
         }
 
-        foreach (var key in _order.GetViewBetween(lower, upper))
+        foreach (var key in order.GetViewBetween(lower, upper))
         {
             if (toExclusive is null || ByteArrayComparer.Instance.Compare(key, toExclusive) < 0)
             {

@@ -15,6 +15,10 @@ internal sealed class KafkaRecordCollector : IRecordCollector
     private readonly IReadOnlySet<string> _changelogTopics;
     private readonly ConcurrentDictionary<(string Topic, int Partition), long> _changelogOffsets = new();
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
+
+    // One message for every send: Produce copies key, value and headers into librdkafka before it returns and keeps no
+    // reference to the message (delivery reports carry no key or value), and only the stream thread sends.
+    private readonly Message<byte[], byte[]> _message = new();
     private Exception? _failure;
 
     public KafkaRecordCollector(IProducer<byte[], byte[]> producer, IReadOnlySet<string> changelogTopics)
@@ -26,13 +30,11 @@ internal sealed class KafkaRecordCollector : IRecordCollector
 
     public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int? partition)
     {
-        var message = new Message<byte[], byte[]>
-        {
-            Key = key!,
-            Value = value!,
-            Headers = headers!,
-            Timestamp = new Timestamp(timestamp, TimestampType.CreateTime),
-        };
+        var message = _message;
+        message.Key = key!;
+        message.Value = value!;
+        message.Headers = headers!;
+        message.Timestamp = new Timestamp(timestamp, TimestampType.CreateTime);
         while (true)
         {
             try

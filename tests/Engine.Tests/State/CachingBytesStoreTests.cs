@@ -28,6 +28,25 @@ public sealed class CachingBytesStoreTests
     }
 
     [Fact]
+    public void Ranges_keep_seeing_cached_writes_made_after_the_first_range_read_and_after_the_cache_was_emptied()
+    {
+        using var cached = new CachingBytesStore(_below, Budget(1 << 20), () => 0);
+        cached.Put(Key("m"), Value("1"));
+        Assert.Equal(["m=1"], Read(cached.Range(null, null)));
+
+        cached.Put(Key("a"), Value("2"));
+        cached.Put(Key("z"), Value("3"));
+        cached.DeleteRange(Key("m"), Key("n"));
+        Assert.Equal(["a=2", "z=3"], Read(cached.Range(null, null)));
+
+        cached.FlushCache();
+        cached.Invalidate();
+        cached.Put(Key("k"), Value("4"));
+        Assert.Equal(["a=2", "k=4", "z=3"], Read(cached.Range(null, null)));
+        Assert.Equal(["k=4"], Read(cached.Range(Key("b"), Key("y"))));
+    }
+
+    [Fact]
     public void A_flush_writes_each_changed_key_once_with_its_latest_value_and_a_deleted_range_stays_deleted()
     {
         using var cached = new CachingBytesStore(_below, Budget(1 << 20), () => 0);
