@@ -27,15 +27,15 @@ public sealed class FeatureTile
 
     public double PurchaseValue { get; set; }
 
-    public HashSet<string> Items { get; } = new(StringComparer.Ordinal);
+    public DistinctValues Items { get; } = new();
 
-    public HashSet<string> Categories { get; } = new(StringComparer.Ordinal);
+    public DistinctValues Categories { get; } = new();
 
-    public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
+    public DistinctValues Devices { get; } = new();
 
-    public HashSet<string> Ips { get; } = new(StringComparer.Ordinal);
+    public DistinctValues Ips { get; } = new();
 
-    public HashSet<string> Countries { get; } = new(StringComparer.Ordinal);
+    public DistinctValues Countries { get; } = new();
 
     public static long StartOf(long timestampMs) => AlignDown(timestampMs, SizeMs);
 
@@ -60,9 +60,9 @@ public sealed class FeatureTile
     /// <summary>Price times quantity; a missing price counts 0 and a missing quantity 1.</summary>
     public static double LineValue(ClickEvent e) => (e.Price ?? 0) * (e.Quantity ?? 1);
 
-    private static void AddIfPresent(HashSet<string> set, string? value)
+    private static void AddIfPresent(DistinctValues set, string? value)
     {
-        if (value is not null && set.Count < MaxDistinctValues)
+        if (value is not null)
         {
             set.Add(value);
         }
@@ -131,6 +131,17 @@ public sealed class FeatureTile
             return reader.ReadDouble();
         }
 
+        internal static void WriteSet(AvroWriter writer, DistinctValues set)
+        {
+            writer.WriteBlockStart(set.Count);
+            foreach (var value in set)
+            {
+                writer.WriteString(value);
+            }
+
+            writer.WriteBlocksEnd();
+        }
+
         internal static void WriteSet(AvroWriter writer, HashSet<string> set)
         {
             writer.WriteBlockStart(set.Count);
@@ -140,6 +151,18 @@ public sealed class FeatureTile
             }
 
             writer.WriteBlocksEnd();
+        }
+
+        internal static void ReadSet(ref AvroReader reader, DistinctValues set)
+        {
+            for (var count = reader.ReadBlockCount(); count > 0; count = reader.ReadBlockCount())
+            {
+                set.Reserve(count);
+                for (var i = 0; i < count; i++)
+                {
+                    set.Add(reader.ReadString());
+                }
+            }
         }
 
         internal static void ReadSet(ref AvroReader reader, HashSet<string> set)

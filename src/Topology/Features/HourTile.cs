@@ -47,9 +47,9 @@ public sealed class HourTile
             ItemMinutes[item] = ItemMinutes.GetValueOrDefault(item) + 1;
         }
 
-        Devices.UnionWith(minute.Devices);
-        Ips.UnionWith(minute.Ips);
-        Countries.UnionWith(minute.Countries);
+        minute.Devices.AddTo(Devices);
+        minute.Ips.AddTo(Ips);
+        minute.Countries.AddTo(Countries);
     }
 
     /// <summary>The store format: a version byte, then Avro-encoded fields.</summary>

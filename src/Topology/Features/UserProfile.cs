@@ -29,7 +29,7 @@ public sealed class UserProfile
 
     public int SessionEvents { get; set; }
 
-    public HashSet<string> SessionItems { get; } = new(StringComparer.Ordinal);
+    public DistinctValues SessionItems { get; } = new();
 
     public double SessionCartAdded { get; set; }
 
@@ -133,6 +133,7 @@ public sealed class UserProfile
             };
             for (var count = reader.ReadBlockCount(); count > 0; count = reader.ReadBlockCount())
             {
+                profile.SessionItems.Reserve(count);
                 for (var i = 0; i < count; i++)
                 {
                     profile.SessionItems.Add(reader.ReadString());
