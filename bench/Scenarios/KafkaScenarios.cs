@@ -717,7 +717,8 @@ internal sealed class KafkaScenarios : IDisposable
 
         window.Stop(consumed);
         StopStreams(streams, scenario);
-        return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", window.Events, window.Elapsed, window.Cpu) with { AllocatedBytesPerEvent = window.AllocatedBytesPerEvent };
+        var variant = guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once";
+        return Result(scenario, variant, window.Events, window.Elapsed, window.Cpu) with { AllocatedBytesPerEvent = window.AllocatedBytesPerEvent };
     }
 
     /// <summary>Input for the count and passthrough: keys over 100,000 users, timestamps over ten minutes, 60-byte values.</summary>
