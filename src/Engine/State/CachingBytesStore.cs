@@ -23,7 +23,8 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
     private readonly Lock _sync = new();
 
     // The cached keys in order, for range reads; built at a store's first range read, since stores read only by key
-    // (a count's windows, for one) would pay an ordered insert per cached key for nothing.
+    // (a count's windows, for one) would pay an ordered insert per cached key for nothing. Deleting a range does not
+    // build it.
     private SortedSet<byte[]>? _order;
 
     /// <param name="inner">The store below: the logging layer of a logged store, else the backend.</param>
@@ -117,7 +118,7 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
         {
             if (_entries.Count > 0)
             {
-                foreach (var key in CachedKeys(from, toExclusive).ToList())
+                foreach (var key in _order is null ? UnorderedCachedKeys(from, toExclusive) : CachedKeys(from, toExclusive).ToList())
                 {
                     var entry = _entries[key];
                     _entries.Remove(key);
@@ -305,6 +306,25 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
                 yield return key;
             }
         }
+    }
+
+    /// <summary>
+    /// The cached keys in the range, in no order, found by looking at each: for a store never range-read, whose expired
+    /// segments are deleted now and then, a scan of the cache at each deletion costs less than keeping every key in
+    /// order between them.
+    /// </summary>
+    private List<byte[]> UnorderedCachedKeys(byte[] from, byte[] toExclusive)
+    {
+        var keys = new List<byte[]>();
+        foreach (var key in _entries.Keys)
+        {
+            if (ByteArrayComparer.Instance.Compare(key, from) >= 0 && ByteArrayComparer.Instance.Compare(key, toExclusive) < 0)
+            {
+                keys.Add(key);
+            }
+        }
+
+        return keys;
     }
 
     /// <summary>The store's range with the cached keys laid over it: a cached value wins, a cached deletion hides the key.</summary>
