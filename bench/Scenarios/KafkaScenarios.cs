@@ -107,7 +107,7 @@ internal sealed class KafkaScenarios : IDisposable
         consumer.Commit();
         window.Stop(consumed);
         consumer.Close();
-        return Result("passthrough", "at_least_once", window.Events, window.Elapsed, window.Cpu) with { AllocatedBytesPerEvent = window.AllocatedBytesPerEvent };
+        return Result("passthrough", "at_least_once", window);
     }
 
     /// <summary>The engine's one-minute tumbling count per key on a logged RocksDB window store, 100,000 keys.</summary>
@@ -455,7 +455,7 @@ internal sealed class KafkaScenarios : IDisposable
 
         window.Stop(restored);
         StopStreams(streams, "restore");
-        return Result("restore", variant, window.Events, window.Elapsed, window.Cpu) with { AllocatedBytesPerEvent = window.AllocatedBytesPerEvent };
+        return Result("restore", variant, window);
     }
 
     /// <summary>
@@ -717,8 +717,7 @@ internal sealed class KafkaScenarios : IDisposable
 
         window.Stop(consumed);
         StopStreams(streams, scenario);
-        var variant = guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once";
-        return Result(scenario, variant, window.Events, window.Elapsed, window.Cpu) with { AllocatedBytesPerEvent = window.AllocatedBytesPerEvent };
+        return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", window);
     }
 
     /// <summary>Input for the count and passthrough: keys over 100,000 users, timestamps over ten minutes, 60-byte values.</summary>
@@ -764,6 +763,10 @@ internal sealed class KafkaScenarios : IDisposable
 
         producer.Flush(TimeSpan.FromSeconds(60));
     }
+
+    /// <summary>A result measured over a steady-state window: its events, time, CPU and allocations, all the process's own.</summary>
+    private static ScenarioResult Result(string scenario, string guarantee, SteadyState window) =>
+        Result(scenario, guarantee, window.Events, window.Elapsed, window.Cpu) with { AllocatedBytesPerEvent = window.AllocatedBytesPerEvent };
 
     private static ScenarioResult Result(string scenario, string guarantee, long events, TimeSpan elapsed, TimeSpan? cpu = null) => new()
     {
