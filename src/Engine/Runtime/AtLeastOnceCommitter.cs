@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Runtime;
 
@@ -8,9 +7,8 @@ namespace Streams.Engine.Runtime;
 /// then write checkpoints. A crash between any two steps repeats work on restart, never loses it.
 /// </summary>
 internal sealed class AtLeastOnceCommitter(
-    IProducer<byte[], byte[]> producer,
+    ICommitProducer producer,
     IConsumer<byte[], byte[]> consumer,
-    KafkaRecordCollector collector,
     Action flushStores,
     Action writeCheckpoints,
     TimeSpan timeout) : ICommitter
@@ -23,7 +21,7 @@ internal sealed class AtLeastOnceCommitter(
             throw new StreamsException($"{unsent} records were still unacknowledged after {timeout.TotalSeconds} s; not committing.");
         }
 
-        collector.ThrowIfFailed();
+        producer.ThrowIfFailed();
         flushStores();
         if (offsets.Count > 0)
         {

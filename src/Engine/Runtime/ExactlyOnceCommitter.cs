@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Runtime;
 
@@ -9,20 +8,19 @@ namespace Streams.Engine.Runtime;
 /// stores are rebuilt from their committed changelogs.
 /// </summary>
 internal sealed class ExactlyOnceCommitter(
-    IProducer<byte[], byte[]> producer,
+    ICommitProducer producer,
     IConsumer<byte[], byte[]> consumer,
-    KafkaRecordCollector collector,
     TimeSpan timeout) : ICommitter
 {
     public void Commit(IReadOnlyList<TopicPartitionOffset> offsets)
     {
         if (offsets.Count > 0)
         {
-            producer.SendOffsetsToTransaction(offsets, consumer.ConsumerGroupMetadata, timeout);
+            producer.SendOffsetsToTransaction(offsets, consumer, timeout);
         }
 
         producer.CommitTransaction(timeout);
         producer.BeginTransaction();
-        collector.ThrowIfFailed();
+        producer.ThrowIfFailed();
     }
 }

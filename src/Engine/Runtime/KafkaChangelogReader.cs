@@ -322,8 +322,6 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
 
     private static byte[]? Copy(byte* data, nuint length) => data is null ? null : new ReadOnlySpan<byte>(data, checked((int)length)).ToArray();
 
-    private static string Utf8(byte* text) => text is null ? "" : Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(text));
-
     private static void Check(int error)
     {
         if (error != 0)

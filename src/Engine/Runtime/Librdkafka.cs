@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Streams.Engine.Runtime;
 
@@ -13,11 +14,32 @@ internal static unsafe partial class Librdkafka
 {
     private const string Library = "librdkafka";
 
-    /// <summary><c>RD_KAFKA_CONSUMER</c>, the client type <see cref="rd_kafka_new"/> creates.</summary>
+    /// <summary><c>RD_KAFKA_PRODUCER</c>, a client type <see cref="rd_kafka_new"/> creates.</summary>
+    public const int ProducerType = 0;
+
+    /// <summary><c>RD_KAFKA_CONSUMER</c>, a client type <see cref="rd_kafka_new"/> creates.</summary>
     public const int ConsumerType = 1;
 
     /// <summary><c>RD_KAFKA_RESP_ERR__PARTITION_EOF</c>: the consumer reached the end of a partition.</summary>
     public const int PartitionEof = -191;
+
+    /// <summary><c>RD_KAFKA_RESP_ERR__FATAL</c>: the client raised a fatal error, which <see cref="rd_kafka_fatal_error"/> tells.</summary>
+    public const int Fatal = -150;
+
+    /// <summary><c>RD_KAFKA_RESP_ERR__QUEUE_FULL</c>: the producer's queue holds <c>queue.buffering.max.messages</c> already.</summary>
+    public const int QueueFull = -184;
+
+    /// <summary><c>RD_KAFKA_RESP_ERR__PURGE_QUEUE</c> and <c>__PURGE_INFLIGHT</c>: an aborted transaction purged the record.</summary>
+    public const int PurgedQueued = -152, PurgedInFlight = -151;
+
+    /// <summary><c>RD_KAFKA_PARTITION_UA</c>: the partitioner chooses the partition.</summary>
+    public const int UnassignedPartition = -1;
+
+    /// <summary><c>RD_KAFKA_MSG_F_COPY</c>: librdkafka copies key, value and headers before the produce call returns.</summary>
+    public const int CopyPayload = 2;
+
+    private static readonly PropertyInfo? s_nativeClient =
+        typeof(Confluent.Kafka.Handle).GetProperty("LibrdkafkaHandle", BindingFlags.Instance | BindingFlags.NonPublic);
 
     static Librdkafka() => NativeLibrary.SetDllImportResolver(typeof(Librdkafka).Assembly, Resolve);
 
@@ -37,6 +59,52 @@ internal static unsafe partial class Librdkafka
         public nuint KeyLength;
         public long Offset;
         public IntPtr Private;
+    }
+
+    /// <summary>The <c>RD_KAFKA_VTYPE_*</c> tags of <see cref="ProduceField"/>.</summary>
+    public enum FieldType
+    {
+        Topic = 2,
+        Partition = 3,
+        Value = 4,
+        Key = 5,
+        Opaque = 6,
+        Flags = 7,
+        Timestamp = 8,
+        Header = 9,
+    }
+
+    /// <summary>
+    /// <c>rd_kafka_vu_t</c>, one field of a record for <see cref="rd_kafka_produceva"/>: a tag, then a 64-byte union at
+    /// offset 8 that holds a number, a pointer, a pointer and a length, or a header's name, value and length.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 72)]
+    public struct ProduceField
+    {
+        [FieldOffset(0)]
+        public FieldType Type;
+
+        /// <summary>The partition or the flags (read as <c>int32</c>) or the timestamp (as <c>int64</c>).</summary>
+        [FieldOffset(8)]
+        public long Number;
+
+        /// <summary>The topic handle, the opaque, a key's or value's data, or a header's name.</summary>
+        [FieldOffset(8)]
+        public void* Pointer;
+
+        /// <summary>A key's or value's length, or a header's value.</summary>
+        [FieldOffset(16)]
+        public long Length;
+
+        [FieldOffset(16)]
+        public void* HeaderValue;
+
+        [FieldOffset(24)]
+        public nint HeaderLength;
+
+        public static ProduceField Of(FieldType type, long number) => new() { Type = type, Number = number };
+
+        public static ProduceField Of(FieldType type, void* pointer, long length = 0) => new() { Type = type, Pointer = pointer, Length = length };
     }
 
     /// <summary><c>rd_kafka_topic_partition_t</c> (an entry of a partition list), part of the stable ABI as well.</summary>
@@ -81,6 +149,9 @@ internal static unsafe partial class Librdkafka
     public static partial void rd_kafka_conf_set_error_cb(IntPtr conf, delegate* unmanaged[Cdecl]<IntPtr, int, byte*, IntPtr, void> callback);
 
     [LibraryImport(Library)]
+    public static partial void rd_kafka_conf_set_dr_msg_cb(IntPtr conf, delegate* unmanaged[Cdecl]<IntPtr, MessageEntry*, IntPtr, void> callback);
+
+    [LibraryImport(Library)]
     public static partial IntPtr rd_kafka_new(int type, IntPtr conf, byte* errorText, nuint errorTextSize);
 
     [LibraryImport(Library)]
@@ -91,6 +162,48 @@ internal static unsafe partial class Librdkafka
 
     [LibraryImport(Library)]
     public static partial int rd_kafka_poll(IntPtr client, int timeoutMs);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr rd_kafka_topic_new(IntPtr client, string topic, IntPtr topicConf);
+
+    [LibraryImport(Library)]
+    public static partial byte* rd_kafka_topic_name(IntPtr topic);
+
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_topic_destroy(IntPtr topic);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_produceva(IntPtr client, ProduceField* fields, nuint count);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_flush(IntPtr client, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_outq_len(IntPtr client);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_fatal_error(IntPtr client, byte* errorText, nuint errorTextSize);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_init_transactions(IntPtr client, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_begin_transaction(IntPtr client);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_send_offsets_to_transaction(IntPtr client, IntPtr offsets, IntPtr groupMetadata, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_commit_transaction(IntPtr client, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_abort_transaction(IntPtr client, int timeoutMs);
+
+    [LibraryImport(Library)]
+    public static partial IntPtr rd_kafka_consumer_group_metadata(IntPtr consumer);
+
+    [LibraryImport(Library)]
+    public static partial void rd_kafka_consumer_group_metadata_destroy(IntPtr groupMetadata);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial IntPtr rd_kafka_queue_get_partition(IntPtr client, string topic, int partition);
@@ -132,6 +245,15 @@ internal static unsafe partial class Librdkafka
     public static partial void rd_kafka_error_destroy(IntPtr error);
 
     [LibraryImport(Library)]
+    public static partial int rd_kafka_error_is_fatal(IntPtr error);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_error_is_retriable(IntPtr error);
+
+    [LibraryImport(Library)]
+    public static partial int rd_kafka_error_txn_requires_abort(IntPtr error);
+
+    [LibraryImport(Library)]
     public static partial nint rd_kafka_consume_batch_queue(IntPtr queue, int timeoutMs, MessageEntry** messages, nuint size);
 
     [LibraryImport(Library)]
@@ -148,6 +270,22 @@ internal static unsafe partial class Librdkafka
 
     [LibraryImport(Library)]
     public static partial byte* rd_kafka_err2str(int error);
+
+    /// <summary>Text that librdkafka returned or filled in, or an empty string for none.</summary>
+    public static string Utf8(byte* text) => text is null ? "" : Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(text));
+
+    /// <summary>
+    /// The native client behind a Confluent.Kafka client. Confluent.Kafka keeps it internal, and hands a consumer's group
+    /// metadata (its generation and member id, with which the broker fences a zombie's transactional offsets) only to
+    /// its own producer as an opaque object; the runtime's producer reads it from the consumer's client instead. The
+    /// property is looked up by name in the pinned Confluent.Kafka version; every exactly-once test goes through it.
+    /// </summary>
+    public static IntPtr ClientOf(Confluent.Kafka.IClient client) =>
+        s_nativeClient?.GetValue(client.Handle) is SafeHandle { IsInvalid: false } handle
+            ? handle.DangerousGetHandle()
+            : throw new InvalidOperationException(
+                $"This Confluent.Kafka ({Confluent.Kafka.Library.VersionString}) does not expose its native client where the runtime expects it: "
+                + "exactly-once commits need the consumer's group metadata.");
 
     /// <summary>
     /// The library Confluent.Kafka loaded: which file that is depends on the platform (its redistributable ships

@@ -53,11 +53,10 @@ internal sealed class StreamThread
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _thread;
     private IConsumer<byte[], byte[]>? _consumer;
-    private IProducer<byte[], byte[]>? _producer;
+    private StreamsProducer? _producer;
     private KafkaChangelogReader? _changelogReader;
     private IAdminClient? _admin;
     private RepartitionPurger? _purger;
-    private KafkaRecordCollector? _collector;
     private ChangelogRestorer? _restorer;
     private ICommitter? _committer;
     private TaskManager? _taskManager;
@@ -199,36 +198,31 @@ internal sealed class StreamThread
 
         _changelogReader = new KafkaChangelogReader(StreamsClientSettings.RestoreConsumer(_config, _name), _logger);
 
-        _producer = new ProducerBuilder<byte[], byte[]>(StreamsClientSettings.Producer(_config, _name, _processId, Index))
-            .SetErrorHandler((_, error) => _logger.LogWarning("Producer of {Thread}: {Error}", _name, error.Reason))
-            .SetLogHandler(KafkaClientLog.To(_logger))
-            .Build();
+        var producer = _producer = new StreamsProducer(StreamsClientSettings.Producer(_config, _name, _processId, Index), _plan.ChangelogTopics, _name, _logger);
         if (_exactlyOnce)
         {
-            _producer.InitTransactions(KafkaTimeout);
-            _producer.BeginTransaction();
+            producer.InitTransactions(KafkaTimeout);
+            producer.BeginTransaction();
         }
 
-        _collector = new KafkaRecordCollector(_producer, _plan.ChangelogTopics);
         if (_plan.RepartitionTopics.Count > 0)
         {
-            // On the producer's connections: purging needs no client of its own.
-            var admin = _admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+            // On the consumer's connections: purging needs no client of its own.
+            var admin = _admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
             _purger = new RepartitionPurger(
                 _plan.RepartitionTopics, offsets => admin.DeleteRecordsAsync(offsets, new DeleteRecordsOptions { RequestTimeout = KafkaTimeout }),
                 TimeSpan.FromMilliseconds(_config.RepartitionPurgeIntervalMs), _logger, _name);
         }
 
         _restorer = new ChangelogRestorer(_changelogReader, _metrics, _logger);
-        var collector = _collector;
         var cache = _recordCache = _config.StateStoreCacheMaxBytes > 0 ? new RecordCache(_config.StateStoreCacheMaxBytes, _metrics, _name) : null;
         _taskManager = new TaskManager(
-            _config, _plan, id => new StreamTask(id, _topology, _config, collector, _time, _metrics, _logger, cache), _restorer,
-            collector.ChangelogOffset, _metrics, _logger, _name, _hosted, _time);
+            _config, _plan, id => new StreamTask(id, _topology, _config, producer, _time, _metrics, _logger, cache), _restorer,
+            producer.ChangelogOffset, _metrics, _logger, _name, _hosted, _time);
         var tasks = _taskManager;
         _committer = _exactlyOnce
-            ? new ExactlyOnceCommitter(_producer, _consumer, _collector, KafkaTimeout)
-            : new AtLeastOnceCommitter(_producer, _consumer, _collector, tasks.FlushRunningStores, tasks.WriteRunningCheckpoints, KafkaTimeout);
+            ? new ExactlyOnceCommitter(producer, _consumer, KafkaTimeout)
+            : new AtLeastOnceCommitter(producer, _consumer, tasks.FlushRunningStores, tasks.WriteRunningCheckpoints, KafkaTimeout);
     }
 
     private IEnumerable<TopicPartitionOffset> OnPartitionsAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> anchors)
@@ -339,7 +333,7 @@ internal sealed class StreamThread
     {
         var now = Stopwatch.GetTimestamp();
         Interlocked.Exchange(ref _lastLoopTicks, now);
-        _collector!.ThrowIfFailed();
+        _producer!.ThrowIfFailed();
         var commitRequested = _taskManager!.PunctuateWallClock();
         if (commitRequested || Stopwatch.GetElapsedTime(_lastCommitTicks) >= _config.EffectiveCommitInterval)
         {
@@ -364,7 +358,7 @@ internal sealed class StreamThread
         {
             // A record that could not be produced stops the thread as under at-least-once; any other abortable error
             // (a rebalance fenced the transaction's offsets) costs the transaction, not the thread.
-            _collector!.ThrowIfFailed();
+            _producer!.ThrowIfFailed();
             AbortAndRevive(e);
         }
         catch (KafkaException e) when (IsGroupInTransition(e.Error.Code))

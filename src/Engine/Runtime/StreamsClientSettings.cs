@@ -122,9 +122,6 @@ internal static class StreamsClientSettings
             // it lingers only a little. The user's linger.ms wins.
             LingerMs = config.ClientConfig.ContainsKey("linger.ms") ? null
                 : exactlyOnce ? Math.Min(100, config.EffectiveCommitInterval.TotalMilliseconds) : 5,
-            // Delivery reports are read for their error and offset only: copying each record's key and value back into
-            // managed memory was a measurable share of the count scenario's CPU.
-            DeliveryReportFields = config.ClientConfig.ContainsKey("dotnet.producer.delivery.report.fields") ? null : "none",
         };
         if (exactlyOnce)
         {

@@ -12,7 +12,7 @@ internal sealed class ClientJournal
     public List<string> Calls { get; } = [];
 }
 
-internal sealed class RecordingProducer(ClientJournal journal) : IProducer<byte[], byte[]>
+internal sealed class RecordingProducer(ClientJournal journal) : ICommitProducer
 {
     public int UnsentAfterFlush { get; set; }
 
@@ -20,17 +20,17 @@ internal sealed class RecordingProducer(ClientJournal journal) : IProducer<byte[
 
     public List<TopicPartitionOffset> OffsetsSentToTransaction { get; } = [];
 
-    public Handle Handle => throw new NotSupportedException();
-
-    public string Name => "recording-producer";
-
     public int Flush(TimeSpan timeout)
     {
         journal.Calls.Add("producer.Flush");
         return UnsentAfterFlush;
     }
 
-    public void SendOffsetsToTransaction(IEnumerable<TopicPartitionOffset> offsets, IConsumerGroupMetadata groupMetadata, TimeSpan timeout)
+    public void ThrowIfFailed()
+    {
+    }
+
+    public void SendOffsetsToTransaction(IReadOnlyList<TopicPartitionOffset> offsets, IConsumer<byte[], byte[]> consumer, TimeSpan timeout)
     {
         journal.Calls.Add("producer.SendOffsetsToTransaction");
         OffsetsSentToTransaction.AddRange(offsets);
@@ -46,35 +46,6 @@ internal sealed class RecordingProducer(ClientJournal journal) : IProducer<byte[
     }
 
     public void BeginTransaction() => journal.Calls.Add("producer.BeginTransaction");
-
-    public void CommitTransaction() => CommitTransaction(TimeSpan.Zero);
-
-    public void AbortTransaction(TimeSpan timeout) => journal.Calls.Add("producer.AbortTransaction");
-
-    public void AbortTransaction() => AbortTransaction(TimeSpan.Zero);
-
-    public void InitTransactions(TimeSpan timeout) => journal.Calls.Add("producer.InitTransactions");
-
-    public void Flush(CancellationToken cancellationToken = default) => Flush(TimeSpan.Zero);
-
-    public int Poll(TimeSpan timeout) => 0;
-
-    public int AddBrokers(string brokers) => throw new NotSupportedException();
-
-    public void SetSaslCredentials(string username, string password) => throw new NotSupportedException();
-
-    public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(string topic, Message<byte[], byte[]> message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<DeliveryResult<byte[], byte[]>> ProduceAsync(
-        TopicPartition topicPartition, Message<byte[], byte[]> message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public void Produce(string topic, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) => throw new NotSupportedException();
-
-    public void Produce(TopicPartition topicPartition, Message<byte[], byte[]> message, Action<DeliveryReport<byte[], byte[]>>? deliveryHandler = null) => throw new NotSupportedException();
-
-    public void Dispose()
-    {
-    }
 }
 
 internal sealed class RecordingConsumer(ClientJournal journal) : IConsumer<byte[], byte[]>

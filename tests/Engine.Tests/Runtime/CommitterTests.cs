@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Streams.Engine.Runtime;
-using Streams.Engine.Tasks;
 
 namespace Streams.Engine.Tests.Runtime;
 
@@ -19,8 +18,7 @@ public sealed class CommitterTests
     {
         var producer = new RecordingProducer(_journal);
         var consumer = new RecordingConsumer(_journal);
-        var collector = new KafkaRecordCollector(producer, new HashSet<string>());
-        var committer = new AtLeastOnceCommitter(producer, consumer, collector, () => _journal.Calls.Add("stores.Flush"), () => _journal.Calls.Add("checkpoints.Write"), Timeout);
+        var committer = new AtLeastOnceCommitter(producer, consumer, () => _journal.Calls.Add("stores.Flush"), () => _journal.Calls.Add("checkpoints.Write"), Timeout);
         return (committer, producer, consumer);
     }
 
@@ -28,7 +26,7 @@ public sealed class CommitterTests
     {
         var producer = new RecordingProducer(_journal);
         var consumer = new RecordingConsumer(_journal);
-        return (new ExactlyOnceCommitter(producer, consumer, new KafkaRecordCollector(producer, new HashSet<string>()), Timeout), producer, consumer);
+        return (new ExactlyOnceCommitter(producer, consumer, Timeout), producer, consumer);
     }
 
     [Fact]

@@ -1,0 +1,422 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Streams.Engine.Tasks;
+using static Streams.Engine.Runtime.Librdkafka;
+
+namespace Streams.Engine.Runtime;
+
+/// <summary>
+/// A stream thread's producer, driven through librdkafka directly: the records of its sinks, changelogs and dead letters,
+/// the flush of an at-least-once commit and the transactions of exactly-once ones. Confluent.Kafka's producer builds
+/// managed objects for every delivery report (the native message marshalled, a report and a message, a handle per
+/// send), which cost about a sixth of the count scenario's CPU; here a delivery is a native callback that reads the
+/// error and, for a changelog record, its offset. Delivery is asynchronous: the first failed delivery is kept and thrown
+/// at the next check (before every commit), which stops the thread, so a record is never reported committed when its
+/// output was lost.
+/// </summary>
+internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer, IDisposable
+{
+    /// <summary>Topic, partition, key, value, flags, timestamp and opaque: the fields every record has.</summary>
+    private const int RecordFields = 7;
+
+    private const int ErrorTextSize = 512;
+
+    private readonly ILogger _logger;
+    private readonly string _thread;
+    private readonly IReadOnlySet<string> _changelogTopics;
+    private readonly GCHandle _self;
+    private readonly IntPtr _client;
+    private readonly Dictionary<string, Target> _targets = new(StringComparer.Ordinal);
+    private readonly Thread _poller;
+    private volatile bool _closing;
+    private Exception? _failure;
+    private bool _disposed;
+
+    /// <param name="config">The producer's settings, as Confluent.Kafka would take them; its own (<c>dotnet.</c>) keys are ignored.</param>
+    /// <param name="changelogTopics">The topics whose acknowledged offsets <see cref="ChangelogOffset"/> reports.</param>
+    public StreamsProducer(ProducerConfig config, IReadOnlySet<string> changelogTopics, string thread, ILogger logger)
+    {
+        EnsureResolved();
+        _logger = logger;
+        _thread = thread;
+        _changelogTopics = changelogTopics;
+        _self = GCHandle.Alloc(this);
+        var conf = rd_kafka_conf_new();
+        var error = stackalloc byte[ErrorTextSize];
+        foreach (var (key, value) in config)
+        {
+            if (key.StartsWith("dotnet.", StringComparison.Ordinal) || value is null)
+            {
+                continue;
+            }
+
+            if (rd_kafka_conf_set(conf, key, value, error, ErrorTextSize) != 0)
+            {
+                rd_kafka_conf_destroy(conf);
+                _self.Free();
+                throw new ArgumentException($"The producer's client setting '{key}' was refused: {Utf8(error)}");
+            }
+        }
+
+        rd_kafka_conf_set_opaque(conf, GCHandle.ToIntPtr(_self));
+        rd_kafka_conf_set_dr_msg_cb(conf, &OnDelivery);
+        rd_kafka_conf_set_log_cb(conf, &OnLog);
+        rd_kafka_conf_set_error_cb(conf, &OnError);
+        _client = rd_kafka_new(ProducerType, conf, error, ErrorTextSize);
+        if (_client == IntPtr.Zero)
+        {
+            rd_kafka_conf_destroy(conf);
+            _self.Free();
+            throw new KafkaException(new Error(ErrorCode.Local_Fail, $"Could not create the producer of {thread}: {Utf8(error)}"));
+        }
+
+        // Delivery reports, errors and statistics are served here; librdkafka's own threads do the sending.
+        _poller = new Thread(Poll) { IsBackground = true, Name = $"{thread}-producer-poll" };
+        _poller.Start();
+    }
+
+    /// <param name="partition">An explicit partition (changelogs), or null for the partitioner's choice (murmur2 of the key).</param>
+    public void Send(string topic, byte[]? key, byte[]? value, Headers? headers, long timestamp, int? partition)
+    {
+        var target = TargetOf(topic);
+        var acknowledged = target.IsChangelog && partition is { } explicitPartition ? target.SlotOf(explicitPartition) : null;
+        var headerCount = headers?.Count ?? 0;
+        var fields = stackalloc ProduceField[RecordFields + headerCount];
+        var copies = headerCount > 0 ? CopyHeaders(headers!, fields + RecordFields) : null;
+        try
+        {
+            // An empty key or value is not a null one (a null value is a tombstone), so it needs an address of its own.
+            byte empty = 0;
+            fixed (byte* keyData = key)
+            fixed (byte* valueData = value)
+            {
+                fields[0] = ProduceField.Of(FieldType.Topic, (void*)target.Handle);
+                fields[1] = ProduceField.Of(FieldType.Partition, partition ?? UnassignedPartition);
+                fields[2] = ProduceField.Of(FieldType.Key, key is null ? null : key.Length == 0 ? &empty : keyData, key?.Length ?? 0);
+                fields[3] = ProduceField.Of(FieldType.Value, value is null ? null : value.Length == 0 ? &empty : valueData, value?.Length ?? 0);
+                fields[4] = ProduceField.Of(FieldType.Flags, CopyPayload);
+                fields[5] = ProduceField.Of(FieldType.Timestamp, timestamp);
+                fields[6] = ProduceField.Of(FieldType.Opaque, acknowledged);
+                Produce(fields, RecordFields + headerCount);
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(copies);
+        }
+    }
+
+    /// <summary>The last acknowledged offset written to a changelog partition, if any.</summary>
+    public long? ChangelogOffset(string topic, int partition) =>
+        _targets.TryGetValue(topic, out var target) && target.Acknowledged(partition) is var offset and >= 0 ? offset : null;
+
+    public void ThrowIfFailed()
+    {
+        if (Volatile.Read(ref _failure) is { } failure)
+        {
+            throw new StreamsException($"A record could not be produced: {failure.Message}", failure);
+        }
+    }
+
+    public int Flush(TimeSpan timeout)
+    {
+        _ = rd_kafka_flush(_client, Milliseconds(timeout));
+        return rd_kafka_outq_len(_client);
+    }
+
+    public void InitTransactions(TimeSpan timeout) => Check(rd_kafka_init_transactions(_client, Milliseconds(timeout)));
+
+    public void BeginTransaction() => Check(rd_kafka_begin_transaction(_client));
+
+    public void CommitTransaction(TimeSpan timeout) => Check(rd_kafka_commit_transaction(_client, Milliseconds(timeout)));
+
+    public void AbortTransaction(TimeSpan timeout) => Check(rd_kafka_abort_transaction(_client, Milliseconds(timeout)));
+
+    public void SendOffsetsToTransaction(IReadOnlyList<TopicPartitionOffset> offsets, IConsumer<byte[], byte[]> consumer, TimeSpan timeout)
+    {
+        var metadata = rd_kafka_consumer_group_metadata(ClientOf(consumer));
+        var list = rd_kafka_topic_partition_list_new(offsets.Count);
+        try
+        {
+            foreach (var offset in offsets)
+            {
+                rd_kafka_topic_partition_list_add(list, offset.Topic, offset.Partition.Value)->Offset = offset.Offset.Value;
+            }
+
+            Check(rd_kafka_send_offsets_to_transaction(_client, list, metadata, Milliseconds(timeout)));
+        }
+        finally
+        {
+            rd_kafka_topic_partition_list_destroy(list);
+            rd_kafka_consumer_group_metadata_destroy(metadata);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _closing = true;
+        _poller.Join();
+        foreach (var target in _targets.Values)
+        {
+            rd_kafka_topic_destroy(target.Handle);
+        }
+
+        rd_kafka_destroy(_client);
+        foreach (var target in _targets.Values)
+        {
+            target.Free();
+        }
+
+        _self.Free();
+    }
+
+    private Target TargetOf(string topic)
+    {
+        if (!_targets.TryGetValue(topic, out var target))
+        {
+            var handle = rd_kafka_topic_new(_client, topic, IntPtr.Zero);
+            if (handle == IntPtr.Zero)
+            {
+                throw new KafkaException(new Error(ErrorCode.Local_Fail, $"The producer of {_thread} could not open topic '{topic}'."));
+            }
+
+            _targets[topic] = target = new Target(handle, _changelogTopics.Contains(topic));
+        }
+
+        return target;
+    }
+
+    private void Produce(ProduceField* fields, int count)
+    {
+        while (true)
+        {
+            var error = rd_kafka_produceva(_client, fields, (nuint)count);
+            if (error == IntPtr.Zero)
+            {
+                return;
+            }
+
+            if (rd_kafka_error_code(error) != QueueFull)
+            {
+                Check(error);
+            }
+
+            // The producer's queue is full: wait for deliveries to drain it.
+            rd_kafka_error_destroy(error);
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>
+    /// Copies the headers' names (null-terminated, as librdkafka takes them) and values into one native block that the
+    /// caller frees once the record is produced; headers are rare (dead letters, trace context), so this is no hot path.
+    /// </summary>
+    private static byte* CopyHeaders(Headers headers, ProduceField* fields)
+    {
+        var size = 0;
+        foreach (var header in headers)
+        {
+            size += System.Text.Encoding.UTF8.GetByteCount(header.Key) + 1 + (header.GetValueBytes()?.Length ?? 0);
+        }
+
+        var block = (byte*)NativeMemory.Alloc((nuint)Math.Max(size, 1));
+        var at = block;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var name = at;
+            at += System.Text.Encoding.UTF8.GetBytes(headers[i].Key, new Span<byte>(at, size - (int)(at - block)));
+            *at++ = 0;
+            var value = headers[i].GetValueBytes();
+            fields[i] = new ProduceField { Type = FieldType.Header, Pointer = name, HeaderValue = value is null ? null : at, HeaderLength = value?.Length ?? 0 };
+            if (value is not null)
+            {
+                value.CopyTo(new Span<byte>(at, value.Length));
+                at += value.Length;
+            }
+        }
+
+        return block;
+    }
+
+    private void Poll()
+    {
+        while (!_closing)
+        {
+            rd_kafka_poll(_client, 100);
+        }
+    }
+
+    private void Fail(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null);
+
+    private static int Milliseconds(TimeSpan timeout) => (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
+
+    /// <summary>Throws a transactional call's error as Confluent.Kafka's producer would, so that callers tell them apart alike.</summary>
+    private static void Check(IntPtr error)
+    {
+        if (error == IntPtr.Zero)
+        {
+            return;
+        }
+
+        var code = (ErrorCode)rd_kafka_error_code(error);
+        var reason = Utf8(rd_kafka_error_string(error));
+        var fatal = rd_kafka_error_is_fatal(error) != 0;
+        var retriable = rd_kafka_error_is_retriable(error) != 0;
+        var requiresAbort = rd_kafka_error_txn_requires_abort(error) != 0;
+        rd_kafka_error_destroy(error);
+        var details = new Error(code, reason, fatal);
+        throw requiresAbort ? new KafkaTxnRequiresAbortException(details)
+            : retriable ? new KafkaRetriableException(details)
+            : new KafkaException(details);
+    }
+
+    private static StreamsProducer? Of(IntPtr opaque) => opaque == IntPtr.Zero ? null : GCHandle.FromIntPtr(opaque).Target as StreamsProducer;
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void OnDelivery(IntPtr client, MessageEntry* message, IntPtr opaque)
+    {
+        var error = message->Err;
+        if (error == 0)
+        {
+            if (message->Private != IntPtr.Zero)
+            {
+                Target.Acknowledge((long*)message->Private, message->Offset);
+            }
+
+            return;
+        }
+
+        // Aborting a transaction purges its unsent records: they are processed again, nothing is lost.
+        if (error is PurgedQueued or PurgedInFlight)
+        {
+            return;
+        }
+
+        try
+        {
+            var reason = Utf8(rd_kafka_err2str(error));
+            if (error == Fatal)
+            {
+                var text = stackalloc byte[ErrorTextSize];
+                error = rd_kafka_fatal_error(client, text, ErrorTextSize);
+                reason = Utf8(text);
+            }
+
+            var where = $"{Utf8(rd_kafka_topic_name(message->Topic))} [{message->Partition}]";
+            Of(opaque)?.Fail(new KafkaException(new Error((ErrorCode)error, $"{where}: {reason}")));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // A report served while the producer is being torn down has no thread left to stop.
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void OnLog(IntPtr client, int level, byte* facility, byte* text)
+    {
+        try
+        {
+            if (Of(rd_kafka_opaque(client)) is { } producer)
+            {
+                KafkaClientLog.Write(producer._logger, new LogMessage(Utf8(rd_kafka_name(client)), (SyslogLevel)level, Utf8(facility), Utf8(text)));
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // A line logged while the producer is being torn down has nowhere to go.
+        }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void OnError(IntPtr client, int error, byte* reason, IntPtr opaque)
+    {
+        try
+        {
+            if (Of(opaque) is not { } producer)
+            {
+                return;
+            }
+
+            if (error == Fatal)
+            {
+                // Idempotence or the transaction cannot go on: every later send and commit fails, so the thread stops.
+                var text = stackalloc byte[ErrorTextSize];
+                var cause = rd_kafka_fatal_error(client, text, ErrorTextSize);
+                producer.Fail(new KafkaException(new Error((ErrorCode)cause, Utf8(text), isFatal: true)));
+            }
+
+            producer._logger.LogWarning("Producer of {Thread}: {Error}", producer._thread, Utf8(reason));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // As above.
+        }
+    }
+
+    /// <summary>
+    /// A topic the thread writes: librdkafka's handle for it and, for a changelog, one native slot per partition holding
+    /// the highest acknowledged offset. A slot's address travels with each record as its opaque, so the delivery callback
+    /// finds it without a lookup, and it never moves while records are in flight.
+    /// </summary>
+    private sealed class Target(IntPtr handle, bool isChangelog)
+    {
+        private IntPtr[] _slots = [];
+
+        public IntPtr Handle { get; } = handle;
+
+        public bool IsChangelog { get; } = isChangelog;
+
+        public long* SlotOf(int partition)
+        {
+            if (partition >= _slots.Length)
+            {
+                Array.Resize(ref _slots, Math.Max(partition + 1, _slots.Length * 2));
+            }
+
+            var slot = (long*)_slots[partition];
+            if (slot is null)
+            {
+                slot = (long*)NativeMemory.Alloc(sizeof(long));
+                *slot = -1;
+                _slots[partition] = (IntPtr)slot;
+            }
+
+            return slot;
+        }
+
+        public long Acknowledged(int partition) =>
+            partition < _slots.Length && (long*)_slots[partition] is var slot && slot is not null ? Volatile.Read(ref *slot) : -1;
+
+        /// <summary>Raises a slot to an acknowledged offset; reports can arrive on the poll thread and on a flushing thread.</summary>
+        public static void Acknowledge(long* slot, long offset)
+        {
+            var seen = Volatile.Read(ref *slot);
+            while (offset > seen)
+            {
+                var found = Interlocked.CompareExchange(ref *slot, offset, seen);
+                if (found == seen)
+                {
+                    return;
+                }
+
+                seen = found;
+            }
+        }
+
+        public void Free()
+        {
+            foreach (var slot in _slots)
+            {
+                NativeMemory.Free((void*)slot);
+            }
+        }
+    }
+}
