@@ -38,7 +38,7 @@ internal static unsafe partial class Librdkafka
     /// <summary><c>RD_KAFKA_MSG_F_COPY</c>: librdkafka copies key, value and headers before the produce call returns.</summary>
     public const int CopyPayload = 2;
 
-    private static readonly PropertyInfo? s_nativeClient =
+    private static readonly PropertyInfo? NativeClientProperty =
         typeof(Confluent.Kafka.Handle).GetProperty("LibrdkafkaHandle", BindingFlags.Instance | BindingFlags.NonPublic);
 
     static Librdkafka() => NativeLibrary.SetDllImportResolver(typeof(Librdkafka).Assembly, Resolve);
@@ -281,7 +281,7 @@ internal static unsafe partial class Librdkafka
     /// property is looked up by name in the pinned Confluent.Kafka version; every exactly-once test goes through it.
     /// </summary>
     public static IntPtr ClientOf(Confluent.Kafka.IClient client) =>
-        s_nativeClient?.GetValue(client.Handle) is SafeHandle { IsInvalid: false } handle
+        NativeClientProperty?.GetValue(client.Handle) is SafeHandle { IsInvalid: false } handle
             ? handle.DangerousGetHandle()
             : throw new InvalidOperationException(
                 $"This Confluent.Kafka ({Confluent.Kafka.Library.VersionString}) does not expose its native client where the runtime expects it: "
