@@ -39,32 +39,14 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         EnsureResolved();
         _logger = logger;
         _self = GCHandle.Alloc(this);
-        var conf = rd_kafka_conf_new();
-        var error = stackalloc byte[512];
-        foreach (var (key, value) in config)
+        try
         {
-            if (key.StartsWith("dotnet.", StringComparison.Ordinal) || value is null)
-            {
-                continue;
-            }
-
-            if (rd_kafka_conf_set(conf, key, value, error, 512) != 0)
-            {
-                rd_kafka_conf_destroy(conf);
-                _self.Free();
-                throw new ArgumentException($"The changelog reader's client setting '{key}' was refused: {Utf8(error)}");
-            }
+            _client = NewClient(ConsumerType, config, _self, "the changelog reader", &OnLog, &OnError);
         }
-
-        rd_kafka_conf_set_opaque(conf, GCHandle.ToIntPtr(_self));
-        rd_kafka_conf_set_log_cb(conf, &OnLog);
-        rd_kafka_conf_set_error_cb(conf, &OnError);
-        _client = rd_kafka_new(ConsumerType, conf, error, 512);
-        if (_client == IntPtr.Zero)
+        catch
         {
-            rd_kafka_conf_destroy(conf);
             _self.Free();
-            throw new KafkaException(new Error(ErrorCode.Local_Fail, $"Could not create the changelog reader: {Utf8(error)}"));
+            throw;
         }
 
         _messages = (MessageEntry**)NativeMemory.Alloc(MessagesPerCall, (nuint)sizeof(MessageEntry*));
@@ -221,12 +203,7 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         using var list = new OnePartitionList(partition);
         list.Entry->Offset = offset;
         var error = assign ? rd_kafka_incremental_assign(_client, list.Handle) : rd_kafka_incremental_unassign(_client, list.Handle);
-        if (error != IntPtr.Zero)
-        {
-            var failure = new Error((ErrorCode)rd_kafka_error_code(error), $"Could not {(assign ? "assign" : "unassign")} {partition}: {Utf8(rd_kafka_error_string(error))}");
-            rd_kafka_error_destroy(error);
-            throw new KafkaException(failure);
-        }
+        ThrowIfError(error, $"Could not {(assign ? "assign" : "unassign")} {partition}");
     }
 
     /// <summary>Applies and releases the first <paramref name="count"/> messages taken from the queue.</summary>
@@ -337,7 +314,7 @@ internal sealed unsafe class KafkaChangelogReader : IChangelogReader
         {
             if (GCHandle.FromIntPtr(rd_kafka_opaque(client)).Target is KafkaChangelogReader reader)
             {
-                KafkaClientLog.Write(reader._logger, new LogMessage(Utf8(rd_kafka_name(client)), (SyslogLevel)level, Utf8(facility), Utf8(text)));
+                Log(reader._logger, client, level, facility, text);
             }
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)

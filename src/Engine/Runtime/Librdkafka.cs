@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 
 namespace Streams.Engine.Runtime;
 
@@ -13,6 +15,9 @@ namespace Streams.Engine.Runtime;
 internal static unsafe partial class Librdkafka
 {
     private const string Library = "librdkafka";
+
+    /// <summary>The size of the buffers librdkafka writes an error text into.</summary>
+    public const int ErrorTextSize = 512;
 
     /// <summary><c>RD_KAFKA_PRODUCER</c>, a client type <see cref="rd_kafka_new"/> creates.</summary>
     public const int ProducerType = 0;
@@ -280,12 +285,89 @@ internal static unsafe partial class Librdkafka
     /// its own producer as an opaque object; the runtime's producer reads it from the consumer's client instead. The
     /// property is looked up by name in the pinned Confluent.Kafka version; every exactly-once test goes through it.
     /// </summary>
-    public static IntPtr ClientOf(Confluent.Kafka.IClient client) =>
+    public static IntPtr ClientOf(IClient client) =>
         NativeClientProperty?.GetValue(client.Handle) is SafeHandle { IsInvalid: false } handle
             ? handle.DangerousGetHandle()
             : throw new InvalidOperationException(
                 $"This Confluent.Kafka ({Confluent.Kafka.Library.VersionString}) does not expose its native client where the runtime expects it: "
                 + "exactly-once commits need the consumer's group metadata.");
+
+    /// <summary>
+    /// A client of <paramref name="type"/> from settings as Confluent.Kafka takes them (its own <c>dotnet.</c> keys are not
+    /// librdkafka's and are skipped), with <paramref name="owner"/> as its opaque and the given callbacks. A refused
+    /// setting is named; on failure the configuration is freed here, which librdkafka leaves to its caller.
+    /// </summary>
+    /// <param name="role">What the client is, for messages: "the changelog reader".</param>
+    public static IntPtr NewClient(
+        int type,
+        IEnumerable<KeyValuePair<string, string>> settings,
+        GCHandle owner,
+        string role,
+        delegate* unmanaged[Cdecl]<IntPtr, int, byte*, byte*, void> onLog,
+        delegate* unmanaged[Cdecl]<IntPtr, int, byte*, IntPtr, void> onError,
+        delegate* unmanaged[Cdecl]<IntPtr, MessageEntry*, IntPtr, void> onDelivery = null)
+    {
+        var conf = rd_kafka_conf_new();
+        var error = stackalloc byte[ErrorTextSize];
+        foreach (var (key, value) in settings)
+        {
+            if (key.StartsWith("dotnet.", StringComparison.Ordinal) || value is null)
+            {
+                continue;
+            }
+
+            if (rd_kafka_conf_set(conf, key, value, error, ErrorTextSize) != 0)
+            {
+                rd_kafka_conf_destroy(conf);
+                throw new ArgumentException($"The client setting '{key}' of {role} was refused: {Utf8(error)}");
+            }
+        }
+
+        rd_kafka_conf_set_opaque(conf, GCHandle.ToIntPtr(owner));
+        rd_kafka_conf_set_log_cb(conf, onLog);
+        rd_kafka_conf_set_error_cb(conf, onError);
+        if (onDelivery is not null)
+        {
+            rd_kafka_conf_set_dr_msg_cb(conf, onDelivery);
+        }
+
+        var client = rd_kafka_new(type, conf, error, ErrorTextSize);
+        if (client == IntPtr.Zero)
+        {
+            rd_kafka_conf_destroy(conf);
+            throw new KafkaException(new Error(ErrorCode.Local_Fail, $"Could not create {role}: {Utf8(error)}"));
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// Throws a call's <c>rd_kafka_error_t</c>, if it returned one, and frees it: as Confluent.Kafka would, so callers tell
+    /// errors apart alike (one that requires aborting the transaction, a retriable one, a fatal one).
+    /// </summary>
+    /// <param name="context">What failed, put before librdkafka's own reason; null for the reason alone.</param>
+    public static void ThrowIfError(IntPtr error, string? context = null)
+    {
+        if (error == IntPtr.Zero)
+        {
+            return;
+        }
+
+        var code = (ErrorCode)rd_kafka_error_code(error);
+        var reason = Utf8(rd_kafka_error_string(error));
+        var fatal = rd_kafka_error_is_fatal(error) != 0;
+        var retriable = rd_kafka_error_is_retriable(error) != 0;
+        var requiresAbort = rd_kafka_error_txn_requires_abort(error) != 0;
+        rd_kafka_error_destroy(error);
+        var details = new Error(code, context is null ? reason : $"{context}: {reason}", fatal);
+        throw requiresAbort ? new KafkaTxnRequiresAbortException(details)
+            : retriable ? new KafkaRetriableException(details)
+            : new KafkaException(details);
+    }
+
+    /// <summary>Writes a line a client's log callback received into <paramref name="logger"/>.</summary>
+    public static void Log(ILogger logger, IntPtr client, int level, byte* facility, byte* text) =>
+        KafkaClientLog.Write(logger, new LogMessage(Utf8(rd_kafka_name(client)), (SyslogLevel)level, Utf8(facility), Utf8(text)));
 
     /// <summary>
     /// The library Confluent.Kafka loaded: which file that is depends on the platform (its redistributable ships

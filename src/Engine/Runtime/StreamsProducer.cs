@@ -21,8 +21,6 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
     /// <summary>Topic, partition, key, value, flags, timestamp and opaque: the fields every record has.</summary>
     private const int RecordFields = 7;
 
-    private const int ErrorTextSize = 512;
-
     private readonly ILogger _logger;
     private readonly string _thread;
     private readonly IReadOnlySet<string> _changelogTopics;
@@ -43,33 +41,14 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
         _thread = thread;
         _changelogTopics = changelogTopics;
         _self = GCHandle.Alloc(this);
-        var conf = rd_kafka_conf_new();
-        var error = stackalloc byte[ErrorTextSize];
-        foreach (var (key, value) in config)
+        try
         {
-            if (key.StartsWith("dotnet.", StringComparison.Ordinal) || value is null)
-            {
-                continue;
-            }
-
-            if (rd_kafka_conf_set(conf, key, value, error, ErrorTextSize) != 0)
-            {
-                rd_kafka_conf_destroy(conf);
-                _self.Free();
-                throw new ArgumentException($"The producer's client setting '{key}' was refused: {Utf8(error)}");
-            }
+            _client = NewClient(ProducerType, config, _self, $"the producer of {thread}", &OnLog, &OnError, &OnDelivery);
         }
-
-        rd_kafka_conf_set_opaque(conf, GCHandle.ToIntPtr(_self));
-        rd_kafka_conf_set_dr_msg_cb(conf, &OnDelivery);
-        rd_kafka_conf_set_log_cb(conf, &OnLog);
-        rd_kafka_conf_set_error_cb(conf, &OnError);
-        _client = rd_kafka_new(ProducerType, conf, error, ErrorTextSize);
-        if (_client == IntPtr.Zero)
+        catch
         {
-            rd_kafka_conf_destroy(conf);
             _self.Free();
-            throw new KafkaException(new Error(ErrorCode.Local_Fail, $"Could not create the producer of {thread}: {Utf8(error)}"));
+            throw;
         }
 
         // Delivery reports, errors and statistics are served here; librdkafka's own threads do the sending.
@@ -126,13 +105,13 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
         return rd_kafka_outq_len(_client);
     }
 
-    public void InitTransactions(TimeSpan timeout) => Check(rd_kafka_init_transactions(_client, Milliseconds(timeout)));
+    public void InitTransactions(TimeSpan timeout) => ThrowIfError(rd_kafka_init_transactions(_client, Milliseconds(timeout)));
 
-    public void BeginTransaction() => Check(rd_kafka_begin_transaction(_client));
+    public void BeginTransaction() => ThrowIfError(rd_kafka_begin_transaction(_client));
 
-    public void CommitTransaction(TimeSpan timeout) => Check(rd_kafka_commit_transaction(_client, Milliseconds(timeout)));
+    public void CommitTransaction(TimeSpan timeout) => ThrowIfError(rd_kafka_commit_transaction(_client, Milliseconds(timeout)));
 
-    public void AbortTransaction(TimeSpan timeout) => Check(rd_kafka_abort_transaction(_client, Milliseconds(timeout)));
+    public void AbortTransaction(TimeSpan timeout) => ThrowIfError(rd_kafka_abort_transaction(_client, Milliseconds(timeout)));
 
     public void SendOffsetsToTransaction(IReadOnlyList<TopicPartitionOffset> offsets, IConsumer<byte[], byte[]> consumer, TimeSpan timeout)
     {
@@ -145,7 +124,7 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
                 rd_kafka_topic_partition_list_add(list, offset.Topic, offset.Partition.Value)->Offset = offset.Offset.Value;
             }
 
-            Check(rd_kafka_send_offsets_to_transaction(_client, list, metadata, Milliseconds(timeout)));
+            ThrowIfError(rd_kafka_send_offsets_to_transaction(_client, list, metadata, Milliseconds(timeout)));
         }
         finally
         {
@@ -206,7 +185,7 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
 
             if (rd_kafka_error_code(error) != QueueFull)
             {
-                Check(error);
+                ThrowIfError(error);
             }
 
             // The producer's queue is full: wait for deliveries to drain it.
@@ -258,24 +237,12 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
 
     private static int Milliseconds(TimeSpan timeout) => (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
 
-    /// <summary>Throws a transactional call's error as Confluent.Kafka's producer would, so that callers tell them apart alike.</summary>
-    private static void Check(IntPtr error)
+    /// <summary>The fatal error the client raised: its cause and librdkafka's text for it.</summary>
+    private static (ErrorCode Code, string Reason) FatalError(IntPtr client)
     {
-        if (error == IntPtr.Zero)
-        {
-            return;
-        }
-
-        var code = (ErrorCode)rd_kafka_error_code(error);
-        var reason = Utf8(rd_kafka_error_string(error));
-        var fatal = rd_kafka_error_is_fatal(error) != 0;
-        var retriable = rd_kafka_error_is_retriable(error) != 0;
-        var requiresAbort = rd_kafka_error_txn_requires_abort(error) != 0;
-        rd_kafka_error_destroy(error);
-        var details = new Error(code, reason, fatal);
-        throw requiresAbort ? new KafkaTxnRequiresAbortException(details)
-            : retriable ? new KafkaRetriableException(details)
-            : new KafkaException(details);
+        var text = stackalloc byte[ErrorTextSize];
+        var cause = rd_kafka_fatal_error(client, text, ErrorTextSize);
+        return ((ErrorCode)cause, Utf8(text));
     }
 
     private static StreamsProducer? Of(IntPtr opaque) => opaque == IntPtr.Zero ? null : GCHandle.FromIntPtr(opaque).Target as StreamsProducer;
@@ -302,16 +269,9 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
 
         try
         {
-            var reason = Utf8(rd_kafka_err2str(error));
-            if (error == Fatal)
-            {
-                var text = stackalloc byte[ErrorTextSize];
-                error = rd_kafka_fatal_error(client, text, ErrorTextSize);
-                reason = Utf8(text);
-            }
-
+            var (code, reason) = error == Fatal ? FatalError(client) : ((ErrorCode)error, Utf8(rd_kafka_err2str(error)));
             var where = $"{Utf8(rd_kafka_topic_name(message->Topic))} [{message->Partition}]";
-            Of(opaque)?.Fail(new KafkaException(new Error((ErrorCode)error, $"{where}: {reason}")));
+            Of(opaque)?.Fail(new KafkaException(new Error(code, $"{where}: {reason}")));
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
@@ -326,7 +286,7 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
         {
             if (Of(rd_kafka_opaque(client)) is { } producer)
             {
-                KafkaClientLog.Write(producer._logger, new LogMessage(Utf8(rd_kafka_name(client)), (SyslogLevel)level, Utf8(facility), Utf8(text)));
+                Log(producer._logger, client, level, facility, text);
             }
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
@@ -348,9 +308,8 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
             if (error == Fatal)
             {
                 // Idempotence or the transaction cannot go on: every later send and commit fails, so the thread stops.
-                var text = stackalloc byte[ErrorTextSize];
-                var cause = rd_kafka_fatal_error(client, text, ErrorTextSize);
-                producer.Fail(new KafkaException(new Error((ErrorCode)cause, Utf8(text), isFatal: true)));
+                var (code, cause) = FatalError(client);
+                producer.Fail(new KafkaException(new Error(code, cause, isFatal: true)));
             }
 
             producer._logger.LogWarning("Producer of {Thread}: {Error}", producer._thread, Utf8(reason));
