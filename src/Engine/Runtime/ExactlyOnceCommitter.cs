@@ -7,16 +7,13 @@ namespace Streams.Engine.Runtime;
 /// offsets atomically, and the next transaction begins. Checkpoints are not written while running: after a crash the
 /// stores are rebuilt from their committed changelogs.
 /// </summary>
-internal sealed class ExactlyOnceCommitter(
-    ICommitProducer producer,
-    IConsumer<byte[], byte[]> consumer,
-    TimeSpan timeout) : ICommitter
+internal sealed class ExactlyOnceCommitter(ICommitProducer producer, TimeSpan timeout) : ICommitter
 {
     public void Commit(IReadOnlyList<TopicPartitionOffset> offsets)
     {
         if (offsets.Count > 0)
         {
-            producer.SendOffsetsToTransaction(offsets, consumer, timeout);
+            producer.SendOffsetsToTransaction(offsets, timeout);
         }
 
         producer.CommitTransaction(timeout);

@@ -11,8 +11,8 @@ internal interface ICommitProducer
     /// <summary>Throws the first failed delivery (or the producer's fatal error), if there was one.</summary>
     void ThrowIfFailed();
 
-    /// <summary>Adds the input offsets to the open transaction, under the consumer's current group generation.</summary>
-    void SendOffsetsToTransaction(IReadOnlyList<TopicPartitionOffset> offsets, IConsumer<byte[], byte[]> consumer, TimeSpan timeout);
+    /// <summary>Adds the input offsets to the open transaction, under the current group generation of the consumer the transactions were started for.</summary>
+    void SendOffsetsToTransaction(IReadOnlyList<TopicPartitionOffset> offsets, TimeSpan timeout);
 
     void CommitTransaction(TimeSpan timeout);
 

@@ -201,7 +201,7 @@ internal sealed class StreamThread
         var producer = _producer = new StreamsProducer(StreamsClientSettings.Producer(_config, _name, _processId, Index), _plan.ChangelogTopics, _name, _logger);
         if (_exactlyOnce)
         {
-            producer.InitTransactions(KafkaTimeout);
+            producer.InitTransactions(_consumer, KafkaTimeout);
             producer.BeginTransaction();
         }
 
@@ -221,7 +221,7 @@ internal sealed class StreamThread
             producer.ChangelogOffset, _metrics, _logger, _name, _hosted, _time);
         var tasks = _taskManager;
         _committer = _exactlyOnce
-            ? new ExactlyOnceCommitter(producer, _consumer, KafkaTimeout)
+            ? new ExactlyOnceCommitter(producer, KafkaTimeout)
             : new AtLeastOnceCommitter(producer, _consumer, tasks.FlushRunningStores, tasks.WriteRunningCheckpoints, KafkaTimeout);
     }
 

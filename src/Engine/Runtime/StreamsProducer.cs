@@ -28,6 +28,7 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
     private readonly IntPtr _client;
     private readonly Dictionary<string, Target> _targets = new(StringComparer.Ordinal);
     private readonly Thread _poller;
+    private IntPtr _groupMember;
     private volatile bool _closing;
     private Exception? _failure;
     private bool _disposed;
@@ -105,7 +106,16 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
         return rd_kafka_outq_len(_client);
     }
 
-    public void InitTransactions(TimeSpan timeout) => ThrowIfError(rd_kafka_init_transactions(_client, Milliseconds(timeout)));
+    /// <summary>
+    /// Starts the transactional producer for the input of <paramref name="groupMember"/>, whose group metadata each
+    /// transaction's offsets carry (its generation fences a zombie). The consumer's native client is looked up here, not
+    /// at the first commit, so a Confluent.Kafka that no longer exposes it stops the thread as it starts.
+    /// </summary>
+    public void InitTransactions(IClient groupMember, TimeSpan timeout)
+    {
+        _groupMember = ClientOf(groupMember);
+        ThrowIfError(rd_kafka_init_transactions(_client, Milliseconds(timeout)));
+    }
 
     public void BeginTransaction() => ThrowIfError(rd_kafka_begin_transaction(_client));
 
@@ -113,9 +123,14 @@ internal sealed unsafe class StreamsProducer : IRecordCollector, ICommitProducer
 
     public void AbortTransaction(TimeSpan timeout) => ThrowIfError(rd_kafka_abort_transaction(_client, Milliseconds(timeout)));
 
-    public void SendOffsetsToTransaction(IReadOnlyList<TopicPartitionOffset> offsets, IConsumer<byte[], byte[]> consumer, TimeSpan timeout)
+    public void SendOffsetsToTransaction(IReadOnlyList<TopicPartitionOffset> offsets, TimeSpan timeout)
     {
-        var metadata = rd_kafka_consumer_group_metadata(ClientOf(consumer));
+        if (_groupMember == IntPtr.Zero)
+        {
+            throw new InvalidOperationException("Offsets join a transaction only once InitTransactions has bound the producer to its consumer.");
+        }
+
+        var metadata = rd_kafka_consumer_group_metadata(_groupMember);
         var list = rd_kafka_topic_partition_list_new(offsets.Count);
         try
         {

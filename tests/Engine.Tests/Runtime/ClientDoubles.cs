@@ -30,7 +30,7 @@ internal sealed class RecordingProducer(ClientJournal journal) : ICommitProducer
     {
     }
 
-    public void SendOffsetsToTransaction(IReadOnlyList<TopicPartitionOffset> offsets, IConsumer<byte[], byte[]> consumer, TimeSpan timeout)
+    public void SendOffsetsToTransaction(IReadOnlyList<TopicPartitionOffset> offsets, TimeSpan timeout)
     {
         journal.Calls.Add("producer.SendOffsetsToTransaction");
         OffsetsSentToTransaction.AddRange(offsets);

@@ -22,11 +22,10 @@ public sealed class CommitterTests
         return (committer, producer, consumer);
     }
 
-    private (ExactlyOnceCommitter Committer, RecordingProducer Producer, RecordingConsumer Consumer) ExactlyOnce()
+    private (ExactlyOnceCommitter Committer, RecordingProducer Producer) ExactlyOnce()
     {
         var producer = new RecordingProducer(_journal);
-        var consumer = new RecordingConsumer(_journal);
-        return (new ExactlyOnceCommitter(producer, consumer, Timeout), producer, consumer);
+        return (new ExactlyOnceCommitter(producer, Timeout), producer);
     }
 
     [Fact]
@@ -64,21 +63,20 @@ public sealed class CommitterTests
     }
 
     [Fact]
-    public void Exactly_once_puts_the_offsets_in_the_transaction_commits_it_and_begins_the_next_without_a_consumer_commit()
+    public void Exactly_once_puts_the_offsets_in_the_transaction_commits_it_and_begins_the_next()
     {
-        var (committer, producer, consumer) = ExactlyOnce();
+        var (committer, producer) = ExactlyOnce();
 
         committer.Commit(Offsets);
 
         Assert.Equal(["producer.SendOffsetsToTransaction", "producer.CommitTransaction", "producer.BeginTransaction"], _journal.Calls);
         Assert.Equal(Offsets, producer.OffsetsSentToTransaction);
-        Assert.Empty(consumer.CommittedOffsets);
     }
 
     [Fact]
     public void Exactly_once_lets_a_failed_commit_stop_the_thread_without_beginning_another_transaction()
     {
-        var (committer, producer, _) = ExactlyOnce();
+        var (committer, producer) = ExactlyOnce();
         producer.FailCommit = new KafkaException(ErrorCode.Local_Fenced);
 
         Assert.Throws<KafkaException>(() => committer.Commit(Offsets));
