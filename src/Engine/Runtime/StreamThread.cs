@@ -153,6 +153,7 @@ internal sealed class StreamThread
                 }
 
                 _waitingForFetch = _taskManager.ProcessBuffered(_consumer, _fetchedLag);
+                _producer!.ServeDeliveryReports();
                 Restore();
                 Maintain();
             }
