@@ -108,4 +108,43 @@ public sealed class ProducerEndToEndTests(KafkaClusterFixture kafka, ITestOutput
         var committed = Assert.Single(reader.Committed([new TopicPartition(input, 0)], TimeSpan.FromSeconds(10)));
         Assert.Equal(Offset.Unset, committed.Offset);
     }
+
+    /// <summary>
+    /// A producer queue far smaller than one burst of records: the thread itself serves the delivery reports that make
+    /// room, so a full queue slows it down rather than stalling it, and every record still arrives, in order.
+    /// </summary>
+    [Theory]
+    [InlineData(ProcessingGuarantee.AtLeastOnce)]
+    [InlineData(ProcessingGuarantee.ExactlyOnceV2)]
+    public async Task A_producer_queue_smaller_than_a_burst_slows_the_thread_without_stalling_it_or_losing_a_record(ProcessingGuarantee guarantee)
+    {
+        const int Records = 2_000;
+        var input = Name("in");
+        var outputTopic = Name("out");
+        await Kafka.CreateTopicAsync(input, 1);
+        await Kafka.CreateTopicAsync(outputTopic, 1);
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
+        {
+            for (var i = 0; i < Records; i++)
+            {
+                producer.Produce(input, new Message<string, string> { Key = $"key-{i % 7}", Value = i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            }
+
+            producer.Flush(TimeSpan.FromSeconds(10));
+        }
+
+        var config = Kafka.StreamsConfig(Name("small-queue-app"), StateDir("a"), guarantee);
+        config.ClientConfig["queue.buffering.max.messages"] = "4";
+        // Without lingering: a queue of four would otherwise wait out the linger for every four records.
+        config.ClientConfig["linger.ms"] = "0";
+        var builder = new StreamsBuilder();
+        builder.Stream(input, Serdes.String, Serdes.String).To(outputTopic, Serdes.String, Serdes.String);
+        await using var streams = new KafkaStreams(builder.Build(), config, Kafka.TopicAdmin, new TestOutputLoggerFactory(output, "a"));
+        await streams.StartAsync();
+
+        var received = Kafka.ReadUntil(outputTopic, Deserializers.Utf8, Deserializers.Utf8, records => records.Count >= Records, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(StreamsState.Running, streams.State);
+        Assert.Equal(Enumerable.Range(0, Records).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), received.Select(r => r.Message.Value));
+    }
 }
