@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Streams.Engine.Dsl;
@@ -127,7 +128,7 @@ public sealed class ProducerEndToEndTests(KafkaClusterFixture kafka, ITestOutput
         {
             for (var i = 0; i < Records; i++)
             {
-                producer.Produce(input, new Message<string, string> { Key = $"key-{i % 7}", Value = i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                producer.Produce(input, new Message<string, string> { Key = $"key-{i % 7}", Value = i.ToString(CultureInfo.InvariantCulture) });
             }
 
             producer.Flush(TimeSpan.FromSeconds(10));
@@ -145,6 +146,6 @@ public sealed class ProducerEndToEndTests(KafkaClusterFixture kafka, ITestOutput
         var received = Kafka.ReadUntil(outputTopic, Deserializers.Utf8, Deserializers.Utf8, records => records.Count >= Records, TimeSpan.FromSeconds(90));
 
         Assert.Equal(StreamsState.Running, streams.State);
-        Assert.Equal(Enumerable.Range(0, Records).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), received.Select(r => r.Message.Value));
+        Assert.Equal(Enumerable.Range(0, Records).Select(i => i.ToString(CultureInfo.InvariantCulture)), received.Select(r => r.Message.Value));
     }
 }
