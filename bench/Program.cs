@@ -5,7 +5,7 @@ using Personalization.Bench;
 using Personalization.Bench.Scenarios;
 using Streams.Engine;
 
-// dotnet run -c Release --project bench -- [scenario...] [--bootstrap host:port]
+// dotnet run -c Release --project bench -- [scenario...] [option...]   (--help lists them)
 // Each scenario reports its throughput next to a baseline measured in the same run, as a table and one JSON object
 // per result; a run of every scenario also writes bench/results/latest.json (a run of some, latest-partial.json).
 if (args is [ClusterProcess.ServeArgument])
@@ -13,27 +13,39 @@ if (args is [ClusterProcess.ServeArgument])
     return ClusterProcess.Serve();
 }
 
-var latencySeconds = Option("--latency-seconds", 45);
-var memoryMinutes = Option("--memory-minutes", 1);
-var latencyRate = Option("--latency-rate", 0);
-KafkaScenarios.StreamThreads = Option("--threads", 1);
-KafkaScenarios.CacheBytes = args.Contains("--cache-bytes") ? Option("--cache-bytes", 0) : null;
-KafkaScenarios.TriggersEnabled = !args.Contains("--no-triggers");
-KafkaScenarios.CommitIntervalMs = args.Contains("--commit-interval-ms") ? Option("--commit-interval-ms", 100) : null;
-KafkaScenarios.RocksDbCacheMb = args.Contains("--rocksdb-cache-mb") ? Option("--rocksdb-cache-mb", new StreamsConfig().RocksDbCacheMb) : null;
-foreach (var setting in args.Where((a, i) => i > 0 && args[i - 1] == "--client"))
+BenchArguments options;
+string? argumentError = null;
+try
 {
-    var parts = setting.Split('=', 2);
-    KafkaScenarios.ClientOverrides[parts[0]] = parts[1];
+    options = BenchArguments.Parse(args);
+}
+catch (ArgumentException error)
+{
+    options = BenchArguments.Parse([]);
+    argumentError = error.Message;
 }
 
-var names = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
+var latencySeconds = options.Int("--latency-seconds", 45);
+var memoryMinutes = options.Int("--memory-minutes", 1);
+var latencyRate = options.Int("--latency-rate", 0);
+KafkaScenarios.StreamThreads = options.Int("--threads", 1);
+KafkaScenarios.CacheBytes = options.Has("--cache-bytes") ? options.Int("--cache-bytes", 0) : null;
+KafkaScenarios.TriggersEnabled = !options.Has("--no-triggers");
+KafkaScenarios.CommitIntervalMs = options.Has("--commit-interval-ms") ? options.Int("--commit-interval-ms", 100) : null;
+KafkaScenarios.RocksDbCacheMb = options.Has("--rocksdb-cache-mb") ? options.Int("--rocksdb-cache-mb", 0) : null;
+foreach (var (key, value) in options.ClientSettings)
+{
+    KafkaScenarios.ClientOverrides[key] = value;
+}
+
+var names = options.Scenarios.ToArray();
 
 const int KafkaEvents = 500_000;
 const int TopologyEvents = 300_000;
-var bootstrap = args.Where((a, i) => i > 0 && args[i - 1] == "--bootstrap").FirstOrDefault();
-using var kafka = new KafkaScenarios(bootstrap);
-var queries = new QueryScenarios(kafka.Cluster, kafka.StateRoot);
+var bootstrap = options.Text("--bootstrap");
+// Assigned once the command line has been checked, so that a bad one does not start a cluster first.
+KafkaScenarios kafka = null!;
+QueryScenarios queries = null!;
 var results = new List<ScenarioResult>();
 var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(StringComparer.OrdinalIgnoreCase)
 {
@@ -66,12 +78,12 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
     ["restore"] = () => [kafka.Restore(500_000, "rocksdb-key-value"), kafka.Restore(3_000_000, "rocksdb-key-value-3m")],
     // Memory runs in a process of its own, so what earlier scenarios left behind (heap, the shared RocksDB cache) does
     // not count as its working set, and with the image's allocator settings.
-    ["memory"] = () => args.Contains("--isolated")
-        ? [kafka.Memory(Option("--memory-users", 1_000_000), TimeSpan.FromMinutes(memoryMinutes))]
+    ["memory"] = () => options.Has("--isolated")
+        ? [kafka.Memory(options.Int("--memory-users", 1_000_000), TimeSpan.FromMinutes(memoryMinutes))]
         : [IsolatedScenario.Run([
             "memory",
             "--memory-minutes", memoryMinutes.ToString(CultureInfo.InvariantCulture),
-            "--memory-users", Option("--memory-users", 1_000_000).ToString(CultureInfo.InvariantCulture),
+            "--memory-users", options.Int("--memory-users", 1_000_000).ToString(CultureInfo.InvariantCulture),
             "--isolated",
             // Without the trigger paths: with them, 64 partitions open about 1,100 RocksDB databases, more than the 20,000
             // file descriptors this machine allows a process (docs/performance.md, "Triggers").
@@ -82,20 +94,34 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
             .. KafkaScenarios.CommitIntervalMs is { } commitMs ? ["--commit-interval-ms", commitMs.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
             .. bootstrap is null ? Array.Empty<string>() : ["--bootstrap", bootstrap],
         ])],
-    ["queries"] = () => queries.Queries(users: 50_000, backlog: 60_000, requestRate: Option("--query-rate", 5_000), TimeSpan.FromSeconds(30)),
+    ["queries"] = () => queries.Queries(users: 50_000, backlog: 60_000, requestRate: options.Int("--query-rate", 5_000), TimeSpan.FromSeconds(30)),
     // 100,000 users keep the whole run under 15 minutes; the serving target is stated for 1,000,000 (--failover-users 1000000).
     ["failover"] = () =>
     [
-        queries.Failover(Option("--failover-users", 100_000), standbys: 1, partitions: 64),
-        queries.Failover(Option("--failover-users", 100_000), standbys: 0, partitions: 64),
+        queries.Failover(options.Int("--failover-users", 100_000), standbys: 1, partitions: 64),
+        queries.Failover(options.Int("--failover-users", 100_000), standbys: 0, partitions: 64),
     ],
-    ["console"] = () => queries.Console(users: 20_000, backlog: Option("--console-events", 40_000), rounds: Option("--console-rounds", 3)),
+    ["console"] = () => queries.Console(users: 20_000, backlog: options.Int("--console-events", 40_000), rounds: options.Int("--console-rounds", 3)),
     ["serde"] = () => SerdeScenario.Run(roundTrips: 2_000_000),
     ["features"] = () => TopologyDriverScenario.Run(events: 100_000),
     ["tracing"] = () => TopologyDriverScenario.RunTracing(events: 100_000),
     ["rollouts"] = () => TopologyDriverScenario.RunRollouts(events: 100_000),
     ["scoring"] = () => ScoringBatchScenario.Run(rows: 20_000),
 };
+
+if (argumentError is not null || options.HelpRequested)
+{
+    var usage = BenchArguments.Usage(scenarios.Keys);
+    if (argumentError is null)
+    {
+        Console.Write(usage);
+        return 0;
+    }
+
+    Console.Error.WriteLine(argumentError);
+    Console.Error.Write(usage);
+    return 2;
+}
 
 var chosen = names.Length == 0 ? scenarios.Keys.ToArray() : names;
 // Kafka scenarios are reported as ratios to the raw client measured in the same run, so it always runs first.
@@ -110,6 +136,9 @@ if (unknown.Length > 0)
     Console.Error.WriteLine($"Unknown scenario(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", scenarios.Keys)}.");
     return 2;
 }
+
+using var kafkaLifetime = kafka = new KafkaScenarios(bootstrap);
+queries = new QueryScenarios(kafka.Cluster, kafka.StateRoot);
 
 #if DEBUG
 Console.Error.WriteLine("warning: a Debug build measures nothing useful; run with -c Release.");
@@ -187,9 +216,3 @@ var machine = new
 var resultsFile = names.Length == 0 ? "latest.json" : "latest-partial.json";
 File.WriteAllText(Path.Combine(resultsDirectory, resultsFile), JsonSerializer.Serialize(new { machine, results }, new JsonSerializerOptions { WriteIndented = true }));
 return 0;
-
-int Option(string name, int fallback)
-{
-    var index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
-}
