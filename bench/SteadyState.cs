@@ -6,7 +6,8 @@ namespace Personalization.Bench;
 /// The measured window of a Kafka scenario: from the moment a tenth of its events have gone through to the moment all
 /// have. The first tenth is the warm-up every engine pays once (joining the group, opening each task's stores, JIT
 /// compilation of the hot path), which would otherwise count as per-event cost in a run of a few seconds; it is left
-/// out alike for the raw client, the engine and the peer.
+/// out alike for the raw client, the engine and the peer. Where the warm-up outlasts the tenth, the caller holds the
+/// window back until it is over (<see cref="Observe"/>).
 /// </summary>
 internal sealed class SteadyState(long events)
 {
@@ -20,10 +21,16 @@ internal sealed class SteadyState(long events)
     private TimeSpan _cpuUsed;
     private long _endProgress;
 
-    /// <summary>Reports progress (events through so far); starts the window once the warm-up is behind.</summary>
-    public void Observe(long progress)
+    /// <summary>Events through when the window started (-1 before it has).</summary>
+    public long StartProgress => _startProgress;
+
+    /// <summary>
+    /// Reports progress (events through so far); starts the window once the warm-up tenth is behind and
+    /// <paramref name="settled"/> says the rest of the warm-up is too.
+    /// </summary>
+    public void Observe(long progress, bool settled = true)
     {
-        if (_startProgress < 0 && progress >= _warmUp)
+        if (_startProgress < 0 && settled && progress >= _warmUp)
         {
             _startProgress = progress;
             _startTimestamp = Stopwatch.GetTimestamp();

@@ -49,7 +49,7 @@ internal static class StreamizPeer
         var stream = new KafkaStream(builder.Build(), config);
         var window = new SteadyState(events);
         stream.StartAsync().GetAwaiter().GetResult();
-        var updates = CountOutput.WaitForUpdates(cluster.BootstrapServers, output, events, timeout, window.Observe);
+        var updates = CountOutput.WaitForUpdates(cluster.BootstrapServers, output, events, timeout, progress => window.Observe(progress));
         window.Stop(updates);
         stream.Dispose();
         return (window, updates);
