@@ -14,6 +14,7 @@ internal sealed class BenchArguments
     [
         ("--bootstrap", "host:port", "run the Kafka scenarios against this cluster instead of the embedded one"),
         ("--client", "key=value", "a librdkafka setting for every client of the scenarios (repeatable)"),
+        ("--rounds", "N", "rounds of the passthrough and the count, alternating; the median round is reported (3)"),
         ("--threads", "N", "stream threads of the engine (1)"),
         ("--cache-bytes", "N", "the engine's record cache per thread (the engine's default)"),
         ("--commit-interval-ms", "N", "the engine's commit interval (the guarantee's default)"),

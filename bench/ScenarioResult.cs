@@ -24,6 +24,10 @@ internal sealed record ScenarioResult
     [JsonPropertyName("ratio")]
     public double? Ratio { get; init; }
 
+    /// <summary>CPU seconds per event relative to the baseline's; for the count, the baseline of the same round.</summary>
+    [JsonPropertyName("cpu_ratio")]
+    public double? CpuRatio { get; init; }
+
     [JsonPropertyName("baseline")]
     public string? Baseline { get; init; }
 
