@@ -10,6 +10,7 @@ using Streams.Engine;
 using Streams.Engine.Dsl;
 using Streams.Engine.Runtime;
 using Streams.Engine.Serialization;
+using Streams.Engine.State;
 using Streams.Engine.Tasks;
 
 namespace Personalization.Bench.Scenarios;
@@ -123,7 +124,7 @@ internal sealed class KafkaScenarios : IDisposable
             .To(output, WindowedSerdes.TimeWindowed(Serdes.String, TimeSpan.FromMinutes(1)), Serdes.Int64);
         var result = RunStreams("count", builder.Build(), input, events, guarantee);
         var (windows, wrong, _) = CountOutput.Verify(_cluster.BootstrapServers, output, ExpectedCounts(events, start), events);
-        return result with { Notes = $"output checked: {windows:N0} windows, {wrong:N0} wrong or missing" };
+        return result with { Notes = $"output checked: {windows:N0} windows, {wrong:N0} wrong or missing" + (result.Notes is null ? "" : $"; {result.Notes}") };
     }
 
     /// <summary>
@@ -710,8 +711,14 @@ internal sealed class KafkaScenarios : IDisposable
         streams.StartAsync().GetAwaiter().GetResult();
         long consumed = 0;
         var settledAfter = TimeSpan.Zero;
+        (long Hits, long Misses)? cacheAtStart = null;
         while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (consumed = streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, input)) < events)
         {
+            if (cacheAtStart is null && window.StartProgress >= 0)
+            {
+                cacheAtStart = CacheReads(streams);
+            }
+
             // A task processes as soon as its own stores are open, while the thread goes on opening the others': the full
             // topology's 32 tasks open about 1,100 RocksDB databases, several seconds of the thread's time and more than
             // the tenth. Until every task runs, the figure would be part start-up, part steady state.
@@ -725,10 +732,41 @@ internal sealed class KafkaScenarios : IDisposable
         }
 
         window.Stop(consumed);
+        var (hits, misses) = CacheReads(streams);
+        var (hitsBefore, missesBefore) = cacheAtStart ?? (0, 0);
+        var cacheReads = hits - hitsBefore + misses - missesBefore;
         Console.Error.WriteLine(FormattableString.Invariant(
             $"{scenario} {guarantee}: every task running after {settledAfter.TotalSeconds:F1} s; measured from event {window.StartProgress:N0} of {events:N0}"));
         StopStreams(streams, scenario);
-        return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", window);
+        return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", window) with
+        {
+            // Whether the record cache spares RocksDB the reads: a store read the cache cannot answer goes to the database.
+            Notes = cacheReads > 0
+                ? FormattableString.Invariant($"record cache: {(double)(hits - hitsBefore) / cacheReads:P0} of {(double)cacheReads / window.Events:F1} store reads per event answered")
+                : null,
+        };
+    }
+
+    /// <summary>The record caches' reads so far, all threads together, by whether the cache answered.</summary>
+    private static (long Hits, long Misses) CacheReads(KafkaStreams streams)
+    {
+        long hits = 0, misses = 0;
+        foreach (var sample in streams.Metrics.Snapshot())
+        {
+            if (sample.Metric == RecordCacheMetrics.Reads)
+            {
+                if (sample.LabelValues[^1] == "hit")
+                {
+                    hits += (long)sample.Value;
+                }
+                else
+                {
+                    misses += (long)sample.Value;
+                }
+            }
+        }
+
+        return (hits, misses);
     }
 
     /// <summary>Input for the count and passthrough: keys over 100,000 users, timestamps over ten minutes, 60-byte values.</summary>
