@@ -47,7 +47,7 @@ internal static class PairedRounds
         var median = Median(rounds, result => result.CpuSecondsPerMillionEvents ?? 0);
         return median with
         {
-            Notes = Join(median.Notes, $"median of {rounds.Count} rounds by CPU per event; rounds: "
+            Notes = ScenarioResult.JoinNotes(median.Notes, $"median of {rounds.Count} rounds by CPU per event; rounds: "
                 + string.Join(", ", rounds.Select(r => Describe(r.EventsPerSecond, r.CpuSecondsPerMillionEvents)))),
         };
     }
@@ -69,7 +69,7 @@ internal static class PairedRounds
 
         return result with
         {
-            Notes = Join(result.Notes, $"median of {rounds.Count} rounds by CPU per event against the {median.Baseline.Scenario} of the same round; "
+            Notes = ScenarioResult.JoinNotes(result.Notes, $"median of {rounds.Count} rounds by CPU per event against the {median.Baseline.Scenario} of the same round; "
                 + "rounds: " + string.Join(", ", rounds.Select(pair => Describe(pair.Measured.EventsPerSecond, pair.Measured.CpuSecondsPerMillionEvents)
                     + FormattableString.Invariant($" = {CpuRatio(pair):F2}x")))),
         };
@@ -83,6 +83,4 @@ internal static class PairedRounds
 
     private static string Describe(double eventsPerSecond, double? cpu) =>
         string.Format(CultureInfo.InvariantCulture, "{0:N0} events/s at {1:F1} CPU s/M", eventsPerSecond, cpu);
-
-    private static string Join(string? notes, string more) => notes is null ? more : $"{notes}; {more}";
 }

@@ -191,8 +191,8 @@ for (var i = 0; i < results.Count; i++)
         var ours = results[i];
         results[i] = ours with
         {
-            Notes = $"{ours.Notes}; " + FormattableString.Invariant($"{ours.EventsPerSecond / peer.EventsPerSecond:F2}x Streamiz's throughput, ")
-                + FormattableString.Invariant($"{peer.CpuSecondsPerMillionEvents / ours.CpuSecondsPerMillionEvents:F2}x fewer CPU seconds per event"),
+            Notes = ScenarioResult.JoinNotes(ours.Notes, FormattableString.Invariant($"{ours.EventsPerSecond / peer.EventsPerSecond:F2}x Streamiz's throughput, ")
+                + FormattableString.Invariant($"{peer.CpuSecondsPerMillionEvents / ours.CpuSecondsPerMillionEvents:F2}x fewer CPU seconds per event")),
         };
     }
 }

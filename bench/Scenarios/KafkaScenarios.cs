@@ -124,7 +124,7 @@ internal sealed class KafkaScenarios : IDisposable
             .To(output, WindowedSerdes.TimeWindowed(Serdes.String, TimeSpan.FromMinutes(1)), Serdes.Int64);
         var result = RunStreams("count", builder.Build(), input, events, guarantee);
         var (windows, wrong, _) = CountOutput.Verify(_cluster.BootstrapServers, output, ExpectedCounts(events, start), events);
-        return result with { Notes = $"output checked: {windows:N0} windows, {wrong:N0} wrong or missing" + (result.Notes is null ? "" : $"; {result.Notes}") };
+        return result with { Notes = ScenarioResult.JoinNotes($"output checked: {windows:N0} windows, {wrong:N0} wrong or missing", result.Notes) };
     }
 
     /// <summary>
@@ -269,7 +269,7 @@ internal sealed class KafkaScenarios : IDisposable
 
         // Percentiles alone do not say whether the engine kept up: one that fell behind shows latencies that grow with
         // the run's length, not a property of the rate. What it had still to consume when the feed ended says which.
-        var backlog = produced - streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, topics.Clickstream);
+        var backlog = Math.Max(0, produced - streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, topics.Clickstream));
         Thread.Sleep(TimeSpan.FromSeconds(3));
         stop.Cancel();
         reader.GetAwaiter().GetResult();
@@ -281,7 +281,7 @@ internal sealed class KafkaScenarios : IDisposable
             Latency = latency,
             Notes =
                 FormattableString.Invariant($"fed at {rate:F0} events/s for {duration.TotalSeconds:F0} s after a {LatencyWarmUp.TotalSeconds:F0} s warm-up; ")
-                + FormattableString.Invariant($"{Math.Max(0, backlog):N0} events ({Math.Max(0, backlog) / rate:F1} s of input) not yet consumed when the feed ended: ")
+                + FormattableString.Invariant($"{backlog:N0} events ({backlog / rate:F1} s of input) not yet consumed when the feed ended: ")
                 + (backlog > rate ? "the engine fell behind, and its latencies grew with the run; " : "the engine kept up; ")
                 + FormattableString.Invariant($"scores.fraud p99 per {LatencyWindow.TotalSeconds:F0} s as read: {PerWindowP99(windows)} ms, ")
                 + $"by commit: {PerWindowP99(visibility.CommittedPerWindow)} ms; "

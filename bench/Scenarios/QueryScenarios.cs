@@ -141,7 +141,8 @@ internal sealed class QueryScenarios(IBenchCluster cluster, string stateRoot)
             return [disabled, .. results.Skip(1).Select(r => r with
             {
                 Ratio = r.EventsPerSecond / disabled.EventsPerSecond, Baseline = "console disabled",
-                Notes = r.Notes + FormattableString.Invariant($"; CPU per event {r.CpuSecondsPerMillionEvents / disabled.CpuSecondsPerMillionEvents:F2}x the disabled console's"),
+                Notes = ScenarioResult.JoinNotes(
+                    r.Notes, FormattableString.Invariant($"CPU per event {r.CpuSecondsPerMillionEvents / disabled.CpuSecondsPerMillionEvents:F2}x the disabled console's")),
             })];
         }
         finally
