@@ -16,6 +16,8 @@ internal sealed class SteadyState(long events)
     private CpuClock _cpu;
     private long _startAllocated;
     private long _allocated;
+    private TimeSpan _startPaused;
+    private TimeSpan _paused;
     private long _startProgress = -1;
     private long _endTimestamp;
     private TimeSpan _cpuUsed;
@@ -36,6 +38,7 @@ internal sealed class SteadyState(long events)
             _startTimestamp = Stopwatch.GetTimestamp();
             _cpu = CpuClock.Start();
             _startAllocated = GC.GetTotalAllocatedBytes();
+            _startPaused = GC.GetTotalPauseDuration();
         }
     }
 
@@ -44,6 +47,7 @@ internal sealed class SteadyState(long events)
     {
         _cpuUsed = _startProgress < 0 ? TimeSpan.Zero : _cpu.Elapsed;
         _allocated = _startProgress < 0 ? 0 : GC.GetTotalAllocatedBytes() - _startAllocated;
+        _paused = _startProgress < 0 ? TimeSpan.Zero : GC.GetTotalPauseDuration() - _startPaused;
         _endTimestamp = Stopwatch.GetTimestamp();
         _endProgress = progress;
     }
@@ -60,4 +64,10 @@ internal sealed class SteadyState(long events)
     /// the process runs alongside it (not so for the peer, whose progress is read from its output in this process).
     /// </summary>
     public double? AllocatedBytesPerEvent => Events > 0 ? (double)_allocated / Events : null;
+
+    /// <summary>
+    /// The share of the window the garbage collector held the process's threads paused, all threads stopped at once, so
+    /// it is also the share of the stream thread's time spent in collections rather than in processing.
+    /// </summary>
+    public double? GcPauseShare => Events > 0 && Elapsed > TimeSpan.Zero ? _paused / Elapsed : null;
 }

@@ -746,9 +746,11 @@ internal sealed class KafkaScenarios : IDisposable
         return Result(scenario, guarantee == ProcessingGuarantee.ExactlyOnceV2 ? "exactly_once_v2" : "at_least_once", window) with
         {
             // Whether the record cache spares RocksDB the reads: a store read the cache cannot answer goes to the database.
-            Notes = cacheReads > 0
-                ? FormattableString.Invariant($"record cache: {(double)(hits - hitsBefore) / cacheReads:P0} of {(double)cacheReads / window.Events:F1} store reads per event answered")
-                : null,
+            Notes = ScenarioResult.JoinNotes(
+                cacheReads > 0
+                    ? FormattableString.Invariant($"record cache: {(double)(hits - hitsBefore) / cacheReads:P0} of {(double)cacheReads / window.Events:F1} store reads per event answered")
+                    : null,
+                window.GcPauseShare is { } paused ? FormattableString.Invariant($"collections paused the process {paused:P0} of the window") : null),
         };
     }
 
