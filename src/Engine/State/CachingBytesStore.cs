@@ -5,19 +5,20 @@ namespace Streams.Engine.State;
 /// written since the last eviction, and writes stay in memory until the thread commits (or the thread's
 /// <see cref="RecordCache"/> budget is full), when each changed key is written once to the store and once to the
 /// changelog, with the timestamp of its latest write. Range reads merge the cached changes into the store's range.
-/// Downstream records are not held back: processors forward as they always do.
+/// Downstream records are not held back: processors forward as they always do. Keys and values are copied into the
+/// thread's <see cref="RecordCachePool"/> on the way in and out of it on the way out, so the arrays callers pass and
+/// receive die young and what the cache holds is reused rather than collected.
 /// </summary>
 internal sealed class CachingBytesStore : IKeyValueBytesStore
 {
-    // Dictionary, sorted-set node and entry object of a cached key, roughly.
-    private const int EntryOverhead = 112;
-
     private readonly IKeyValueBytesStore _inner;
     private readonly RecordCache _cache;
+    private readonly RecordCachePool _pool;
     private readonly Func<long> _timestamp;
     private readonly int _owner = Environment.CurrentManagedThreadId;
-    private readonly Dictionary<byte[], Entry> _entries = new(ByteArrayComparer.Instance);
-    private readonly List<Entry> _dirty = [];
+    private readonly Dictionary<CachedKey, RecordCacheEntry> _entries = new(CachedKeyComparer.Instance);
+    private readonly Dictionary<CachedKey, RecordCacheEntry>.AlternateLookup<ReadOnlySpan<byte>> _byBytes;
+    private readonly List<RecordCacheEntry> _dirty = [];
     private readonly List<KeyValuePair<byte[], byte[]?>> _batch = [];
     private readonly List<long> _batchTimestamps = [];
     private readonly Lock _sync = new();
@@ -25,7 +26,7 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
     // The cached keys in order, for range reads; built at a store's first range read, since stores read only by key
     // (a count's windows, for one) would pay an ordered insert per cached key for nothing. Deleting a range does not
     // build it.
-    private SortedSet<byte[]>? _order;
+    private SortedSet<CachedKey>? _order;
 
     /// <param name="inner">The store below: the logging layer of a logged store, else the backend.</param>
     /// <param name="cache">The thread's budget, which this cache registers with.</param>
@@ -34,7 +35,9 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
     {
         _inner = inner;
         _cache = cache;
+        _pool = cache.Pool;
         _timestamp = timestamp;
+        _byBytes = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
         cache.Register(this);
     }
 
@@ -50,14 +53,14 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
         long grown;
         lock (_sync)
         {
-            if (_entries.TryGetValue(key, out var cached))
+            if (_byBytes.TryGetValue(key, out var cached))
             {
                 if (owner)
                 {
                     _cache.CountRead(hit: true);
                 }
 
-                return cached.Value;
+                return cached.CopyValue();
             }
 
             value = _inner.Get(key);
@@ -73,6 +76,28 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
 
         _cache.Grow(grown);
         return value;
+    }
+
+    /// <summary>A hit is decoded from the cache's own buffer, under the lock, without copying the value out first.</summary>
+    public bool TryRead<T>(byte[] key, ValueReader<T> read, out T value)
+    {
+        lock (_sync)
+        {
+            if (_byBytes.TryGetValue(key, out var cached))
+            {
+                if (Environment.CurrentManagedThreadId == _owner)
+                {
+                    _cache.CountRead(hit: true);
+                }
+
+                value = cached.Value is null ? default! : read(cached.Value.AsSpan(0, cached.ValueLength));
+                return cached.Value is not null;
+            }
+        }
+
+        var bytes = Get(key);
+        value = bytes is null ? default! : read(bytes);
+        return bytes is not null;
     }
 
     public void Put(byte[] key, byte[]? value)
@@ -123,8 +148,8 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
                     var entry = _entries[key];
                     _entries.Remove(key);
                     _order?.Remove(key);
-                    entry.Removed = true;
-                    freed += Size(key, entry.Value);
+                    freed += Size(entry);
+                    Release(entry);
                 }
 
                 CachedBytes -= freed;
@@ -164,7 +189,7 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
             {
                 if (!entry.Removed)
                 {
-                    _batch.Add(new KeyValuePair<byte[], byte[]?>(entry.Key, entry.Value));
+                    _batch.Add(new KeyValuePair<byte[], byte[]?>(entry.Key.ToArray(), entry.CopyValue()));
                     _batchTimestamps.Add(entry.Timestamp);
                 }
             }
@@ -190,6 +215,10 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
             foreach (var entry in _dirty)
             {
                 entry.Dirty = false;
+                if (entry.Removed)
+                {
+                    _pool.Return(entry);
+                }
             }
 
             _dirty.Clear();
@@ -206,10 +235,19 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
         {
             foreach (var entry in _dirty)
             {
-                entry.Removed = true;
+                if (entry.Removed)
+                {
+                    _pool.Return(entry);
+                }
             }
 
             _dirty.Clear();
+            foreach (var entry in _entries.Values)
+            {
+                entry.Dirty = false;
+                Release(entry);
+            }
+
             _entries.Clear();
             _order?.Clear();
             var freed = CachedBytes;
@@ -230,10 +268,10 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
 
     private long Add(byte[] key, byte[]? value, bool dirty, long timestamp)
     {
-        if (_entries.TryGetValue(key, out var entry))
+        if (_byBytes.TryGetValue(key, out var entry))
         {
-            var delta = (long)(value?.Length ?? 0) - (entry.Value?.Length ?? 0);
-            entry.Value = value;
+            var before = Size(entry);
+            Store(entry, value);
             if (dirty)
             {
                 entry.Timestamp = timestamp;
@@ -244,24 +282,74 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
                 }
             }
 
+            var delta = Size(entry) - before;
             CachedBytes += delta;
             return delta;
         }
 
-        entry = new Entry(key) { Value = value, Dirty = dirty, Timestamp = timestamp };
-        _entries.Add(key, entry);
-        _order?.Add(key);
+        entry = _pool.RentEntry();
+        entry.Key = new CachedKey(_pool.Copy(key), key.Length);
+        entry.Dirty = dirty;
+        entry.Timestamp = timestamp;
+        Store(entry, value);
+        _entries.Add(entry.Key, entry);
+        _order?.Add(entry.Key);
         if (dirty)
         {
             _dirty.Add(entry);
         }
 
-        var size = Size(key, value);
+        var size = Size(entry);
         CachedBytes += size;
         return size;
     }
 
-    private static long Size(byte[] key, byte[]? value) => key.Length + (value?.Length ?? 0) + EntryOverhead;
+    /// <summary>Copies <paramref name="value"/> into the entry, into the buffer it has where the value fits that buffer's size.</summary>
+    private void Store(RecordCacheEntry entry, byte[]? value)
+    {
+        if (value is null)
+        {
+            ReleaseValue(entry);
+            return;
+        }
+
+        if (entry.Value is null || entry.Value.Length != RecordCachePool.BufferLength(value.Length))
+        {
+            ReleaseValue(entry);
+            entry.Value = _pool.Rent(value.Length);
+        }
+
+        value.CopyTo(entry.Value, 0);
+        entry.ValueLength = value.Length;
+    }
+
+    private void ReleaseValue(RecordCacheEntry entry)
+    {
+        if (entry.Value is { } buffer)
+        {
+            entry.Value = null;
+            entry.ValueLength = 0;
+            _pool.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Gives a key that left the cache back to the pool. An entry with a pending write stays in the list of changes,
+    /// marked removed, until the next flush or clear drops it; it is returned to the pool then.
+    /// </summary>
+    private void Release(RecordCacheEntry entry)
+    {
+        ReleaseValue(entry);
+        _pool.Return(entry.Key.Buffer);
+        entry.Key = default;
+        entry.Removed = true;
+        if (!entry.Dirty)
+        {
+            _pool.Return(entry);
+        }
+    }
+
+    private static long Size(RecordCacheEntry entry) => entry.Key.Buffer.Length + (entry.Value?.Length ?? 0) + RecordCache.EntryOverhead;
 
     /// <summary>A copy of the cached keys in the range (readers on other threads must not see the set change under them).</summary>
     private List<KeyValuePair<byte[], byte[]?>>? CachedRange(byte[]? from, byte[]? toExclusive)
@@ -276,7 +364,7 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
 
             foreach (var key in CachedKeys(from, toExclusive))
             {
-                (result ??= []).Add(new KeyValuePair<byte[], byte[]?>(key, _entries[key].Value));
+                (result ??= []).Add(new KeyValuePair<byte[], byte[]?>(key.ToArray(), _entries[key].CopyValue()));
             }
         }
 
@@ -284,24 +372,24 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
     }
 
     /// <summary>The cached keys with <paramref name="from"/> &lt;= key &lt; <paramref name="toExclusive"/> in key order (null bounds are open); read under the lock.</summary>
-    private IEnumerable<byte[]> CachedKeys(byte[]? from, byte[]? toExclusive)
+    private IEnumerable<CachedKey> CachedKeys(byte[]? from, byte[]? toExclusive)
     {
         if (_entries.Count == 0)
         {
             yield break;
         }
 
-        var order = _order ??= new SortedSet<byte[]>(_entries.Keys, ByteArrayComparer.Instance);
-        var lower = from ?? order.Min!;
-        var upper = toExclusive ?? order.Max!;
-        if (ByteArrayComparer.Instance.Compare(lower, upper) > 0)
+        var order = _order ??= new SortedSet<CachedKey>(_entries.Keys, CachedKeyComparer.Instance);
+        var lower = from is null ? order.Min : CachedKey.Of(from);
+        var upper = toExclusive is null ? order.Max : CachedKey.Of(toExclusive);
+        if (CachedKeyComparer.Instance.Compare(lower, upper) > 0)
         {
             yield break;
         }
 
         foreach (var key in order.GetViewBetween(lower, upper))
         {
-            if (toExclusive is null || ByteArrayComparer.Instance.Compare(key, toExclusive) < 0)
+            if (toExclusive is null || key.Span.SequenceCompareTo(toExclusive) < 0)
             {
                 yield return key;
             }
@@ -313,12 +401,12 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
     /// segments are deleted now and then, a scan of the cache at each deletion costs less than keeping every key in
     /// order between them.
     /// </summary>
-    private List<byte[]> UnorderedCachedKeys(byte[] from, byte[] toExclusive)
+    private List<CachedKey> UnorderedCachedKeys(byte[] from, byte[] toExclusive)
     {
-        var keys = new List<byte[]>();
+        var keys = new List<CachedKey>();
         foreach (var key in _entries.Keys)
         {
-            if (ByteArrayComparer.Instance.Compare(key, from) >= 0 && ByteArrayComparer.Instance.Compare(key, toExclusive) < 0)
+            if (key.Span.SequenceCompareTo(from) >= 0 && key.Span.SequenceCompareTo(toExclusive) < 0)
             {
                 keys.Add(key);
             }
@@ -361,19 +449,5 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
                 yield return new KeyValuePair<byte[], byte[]>(cached[next].Key, value);
             }
         }
-    }
-
-    private sealed class Entry(byte[] key)
-    {
-        public byte[] Key { get; } = key;
-
-        public byte[]? Value { get; set; }
-
-        public bool Dirty { get; set; }
-
-        /// <summary>Set once the key left the cache: a pending write of it is void (its range was deleted, or the cache dropped).</summary>
-        public bool Removed { get; set; }
-
-        public long Timestamp { get; set; }
     }
 }

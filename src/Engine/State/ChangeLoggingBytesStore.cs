@@ -11,6 +11,8 @@ internal sealed class ChangeLoggingBytesStore(IKeyValueBytesStore inner, string 
 
     public byte[]? Get(byte[] key) => inner.Get(key);
 
+    public bool TryRead<T>(byte[] key, ValueReader<T> read, out T value) => inner.TryRead(key, read, out value);
+
     public void Put(byte[] key, byte[]? value)
     {
         inner.Put(key, value);

@@ -9,6 +9,17 @@ internal interface IKeyValueBytesStore : IDisposable
     /// <summary>The value under <paramref name="key"/>, or null.</summary>
     byte[]? Get(byte[] key);
 
+    /// <summary>
+    /// Hands the value under <paramref name="key"/> to <paramref name="read"/> and returns what it decoded; false when
+    /// there is none. A layer that holds the value in memory of its own passes that memory, without an array per read.
+    /// </summary>
+    bool TryRead<T>(byte[] key, ValueReader<T> read, out T value)
+    {
+        var bytes = Get(key);
+        value = bytes is null ? default! : read(bytes);
+        return bytes is not null;
+    }
+
     /// <summary>Writes a value; a null value deletes the key.</summary>
     void Put(byte[] key, byte[]? value);
 

@@ -10,12 +10,7 @@ internal sealed class KeyValueStore<TKey, TValue>(
     ISerde<TKey> keySerde,
     ISerde<TValue> valueSerde) : TypedStoreBase<TKey, TValue>(name, type, logged, keySerde, valueSerde), IKeyValueStore<TKey, TValue>
 {
-    public bool TryGet(TKey key, out TValue value)
-    {
-        var bytes = Store.Get(SerializeKey(key));
-        value = bytes is null ? default! : DeserializeValue(bytes);
-        return bytes is not null;
-    }
+    public bool TryGet(TKey key, out TValue value) => Store.TryRead(SerializeKey(key), ValueReader, out value);
 
     public TValue? Get(TKey key) => TryGet(key, out var value) ? value : default;
 

@@ -11,6 +11,9 @@ namespace Streams.Engine.State;
 /// </summary>
 internal sealed class RecordCache
 {
+    /// <summary>What a cached key costs beyond its key and value buffers: its entry, dictionary slot and sorted-set node, roughly.</summary>
+    internal const int EntryOverhead = 112;
+
     private readonly List<CachingBytesStore> _stores = [];
     private readonly Counter _hits;
     private readonly Counter _misses;
@@ -21,6 +24,7 @@ internal sealed class RecordCache
     public RecordCache(long maxBytes, StreamsMetrics metrics, string thread)
     {
         MaxBytes = maxBytes;
+        Pool = new RecordCachePool(maxBytes, EntryOverhead);
         _hits = metrics.Counter(RecordCacheMetrics.Reads, thread, "hit");
         _misses = metrics.Counter(RecordCacheMetrics.Reads, thread, "miss");
         _evictions = metrics.Counter(RecordCacheMetrics.Evictions, thread);
@@ -28,6 +32,9 @@ internal sealed class RecordCache
     }
 
     public long MaxBytes { get; }
+
+    /// <summary>The keys, values and entries the thread's caches reuse.</summary>
+    public RecordCachePool Pool { get; }
 
     /// <summary>Bytes held by the caches of this thread's open stores.</summary>
     public long Bytes => _bytes;

@@ -70,8 +70,16 @@ internal abstract class SegmentedStoreBase<TKey, TValue> : TypedStoreBase<TKey, 
         return true;
     }
 
-    protected byte[]? GetEntry(long time, byte[] recordKey, long time2) =>
-        time >= Layout.MinLiveTime ? Store.Get(Layout.Key(time, recordKey, time, time2)) : null;
+    protected bool TryGetEntry(long time, byte[] recordKey, long time2, out TValue value)
+    {
+        if (time >= Layout.MinLiveTime)
+        {
+            return Store.TryRead(Layout.Key(time, recordKey, time, time2), ValueReader, out value);
+        }
+
+        value = default!;
+        return false;
+    }
 
     protected override void OnOpened(StateStoreContext context)
     {

@@ -31,12 +31,7 @@ internal sealed class SessionStore<TKey, TValue>(
         }
     }
 
-    public bool TryFetchSession(TKey key, long start, long end, out TValue value)
-    {
-        var bytes = GetEntry(end, SerializeKey(key), start);
-        value = bytes is null ? default! : DeserializeValue(bytes);
-        return bytes is not null;
-    }
+    public bool TryFetchSession(TKey key, long start, long end, out TValue value) => TryGetEntry(end, SerializeKey(key), start, out value);
 
     public void Put(Windowed<TKey> session, TValue value) =>
         PutEntry(session.Window.End, SerializeKey(session.Key), session.Window.Start, SerializeValue(value));

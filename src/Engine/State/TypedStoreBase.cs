@@ -13,6 +13,7 @@ internal abstract class TypedStoreBase<TKey, TValue>(
 {
     private SerializationContext _keyContext;
     private SerializationContext _valueContext;
+    private ValueReader<TValue>? _valueReader;
 
     protected byte[] SerializeKey(TKey key) =>
         keySerde.Serialize(key, _keyContext) ?? throw new ArgumentNullException(nameof(key), $"Store '{Name}' does not take null keys.");
@@ -22,6 +23,9 @@ internal abstract class TypedStoreBase<TKey, TValue>(
     protected byte[]? SerializeValue(TValue value) => valueSerde.Serialize(value, _valueContext);
 
     protected TValue DeserializeValue(ReadOnlySpan<byte> bytes) => valueSerde.Deserialize(bytes, false, _valueContext);
+
+    /// <summary><see cref="DeserializeValue"/> as a reader for <see cref="IKeyValueBytesStore.TryRead{T}"/>, made once per store.</summary>
+    protected ValueReader<TValue> ValueReader => _valueReader ??= DeserializeValue;
 
     protected override void OnOpened(StateStoreContext context)
     {

@@ -43,7 +43,12 @@ internal sealed class WindowStore<TKey, TValue>(
 
     public bool TryFetch(TKey key, long windowStart, out TValue value)
     {
-        var bytes = retainDuplicates ? FirstValue(SerializeKey(key), windowStart) : GetEntry(windowStart, SerializeKey(key), 0);
+        if (!retainDuplicates)
+        {
+            return TryGetEntry(windowStart, SerializeKey(key), 0, out value);
+        }
+
+        var bytes = FirstValue(SerializeKey(key), windowStart);
         value = bytes is null ? default! : DeserializeValue(bytes);
         return bytes is not null;
     }

@@ -94,6 +94,72 @@ public sealed class CachingBytesStoreTests
         Assert.Equal(["user=latest"], Read(_below.Range(null, null)));
     }
 
+    [Fact]
+    public void Arrays_a_caller_passes_in_or_gets_back_are_its_own_to_change()
+    {
+        using var cached = new CachingBytesStore(_below, Budget(1 << 20), () => 0);
+        var key = Key("user");
+        var value = Value("written");
+        cached.Put(key, value);
+        key[0] = (byte)'X';
+        value[0] = (byte)'X';
+
+        var read = cached.Get(Key("user"))!;
+        read[0] = (byte)'X';
+
+        Assert.Equal("written", Encoding.UTF8.GetString(cached.Get(Key("user"))!));
+        Assert.Null(cached.Get(Key("Xser")));
+    }
+
+    [Fact]
+    public void Keys_and_values_stay_exact_as_the_cache_reuses_its_memory_through_updates_deletions_and_evictions()
+    {
+        var budget = Budget(64 * 1024);
+        using var cached = new CachingBytesStore(_below, budget, () => 0);
+        var random = new Random(17);
+        var expected = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        for (var round = 0; round < 20_000; round++)
+        {
+            var key = $"k{random.Next(500):D3}";
+            switch (random.Next(10))
+            {
+                case 0:
+                    cached.Put(Key(key), null);
+                    expected.Remove(key);
+                    break;
+                case 1:
+                    var other = $"k{random.Next(500):D3}";
+                    var (from, to) = string.CompareOrdinal(key, other) <= 0 ? (key, other) : (other, key);
+                    cached.DeleteRange(Key(from), Key(to));
+                    foreach (var deleted in expected.Keys.Where(k => string.CompareOrdinal(k, from) >= 0 && string.CompareOrdinal(k, to) < 0).ToList())
+                    {
+                        expected.Remove(deleted);
+                    }
+
+                    break;
+                case 2:
+                    cached.FlushCache();
+                    break;
+                default:
+                    var value = new string((char)('a' + random.Next(26)), random.Next(0, 300));
+                    cached.Put(Key(key), Value(value));
+                    expected[key] = value;
+                    break;
+            }
+
+            if (round % 97 == 0)
+            {
+                var probe = $"k{random.Next(500):D3}";
+                Assert.Equal(expected.GetValueOrDefault(probe), cached.Get(Key(probe)) is { } bytes ? Encoding.UTF8.GetString(bytes) : null);
+            }
+        }
+
+        Assert.True(budget.Bytes <= budget.MaxBytes, $"{budget.Bytes} cached bytes over a budget of {budget.MaxBytes}");
+        Assert.Equal(expected.Select(e => $"{e.Key}={e.Value}").ToArray(), Read(cached.Range(null, null)));
+        cached.FlushCache();
+        Assert.Equal(expected.Select(e => $"{e.Key}={e.Value}").ToArray(), Read(_below.Range(null, null)));
+    }
+
     private static RecordCache Budget(long bytes) => new(bytes, new StreamsMetrics(), "thread-1");
 
     private static byte[] Key(string key) => Encoding.UTF8.GetBytes(key);
