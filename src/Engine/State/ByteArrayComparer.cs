@@ -9,10 +9,13 @@ internal sealed class ByteArrayComparer : IComparer<byte[]>, IEqualityComparer<b
 
     public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
 
-    public int GetHashCode(byte[] obj)
+    public int GetHashCode(byte[] obj) => Hash(obj);
+
+    /// <summary>The hash of a key's bytes, the same for an array and for a span over equal bytes.</summary>
+    public static int Hash(ReadOnlySpan<byte> bytes)
     {
         var hash = new HashCode();
-        hash.AddBytes(obj);
+        hash.AddBytes(bytes);
         return hash.ToHashCode();
     }
 }

@@ -16,12 +16,7 @@ internal sealed class CachedKeyComparer : IComparer<CachedKey>, IEqualityCompare
 
     public bool Equals(ReadOnlySpan<byte> alternate, CachedKey other) => alternate.SequenceEqual(other.Span);
 
-    public int GetHashCode(ReadOnlySpan<byte> alternate)
-    {
-        var hash = new HashCode();
-        hash.AddBytes(alternate);
-        return hash.ToHashCode();
-    }
+    public int GetHashCode(ReadOnlySpan<byte> alternate) => ByteArrayComparer.Hash(alternate);
 
     public CachedKey Create(ReadOnlySpan<byte> alternate) => CachedKey.Of(alternate.ToArray());
 }

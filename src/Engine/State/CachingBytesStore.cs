@@ -11,6 +11,8 @@ namespace Streams.Engine.State;
 /// </summary>
 internal sealed class CachingBytesStore : IKeyValueBytesStore
 {
+    private static readonly ValueReader<byte[]> CopyOut = static bytes => bytes.ToArray();
+
     private readonly IKeyValueBytesStore _inner;
     private readonly RecordCache _cache;
     private readonly RecordCachePool _pool;
@@ -46,11 +48,17 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
 
     public long ApproximateCount => _inner.ApproximateCount;
 
-    public byte[]? Get(byte[] key)
+    public byte[]? Get(byte[] key) => TryRead(key, CopyOut, out var value) ? value : null;
+
+    /// <summary>
+    /// A hit is decoded from the cache's own buffer, under the lock, without copying the value out first; a miss reads
+    /// the store below, and the stream thread caches what it found.
+    /// </summary>
+    public bool TryRead<T>(byte[] key, ValueReader<T> read, out T value)
     {
         var owner = Environment.CurrentManagedThreadId == _owner;
-        byte[]? value;
-        long grown;
+        byte[]? stored;
+        long grown = 0;
         lock (_sync)
         {
             if (_byBytes.TryGetValue(key, out var cached))
@@ -60,44 +68,26 @@ internal sealed class CachingBytesStore : IKeyValueBytesStore
                     _cache.CountRead(hit: true);
                 }
 
-                return cached.CopyValue();
-            }
-
-            value = _inner.Get(key);
-            if (!owner)
-            {
-                // A query's read: answered, but the cache is the stream thread's working set, not the readers'.
-                return value;
-            }
-
-            _cache.CountRead(hit: false);
-            grown = Add(key, value, dirty: false, 0);
-        }
-
-        _cache.Grow(grown);
-        return value;
-    }
-
-    /// <summary>A hit is decoded from the cache's own buffer, under the lock, without copying the value out first.</summary>
-    public bool TryRead<T>(byte[] key, ValueReader<T> read, out T value)
-    {
-        lock (_sync)
-        {
-            if (_byBytes.TryGetValue(key, out var cached))
-            {
-                if (Environment.CurrentManagedThreadId == _owner)
-                {
-                    _cache.CountRead(hit: true);
-                }
-
                 value = cached.Value is null ? default! : read(cached.Value.AsSpan(0, cached.ValueLength));
                 return cached.Value is not null;
             }
+
+            stored = _inner.Get(key);
+            // A query's read is answered, but not cached: the cache is the stream thread's working set, not the readers'.
+            if (owner)
+            {
+                _cache.CountRead(hit: false);
+                grown = Add(key, stored, dirty: false, 0);
+            }
         }
 
-        var bytes = Get(key);
-        value = bytes is null ? default! : read(bytes);
-        return bytes is not null;
+        if (owner)
+        {
+            _cache.Grow(grown);
+        }
+
+        value = stored is null ? default! : read(stored);
+        return stored is not null;
     }
 
     public void Put(byte[] key, byte[]? value)

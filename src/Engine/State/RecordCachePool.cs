@@ -23,9 +23,6 @@ internal sealed class RecordCachePool(long maxBytes, int entryBytes)
     private readonly Lock _sync = new();
     private long _freeBytes;
 
-    /// <summary>Bytes held in buffers given back and not handed out again.</summary>
-    public long FreeBytes => _freeBytes;
-
     /// <summary>The length of the buffer <paramref name="length"/> bytes are kept in, as charged to the cache's budget.</summary>
     public static int BufferLength(int length)
     {
