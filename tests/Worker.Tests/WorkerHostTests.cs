@@ -253,6 +253,7 @@ public sealed class WorkerHostTests(ITestOutputHelper output) : IDisposable
     [InlineData("Streams:NumThreads", "many")]
     [InlineData("Streams:NumThreads", "0")]
     [InlineData("Streams:NativeHeapTrimSeconds", "-1")]
+    [InlineData("Streams:IdleCommitIntervalMs", "20")]
     [InlineData("Scoring:LatencyBudget", "-00:00:01")]
     [InlineData("Topics:Clickstream", "events clickstream")]
     [InlineData("Kafka:SchemaRegistryUrl", "registry:8081")]

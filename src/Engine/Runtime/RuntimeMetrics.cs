@@ -16,6 +16,12 @@ public static class RuntimeMetrics
         "streams_commit_duration_seconds", "Time a stream thread spends committing (flush, offsets, checkpoints; or the transaction).",
         MetricDescriptor.LatencyBuckets, "thread");
 
+    public static readonly MetricDescriptor Commits = MetricDescriptor.Counter(
+        "streams_commits_total", "commits",
+        "Commits a stream thread made (under exactly-once, transactions), by what started them: interval (commit.interval.ms passed), "
+        + "idle (caught up with its input, idle.commit.interval.ms passed), requested (a processor asked), rebalance (partitions revoked) or shutdown.",
+        "thread", "reason");
+
     public static readonly MetricDescriptor TransactionsAborted = MetricDescriptor.Counter(
         "streams_transactions_aborted_total", "transactions",
         "Transactions a stream thread aborted because they could not commit (a rebalance fenced their offsets, or the transaction failed); "

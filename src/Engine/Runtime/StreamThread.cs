@@ -49,6 +49,8 @@ internal sealed class StreamThread
     private readonly Counter _rebalances;
     private readonly Counter _partitionsRevoked;
     private readonly Histogram _commitLatency;
+    private readonly Counter[] _commits;
+    private readonly TimeSpan? _idleCommitInterval;
     private readonly Counter _transactionsAborted;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _thread;
@@ -73,6 +75,11 @@ internal sealed class StreamThread
     private readonly Dictionary<TopicPartition, long> _startOffsets = [];
     private readonly Func<TopicPartition, long?> _fetchedLag;
     private bool _waitingForFetch;
+
+    // Whether the last poll found nothing more to consume, and whether records were consumed since the last commit:
+    // together, what makes an idle commit worth its transaction.
+    private bool _caughtUp;
+    private bool _uncommittedRecords;
 
     public StreamThread(
         int index,
@@ -101,6 +108,8 @@ internal sealed class StreamThread
         _rebalances = metrics.Counter(RuntimeMetrics.Rebalances, _name);
         _partitionsRevoked = metrics.Counter(RuntimeMetrics.PartitionsRevoked, _name);
         _commitLatency = metrics.Histogram(RuntimeMetrics.CommitLatency, _name);
+        _commits = Enum.GetValues<CommitReason>().Select(reason => metrics.Counter(RuntimeMetrics.Commits, _name, reason.ToString().ToLowerInvariant())).ToArray();
+        _idleCommitInterval = _exactlyOnce && config.IdleCommitIntervalMs is { } idle ? TimeSpan.FromMilliseconds(idle) : null;
         _transactionsAborted = metrics.Counter(RuntimeMetrics.TransactionsAborted, _name);
         _thread = new Thread(Run) { IsBackground = true, Name = _name };
         _fetchedLag = FetchedLag;
@@ -132,7 +141,7 @@ internal sealed class StreamThread
             CreateClients();
             SetState(ThreadState.Starting);
             _consumer!.Subscribe(_plan.AnchorTopics);
-            _lastCommitTicks = Stopwatch.GetTimestamp();
+            _lastCommitTicks = _committedTicks = Stopwatch.GetTimestamp();
             while (!_stopping.IsCancellationRequested)
             {
                 // Block briefly for the first record (not at all while stores restore: the next slice is due), then drain
@@ -140,6 +149,7 @@ internal sealed class StreamThread
                 var timeout = _taskManager!.HasPendingRestoration ? TimeSpan.Zero : _waitingForFetch ? FetchWaitPollTimeout : PollTimeout;
                 var record = _consumer.Consume(timeout);
                 ApplyAssignmentChanges();
+                _uncommittedRecords |= record is not null;
                 for (var burst = 0; record is not null; burst++)
                 {
                     _taskManager.Process(record, _consumer);
@@ -151,6 +161,9 @@ internal sealed class StreamThread
                     record = _consumer.Consume(TimeSpan.Zero);
                     ApplyAssignmentChanges();
                 }
+
+                // A burst that ended on its bound, not on an empty poll, leaves more to consume.
+                _caughtUp = record is null;
 
                 _waitingForFetch = _taskManager.ProcessBuffered(_consumer, _fetchedLag);
                 _producer!.ServeDeliveryReports();
@@ -253,7 +266,7 @@ internal sealed class StreamThread
         _logger.LogInformation("{Thread} revoked {Partitions}", _name, string.Join(", ", revoked));
         if (_taskManager!.TasksOf(revoked).Count > 0)
         {
-            Commit();
+            Commit(CommitReason.Rebalance);
 
             // Asked again: a commit that had to abort its transaction replaced every task.
             foreach (var task in _taskManager.TasksOf(revoked))
@@ -336,9 +349,18 @@ internal sealed class StreamThread
         Interlocked.Exchange(ref _lastLoopTicks, now);
         _producer!.ThrowIfFailed();
         var commitRequested = _taskManager!.PunctuateWallClock();
-        if (commitRequested || Stopwatch.GetElapsedTime(_lastCommitTicks) >= _config.EffectiveCommitInterval)
+        var sinceCommit = Stopwatch.GetElapsedTime(_lastCommitTicks);
+        if (commitRequested)
         {
-            Commit();
+            Commit(CommitReason.Requested);
+        }
+        else if (sinceCommit >= _config.EffectiveCommitInterval)
+        {
+            Commit(CommitReason.Interval);
+        }
+        else if (IdleCommitDue(sinceCommit))
+        {
+            Commit(CommitReason.Idle);
         }
 
         if (now - _lastLagTicks >= LagRefreshTicks)
@@ -348,12 +370,19 @@ internal sealed class StreamThread
         }
     }
 
+    /// <summary>
+    /// Whether to commit early, having caught up (idle.commit.interval.ms). Not after a postponed commit: a rebalance
+    /// is under way, and the commit interval paces the retries.
+    /// </summary>
+    private bool IdleCommitDue(TimeSpan sinceCommit) =>
+        _idleCommitInterval is { } idle && _caughtUp && _uncommittedRecords && sinceCommit >= idle && _lastCommitTicks == _committedTicks;
+
     /// <summary>The commit path. Output first, then input offsets, so that nothing is marked consumed before its results are durable.</summary>
-    private void Commit()
+    private void Commit(CommitReason reason)
     {
         try
         {
-            CommitOrThrow();
+            CommitOrThrow(reason);
         }
         catch (KafkaTxnRequiresAbortException e)
         {
@@ -412,7 +441,7 @@ internal sealed class StreamThread
     private static bool IsGroupInTransition(ErrorCode code) =>
         code is ErrorCode.RebalanceInProgress or ErrorCode.IllegalGeneration or ErrorCode.UnknownMemberId or ErrorCode.Local_State;
 
-    private void CommitOrThrow()
+    private void CommitOrThrow(CommitReason reason)
     {
         var started = Stopwatch.GetTimestamp();
 
@@ -424,8 +453,10 @@ internal sealed class StreamThread
         _purger?.Committed(offsets);
 
         _lastCommitTicks = _committedTicks = Stopwatch.GetTimestamp();
+        _uncommittedRecords = false;
         _warnedCommitStalled = false;
         _commitLatency.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _commits[(int)reason].Increment();
     }
 
     private void ShutDownCleanly()
@@ -435,7 +466,7 @@ internal sealed class StreamThread
         {
             if (_taskManager is { Count: > 0 })
             {
-                Commit();
+                Commit(CommitReason.Shutdown);
             }
 
             foreach (var task in _taskManager?.All() ?? [])
