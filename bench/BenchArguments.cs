@@ -18,6 +18,7 @@ internal sealed class BenchArguments
         ("--threads", "N", "stream threads of the engine (1)"),
         ("--cache-bytes", "N", "the engine's record cache per thread (the engine's default)"),
         ("--commit-interval-ms", "N", "the engine's commit interval (the guarantee's default)"),
+        ("--idle-commit-ms", "N", "exactly-once runtimes also commit once caught up, N ms after their last commit (off; latency runs with and without 20)"),
         ("--rocksdb-cache-mb", "N", "RocksDB's shared block cache (the engine's default)"),
         ("--latency-rate", "N", "events/s for latency and triggers (half the exactly-once topology's throughput)"),
         ("--latency-seconds", "N", "length of the latency scenario (45)"),

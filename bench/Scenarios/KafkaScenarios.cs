@@ -187,9 +187,10 @@ internal sealed class KafkaScenarios : IDisposable
     /// end of the commit that made it visible (<see cref="CommitVisibility"/>: on the embedded cluster the reader sees
     /// records before their commit, and only the second figure is what a reader of a real broker waits for). The first
     /// <see cref="LatencyWarmUp"/> of feeding is not measured: it holds JIT compilation, first model calls and the
-    /// first segment of every store, which a long-running worker pays once.
+    /// first segment of every store, which a long-running worker pays once. With <paramref name="idleCommitMs"/> the
+    /// engine also commits whenever it has caught up (idle.commit.interval.ms), a variant of its own.
     /// </summary>
-    public ScenarioResult Latency(double rate, TimeSpan duration)
+    public ScenarioResult Latency(double rate, TimeSpan duration, int? idleCommitMs = null)
     {
         // Fewer partitions than the throughput runs: under exactly-once every commit writes a marker to every partition
         // the transaction touched, and the mock cluster walks a partition's batches to answer each fetch, so at a
@@ -199,7 +200,8 @@ internal sealed class KafkaScenarios : IDisposable
         using var __ = models;
         var measureFrom = DateTimeOffset.UtcNow.Add(LatencyWarmUp).ToUnixTimeMilliseconds();
         var visibility = new CommitVisibility(topics.FraudScores, eventTime => eventTime >= measureFrom ? eventTime : null, measureFrom, LatencyWindow, (int)Math.Ceiling(duration / LatencyWindow));
-        var streams = StartStreams("latency", topology, ProcessingGuarantee.ExactlyOnceV2, topics.DeadLetters, visibility.Listen);
+        var streams = StartStreams(
+            "latency", topology, ProcessingGuarantee.ExactlyOnceV2, topics.DeadLetters, visibility.Listen, config => config.IdleCommitIntervalMs = idleCommitMs ?? config.IdleCommitIntervalMs);
         var histograms = new Dictionary<string, HdrHistogram.LongHistogram>
         {
             [topics.FraudScores] = new(TimeSpan.FromMinutes(1).Ticks, 3),
@@ -273,10 +275,14 @@ internal sealed class KafkaScenarios : IDisposable
         Thread.Sleep(TimeSpan.FromSeconds(3));
         stop.Cancel();
         reader.GetAwaiter().GetResult();
+        var commits = string.Join(", ", streams.Metrics.Snapshot()
+            .Where(sample => sample.Metric == Streams.Engine.Runtime.RuntimeMetrics.Commits && sample.Value > 0)
+            .Select(sample => FormattableString.Invariant($"{sample.Value:N0} {sample.LabelValues[1]}")));
         StopStreams(streams, "latency");
         var latency = histograms.ToDictionary(h => h.Key.Split('.', 2)[1], h => Figures(h.Value));
         latency["scores.fraud.committed"] = Figures(visibility.Committed);
-        return Result("latency", "exactly_once_v2", measured, duration) with
+        var variant = idleCommitMs is { } idle ? FormattableString.Invariant($"exactly_once_v2-idle-commits-{idle}ms") : "exactly_once_v2";
+        return Result("latency", variant, measured, duration) with
         {
             Latency = latency,
             Notes =
@@ -286,6 +292,7 @@ internal sealed class KafkaScenarios : IDisposable
                 + FormattableString.Invariant($"scores.fraud p99 per {LatencyWindow.TotalSeconds:F0} s as read: {PerWindowP99(windows)} ms, ")
                 + $"by commit: {PerWindowP99(visibility.CommittedPerWindow)} ms; "
                 + $"from event time to the engine's send of a score {Figures(visibility.Sent).Describe("scores")}; commits took {Figures(visibility.Commits).Describe("commits")}; "
+                + $"transactions by what started them: {commits}; "
                 + "features.user includes the punctuated rescoring, whose records carry the user's latest event time",
         };
     }
@@ -637,9 +644,12 @@ internal sealed class KafkaScenarios : IDisposable
         Streams.Engine.Graph.Topology topology,
         ProcessingGuarantee guarantee,
         string? deadLetters,
-        Func<Streams.Engine.Metrics.MetricDescriptor, IReadOnlyList<string>, Action<double>?>? histogramListener = null)
+        Func<Streams.Engine.Metrics.MetricDescriptor, IReadOnlyList<string>, Action<double>?>? histogramListener = null,
+        Action<StreamsConfig>? configure = null)
     {
-        var streams = new KafkaStreams(topology, Config($"bench-{scenario}-{++_serial}", guarantee, deadLetters), _cluster.TopicAdmin);
+        var config = Config($"bench-{scenario}-{++_serial}", guarantee, deadLetters);
+        configure?.Invoke(config);
+        var streams = new KafkaStreams(topology, config, _cluster.TopicAdmin);
         streams.Metrics.HistogramListener = histogramListener;
         streams.StartAsync().GetAwaiter().GetResult();
         var deadline = Stopwatch.StartNew();
@@ -686,6 +696,7 @@ internal sealed class KafkaScenarios : IDisposable
         NumThreads = StreamThreads,
         StateStoreCacheMaxBytes = CacheBytes ?? new StreamsConfig().StateStoreCacheMaxBytes,
         CommitIntervalMs = CommitIntervalMs,
+        IdleCommitIntervalMs = guarantee == ProcessingGuarantee.ExactlyOnceV2 ? IdleCommitIntervalMs : null,
         RocksDbCacheMb = RocksDbCacheMb ?? new StreamsConfig().RocksDbCacheMb,
         RocksDbWriteBufferMb = RocksDbCacheMb / 2 ?? new StreamsConfig().RocksDbWriteBufferMb,
     };
@@ -695,6 +706,9 @@ internal sealed class KafkaScenarios : IDisposable
 
     /// <summary>commit.interval.ms for every runtime (the guarantee's default unless given).</summary>
     public static int? CommitIntervalMs { get; set; }
+
+    /// <summary>idle.commit.interval.ms for every exactly-once runtime (off unless given).</summary>
+    public static int? IdleCommitIntervalMs { get; set; }
 
     /// <summary>statestore.cache.max.bytes for every runtime (the engine's default unless given).</summary>
     public static long? CacheBytes { get; set; }
