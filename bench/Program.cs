@@ -65,10 +65,10 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
             ? latencyRate
             : (results.FirstOrDefault(r => r.Scenario == "topology" && r.Variant == "exactly_once_v2") ?? kafka.Topology(100_000, ProcessingGuarantee.ExactlyOnceV2)).EventsPerSecond / 2;
         var duration = TimeSpan.FromSeconds(latencySeconds);
-        // With the engine's defaults, and committing whenever caught up as well, unless the command line chose the latter.
-        return KafkaScenarios.IdleCommitIntervalMs is null
-            ? [kafka.Latency(rate, duration), kafka.Latency(rate, duration, idleCommitMs: DefaultIdleCommitMs)]
-            : [kafka.Latency(rate, duration)];
+        // With the engine's defaults and with idle commits as well, unless the command line chose an idle commit interval.
+        return KafkaScenarios.IdleCommitIntervalMs is { } idleCommitMs
+            ? [kafka.Latency(rate, duration, idleCommitMs)]
+            : [kafka.Latency(rate, duration), kafka.Latency(rate, duration, DefaultIdleCommitMs)];
     },
     // Item triggers for items with 10,000 interested users each, at the latency scenario's rate.
     ["triggers"] = () =>

@@ -201,7 +201,7 @@ internal sealed class KafkaScenarios : IDisposable
         var measureFrom = DateTimeOffset.UtcNow.Add(LatencyWarmUp).ToUnixTimeMilliseconds();
         var visibility = new CommitVisibility(topics.FraudScores, eventTime => eventTime >= measureFrom ? eventTime : null, measureFrom, LatencyWindow, (int)Math.Ceiling(duration / LatencyWindow));
         var streams = StartStreams(
-            "latency", topology, ProcessingGuarantee.ExactlyOnceV2, topics.DeadLetters, visibility.Listen, config => config.IdleCommitIntervalMs = idleCommitMs ?? config.IdleCommitIntervalMs);
+            "latency", topology, ProcessingGuarantee.ExactlyOnceV2, topics.DeadLetters, visibility.Listen, config => config.IdleCommitIntervalMs = idleCommitMs);
         var histograms = new Dictionary<string, HdrHistogram.LongHistogram>
         {
             [topics.FraudScores] = new(TimeSpan.FromMinutes(1).Ticks, 3),
@@ -276,7 +276,7 @@ internal sealed class KafkaScenarios : IDisposable
         stop.Cancel();
         reader.GetAwaiter().GetResult();
         var commits = string.Join(", ", streams.Metrics.Snapshot()
-            .Where(sample => sample.Metric == Streams.Engine.Runtime.RuntimeMetrics.Commits && sample.Value > 0)
+            .Where(sample => sample.Metric == RuntimeMetrics.Commits && sample.Value > 0)
             .Select(sample => FormattableString.Invariant($"{sample.Value:N0} {sample.LabelValues[1]}")));
         StopStreams(streams, "latency");
         var latency = histograms.ToDictionary(h => h.Key.Split('.', 2)[1], h => Figures(h.Value));

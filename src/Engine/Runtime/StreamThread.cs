@@ -76,9 +76,7 @@ internal sealed class StreamThread
     private readonly Func<TopicPartition, long?> _fetchedLag;
     private bool _waitingForFetch;
 
-    // Whether the last poll found nothing more to consume, and whether records were consumed since the last commit:
-    // together, what makes an idle commit worth its transaction.
-    private bool _caughtUp;
+    // Whether records were consumed since the last commit: without them an idle commit would have nothing to commit.
     private bool _uncommittedRecords;
 
     public StreamThread(
@@ -162,13 +160,12 @@ internal sealed class StreamThread
                     ApplyAssignmentChanges();
                 }
 
-                // A burst that ended on its bound, not on an empty poll, leaves more to consume.
-                _caughtUp = record is null;
-
                 _waitingForFetch = _taskManager.ProcessBuffered(_consumer, _fetchedLag);
                 _producer!.ServeDeliveryReports();
                 Restore();
-                Maintain();
+
+                // A burst that ended on its bound, not on an empty poll, leaves more to consume.
+                Maintain(caughtUp: record is null);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -343,7 +340,7 @@ internal sealed class StreamThread
         }
     }
 
-    private void Maintain()
+    private void Maintain(bool caughtUp)
     {
         var now = Stopwatch.GetTimestamp();
         Interlocked.Exchange(ref _lastLoopTicks, now);
@@ -358,7 +355,7 @@ internal sealed class StreamThread
         {
             Commit(CommitReason.Interval);
         }
-        else if (IdleCommitDue(sinceCommit))
+        else if (caughtUp && IdleCommitDue(sinceCommit))
         {
             Commit(CommitReason.Idle);
         }
@@ -371,11 +368,11 @@ internal sealed class StreamThread
     }
 
     /// <summary>
-    /// Whether to commit early, having caught up (idle.commit.interval.ms). Not after a postponed commit: a rebalance
-    /// is under way, and the commit interval paces the retries.
+    /// Whether a thread that has caught up commits early (idle.commit.interval.ms). Not after a postponed commit: a
+    /// rebalance is under way, and the commit interval paces the retries.
     /// </summary>
     private bool IdleCommitDue(TimeSpan sinceCommit) =>
-        _idleCommitInterval is { } idle && _caughtUp && _uncommittedRecords && sinceCommit >= idle && _lastCommitTicks == _committedTicks;
+        _idleCommitInterval is { } idle && _uncommittedRecords && sinceCommit >= idle && _lastCommitTicks == _committedTicks;
 
     /// <summary>The commit path. Output first, then input offsets, so that nothing is marked consumed before its results are durable.</summary>
     private void Commit(CommitReason reason)
