@@ -54,8 +54,12 @@ internal sealed record ScenarioResult
     [JsonPropertyName("peak_working_set_mb")]
     public double PeakWorkingSetMb { get; init; }
 
-    /// <summary>Two parts of a result's notes, in order, either of them possibly absent.</summary>
-    public static string? JoinNotes(string? first, string? second) => first is null ? second : second is null ? first : $"{first}; {second}";
+    /// <summary>Parts of a result's notes, in order, any of them possibly absent.</summary>
+    public static string? JoinNotes(params string?[] notes)
+    {
+        var present = notes.Where(note => note is not null).ToArray();
+        return present.Length == 0 ? null : string.Join("; ", present);
+    }
 }
 
 /// <summary>End-to-end latency percentiles for one output topic, in milliseconds.</summary>

@@ -731,11 +731,13 @@ internal sealed class KafkaScenarios : IDisposable
         long consumed = 0;
         var settledAfter = TimeSpan.Zero;
         (long Hits, long Misses)? cacheAtStart = null;
+        StoreOperationCounts? operationsAtStart = null;
         while (stopwatch.Elapsed < Timeout && streams.State != StreamsState.Error && (consumed = streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, input)) < events)
         {
             if (cacheAtStart is null && window.StartProgress >= 0)
             {
                 cacheAtStart = CacheReads(streams);
+                operationsAtStart = StoreOperationCounts.Of(streams.Metrics);
             }
 
             // A task processes as soon as its own stores are open, while the thread goes on opening the others': the full
@@ -754,6 +756,7 @@ internal sealed class KafkaScenarios : IDisposable
         var (hits, misses) = CacheReads(streams);
         var (hitsBefore, missesBefore) = cacheAtStart ?? (0, 0);
         var cacheReads = hits - hitsBefore + misses - missesBefore;
+        var operations = StoreOperationCounts.Of(streams.Metrics) - (operationsAtStart ?? default);
         Console.Error.WriteLine(FormattableString.Invariant(
             $"{scenario} {guarantee}: every task running after {settledAfter.TotalSeconds:F1} s; measured from event {window.StartProgress:N0} of {events:N0}"));
         StopStreams(streams, scenario);
@@ -764,6 +767,7 @@ internal sealed class KafkaScenarios : IDisposable
                 cacheReads > 0
                     ? FormattableString.Invariant($"record cache: {(double)(hits - hitsBefore) / cacheReads:P0} of {(double)cacheReads / window.Events:F1} store reads per event answered")
                     : null,
+                operations.Describe(window.Events),
                 window.GcPauseShare is { } paused ? FormattableString.Invariant($"collections paused the process {paused:P0} of the window") : null),
         };
     }

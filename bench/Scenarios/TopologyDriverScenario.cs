@@ -216,7 +216,9 @@ internal static class TopologyDriverScenario
             CpuSeconds = cpu.Elapsed.TotalSeconds,
             AllocatedBytesPerEvent = (GC.GetAllocatedBytesForCurrentThread() - allocated) / (double)events.Length,
             PeakWorkingSetMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0,
-            Notes = FormattableString.Invariant($"{GC.CollectionCount(0) - collections:N0} gen-0 collections; collections paused the process {pauseShare:P0} of the run")
+            Notes = ScenarioResult.JoinNotes(
+                    FormattableString.Invariant($"{GC.CollectionCount(0) - collections:N0} gen-0 collections; collections paused the process {pauseShare:P0} of the run"),
+                    StoreOperationCounts.Of(driver.Metrics).Describe(events.Length))
                 + (modelDirectory is null ? "" : $"; {models.Metrics.CounterTotal(RolloutMetrics.Comparisons):N0} rows compared, {models.Metrics.CounterTotal(RolloutMetrics.Rollbacks)} rollbacks"),
         };
     }

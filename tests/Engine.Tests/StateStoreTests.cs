@@ -168,6 +168,33 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal(3, store.FetchAll(At(0), At(60)).Count());
     }
 
+    [Theory]
+    [InlineData(StoreType.RocksDb)]
+    [InlineData(StoreType.InMemory)]
+    public void Every_call_on_a_store_is_counted_by_store_and_operation_queries_included(StoreType type)
+    {
+        using var driver = new TopologyTestDriver(WriterTopology(type));
+        var input = driver.CreateInputTopic("in", Serdes.String, Serdes.String);
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            input.PipeInput(key, key.ToUpperInvariant(), At(1));
+        }
+
+        input.PipeInput("b", "delete", At(2));
+        var keyValues = driver.GetKeyValueStore<string, string>("kv");
+        Assert.Equal("A", keyValues.Get("a"));
+        Assert.Null(keyValues.Get("b"));
+        Assert.Equal(["a", "c"], keyValues.All().Select(kv => kv.Key));
+        var windows = driver.GetWindowStore<string, string>("windows");
+        Assert.Equal(["C"], windows.Fetch("c", At(0), At(0)).Select(kv => kv.Value));
+        Assert.True(windows.TryFetch("a", At(0), out _));
+
+        long Count(string store, string operation) => driver.Metrics.CounterValue(StateStoreMetrics.Operations, store, operation);
+        Assert.Equal((2, 3, 1, 1), (Count("kv", "get"), Count("kv", "put"), Count("kv", "delete"), Count("kv", "range")));
+        // A fetch within one window reads one segment: one range.
+        Assert.Equal((1, 3, 0, 1), (Count("windows", "get"), Count("windows", "put"), Count("windows", "delete"), Count("windows", "range")));
+    }
+
     [Fact]
     public void Logged_stores_write_every_change_to_their_changelog_topic()
     {

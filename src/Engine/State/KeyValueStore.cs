@@ -10,13 +10,26 @@ internal sealed class KeyValueStore<TKey, TValue>(
     ISerde<TKey> keySerde,
     ISerde<TValue> valueSerde) : TypedStoreBase<TKey, TValue>(name, type, logged, keySerde, valueSerde), IKeyValueStore<TKey, TValue>
 {
-    public bool TryGet(TKey key, out TValue value) => Store.TryRead(SerializeKey(key), ValueReader, out value);
+    public bool TryGet(TKey key, out TValue value)
+    {
+        Operations.Get.Increment();
+        return Store.TryRead(SerializeKey(key), ValueReader, out value);
+    }
 
     public TValue? Get(TKey key) => TryGet(key, out var value) ? value : default;
 
-    public void Put(TKey key, TValue value) => Store.Put(SerializeKey(key), SerializeValue(value));
+    public void Put(TKey key, TValue value)
+    {
+        var bytes = SerializeValue(value);
+        Operations.CountWrite(bytes);
+        Store.Put(SerializeKey(key), bytes);
+    }
 
-    public void Delete(TKey key) => Store.Put(SerializeKey(key), null);
+    public void Delete(TKey key)
+    {
+        Operations.Delete.Increment();
+        Store.Put(SerializeKey(key), null);
+    }
 
     public IEnumerable<KeyValuePair<TKey, TValue>> Range(TKey? from, TKey? to)
     {
@@ -29,10 +42,15 @@ internal sealed class KeyValueStore<TKey, TValue>(
             upper.CopyTo(toExclusive, 0);
         }
 
+        Operations.Range.Increment();
         return Read(Store.Range(from is null ? null : SerializeKey(from), toExclusive));
     }
 
-    public IEnumerable<KeyValuePair<TKey, TValue>> All() => Read(Store.Range(null, null));
+    public IEnumerable<KeyValuePair<TKey, TValue>> All()
+    {
+        Operations.Range.Increment();
+        return Read(Store.Range(null, null));
+    }
 
     private IEnumerable<KeyValuePair<TKey, TValue>> Read(IEnumerable<KeyValuePair<byte[], byte[]>> entries)
     {

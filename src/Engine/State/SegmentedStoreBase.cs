@@ -26,6 +26,7 @@ internal abstract class SegmentedStoreBase<TKey, TValue> : TypedStoreBase<TKey, 
         var (first, last) = Layout.Segments(from, to);
         for (var segment = first; segment <= last; segment++)
         {
+            Operations.Range.Increment();
             foreach (var entry in Store.Range(SegmentedLayout.SegmentPrefix(segment), SegmentedLayout.SegmentPrefix(segment + 1)))
             {
                 var time = Layout.Time1(entry.Key);
@@ -46,6 +47,7 @@ internal abstract class SegmentedStoreBase<TKey, TValue> : TypedStoreBase<TKey, 
         {
             var lower = Layout.Bound(segment, recordKey, lowerTime, 0);
             var upper = Layout.Bound(segment, recordKey, to, long.MaxValue);
+            Operations.Range.Increment();
             foreach (var entry in Store.Range(lower, upper))
             {
                 if (Layout.Matches(entry.Key, recordKey))
@@ -61,6 +63,7 @@ internal abstract class SegmentedStoreBase<TKey, TValue> : TypedStoreBase<TKey, 
     {
         // Through the layers, so that expired segments also leave the record cache (deletion is not logged).
         Layout.Observe(time, Store);
+        Operations.CountWrite(value);
         if (time < Layout.MinLiveTime)
         {
             return false;
@@ -72,6 +75,7 @@ internal abstract class SegmentedStoreBase<TKey, TValue> : TypedStoreBase<TKey, 
 
     protected bool TryGetEntry(long time, byte[] recordKey, long time2, out TValue value)
     {
+        Operations.Get.Increment();
         if (time >= Layout.MinLiveTime)
         {
             return Store.TryRead(Layout.Key(time, recordKey, time, time2), ValueReader, out value);

@@ -27,6 +27,9 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
 
     public string? Directory { get; private set; }
 
+    /// <summary>What processors and queries ask of the store, counted by the typed store that answers them.</summary>
+    protected StoreOperationCounters Operations { get; private set; } = StoreOperationCounters.Unregistered;
+
     /// <summary>The store as processors write to it (logged when logging is on).</summary>
     protected IKeyValueBytesStore Store => _store ?? throw new InvalidOperationException($"State store '{Name}' is not open.");
 
@@ -68,6 +71,7 @@ internal abstract class StateStoreBase(string name, StoreType type, bool logged)
             _store = _cache = new CachingBytesStore(_store, cache, () => writer.CurrentTimestamp);
         }
 
+        Operations = StoreOperationCounters.For(context.Metrics, Name);
         OnOpened(context);
     }
 

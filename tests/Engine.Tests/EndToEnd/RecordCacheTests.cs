@@ -33,6 +33,9 @@ public sealed class RecordCacheTests(KafkaClusterFixture kafka) : EngineEndToEnd
             // Each key's count is read from the store once, then from the cache: SREs see that as the hit ratio.
             var reads = streams.Metrics.Snapshot().Where(sample => sample.Metric == RecordCacheMetrics.Reads).ToDictionary(s => s.LabelValues[1], s => s.Value);
             Assert.True(reads["hit"] > reads["miss"] * 10, $"{reads["hit"]} cache hits against {reads["miss"]} misses");
+            // The count asked its store for every update; the cache, not the topology, is what spares the changelog.
+            Assert.Equal(Keys * UpdatesPerKey, streams.Metrics.CounterValue(StateStoreMetrics.Operations, "counts", "get"));
+            Assert.Equal(Keys * UpdatesPerKey, streams.Metrics.CounterValue(StateStoreMetrics.Operations, "counts", "put"));
 
             // A query, on another thread, reads the latest counts, whether or not a commit has written them out yet.
             Assert.All(KeyNames(Keys), key => Assert.Equal(UpdatesPerKey, Count(streams, key)));
