@@ -27,7 +27,7 @@ public sealed class StreamsConfig
 
     /// <summary>
     /// idle.commit.interval.ms, exactly-once only: a stream thread that has caught up with its input (its last poll found
-    /// nothing more) commits what it processed once this long has passed since its last commit, instead of waiting for
+    /// nothing more, and the broker holds nothing of its partitions the consumer has not delivered) commits what it processed once this long has passed since its last commit, instead of waiting for
     /// the rest of the commit interval. A read_committed consumer sees an output when its transaction commits, so this
     /// shortens what it waits at light and moderate load, at the price of more transactions (at most one per this
     /// interval and thread). A thread that is never caught up, under full load, commits at the commit interval alone.

@@ -368,11 +368,14 @@ internal sealed class StreamThread
     }
 
     /// <summary>
-    /// Whether a thread that has caught up commits early (idle.commit.interval.ms). Not after a postponed commit: a
-    /// rebalance is under way, and the commit interval paces the retries.
+    /// Whether a thread that has caught up commits early (idle.commit.interval.ms). An empty poll is not enough: between
+    /// fetches the consumer's queue runs dry in the middle of a backlog, so the broker must hold nothing of the thread's
+    /// partitions that the consumer has not delivered, as of the last fetch. Not after a postponed commit: a rebalance
+    /// is under way, and the commit interval paces the retries.
     /// </summary>
     private bool IdleCommitDue(TimeSpan sinceCommit) =>
-        _idleCommitInterval is { } idle && _uncommittedRecords && sinceCommit >= idle && _lastCommitTicks == _committedTicks;
+        _idleCommitInterval is { } idle && _uncommittedRecords && sinceCommit >= idle && _lastCommitTicks == _committedTicks
+        && !_taskManager!.HasInputLeft(_fetchedLag);
 
     /// <summary>The commit path. Output first, then input offsets, so that nothing is marked consumed before its results are durable.</summary>
     private void Commit(CommitReason reason)

@@ -71,6 +71,28 @@ internal sealed class TaskManager
     /// <summary>True while a newly assigned task waits for its stores to be restored.</summary>
     public bool HasPendingRestoration => _pendingRestore.Count > 0 || _storesRestoring.Count > 0;
 
+    /// <summary>
+    /// Whether input is left that the consumer has not handed over: records buffered in a task, or records of an input
+    /// partition the broker holds beyond what was delivered (<paramref name="fetchedLag"/>; unknown counts as left).
+    /// </summary>
+    public bool HasInputLeft(Func<TopicPartition, long?> fetchedLag)
+    {
+        if (_buffering.Count > 0)
+        {
+            return true;
+        }
+
+        foreach (var partition in _taskByPartition.Keys)
+        {
+            if (fetchedLag(partition) is not 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The tasks, as the host sees them.</summary>
     public IReadOnlyList<TaskInfo> Describe() =>
         _tasks.Values.Select(task => new TaskInfo(task.Task.Id, task.Running, task.Partitions.Select(p => $"{p.Topic}-{p.Partition.Value}").ToList())).ToList();

@@ -54,6 +54,56 @@ public sealed class IdleCommitTests(KafkaClusterFixture kafka) : EngineEndToEndT
         Assert.Equal(1, Commits(streams, "shutdown"));
     }
 
+    [Fact]
+    public async Task A_thread_working_off_a_backlog_does_not_commit_idly_before_it_has_consumed_what_the_broker_holds()
+    {
+        var input = Name("backlog-clicks");
+        var outputTopic = Name("backlog-counts");
+        await Kafka.CreateTopicAsync(input, 2);
+        await Kafka.CreateTopicAsync(outputTopic, 2);
+        var config = Kafka.StreamsConfig(Name("backlog-app"), StateDir("a"), ProcessingGuarantee.ExactlyOnceV2);
+        config.CommitIntervalMs = 600_000;
+        config.IdleCommitIntervalMs = 20;
+        // One small batch per fetch, and the next fetch 50 ms later: the consumer's local queue runs dry between fetches
+        // long before the broker has nothing more, so an empty poll alone does not mean the thread has caught up.
+        config.ClientConfig["max.partition.fetch.bytes"] = "1024";
+        config.ClientConfig["queued.min.messages"] = "1";
+        config.ClientConfig["fetch.queue.backoff.ms"] = "50";
+        const int backlog = 1_000;
+        using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.Utf8))
+        {
+            for (var i = 0; i < backlog; i++)
+            {
+                producer.Produce(input, new Message<string, string> { Key = $"key-{i % Keys}", Value = "x" });
+                if (i % 20 == 19)
+                {
+                    Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+                }
+            }
+        }
+
+        await using var streams = new KafkaStreams(CountPerKey(input, outputTopic), config, Kafka.TopicAdmin);
+        await streams.StartAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        long consumed;
+        do
+        {
+            // The idle commits first: one counted here and followed by a count short of the backlog came before the end.
+            var idle = IdleCommits(streams);
+            consumed = streams.Metrics.CounterValue(TaskMetrics.RecordsConsumed, input);
+            Assert.True(idle == 0 || consumed == backlog, $"an idle commit after {consumed:N0} of {backlog:N0} records");
+            await Task.Delay(2);
+        }
+        while (consumed < backlog && DateTime.UtcNow < deadline);
+
+        Assert.Equal(backlog, consumed);
+        // Caught up, the thread commits without waiting out the ten-minute interval.
+        await WaitForAsync(() => IdleCommits(streams) > 0, TimeSpan.FromSeconds(30), "an idle commit once the backlog was consumed");
+        var counts = Kafka.ReadUntil(outputTopic, Deserializers.Utf8, Deserializers.Int64, records => records.Count >= backlog, TimeSpan.FromSeconds(60));
+        Assert.All(Latest(counts).Values, count => Assert.Equal(backlog / Keys, count));
+        Assert.Equal(0, Commits(streams, "interval"));
+    }
+
     private static long IdleCommits(KafkaStreams streams) => Commits(streams, "idle");
 
     /// <summary>The idle commits once their count has stayed the same for two seconds.</summary>
