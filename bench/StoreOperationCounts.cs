@@ -48,7 +48,6 @@ internal readonly record struct StoreOperationCounts(long Gets, long Puts, long 
     /// <summary>Per event, for a scenario's notes; null when no store was called.</summary>
     public string? Describe(long events) => Total <= 0 || events <= 0
         ? null
-        : string.Create(
-            System.Globalization.CultureInfo.InvariantCulture,
-            $"store operations per event: {(double)Total / events:F1} ({(double)Gets / events:F1} gets, {(double)Puts / events:F1} puts, {(double)Deletes / events:F2} deletes, {(double)Ranges / events:F1} ranges)");
+        : FormattableString.Invariant($"store operations per event: {(double)Total / events:F1} ({(double)Gets / events:F1} gets, ")
+            + FormattableString.Invariant($"{(double)Puts / events:F1} puts, {(double)Deletes / events:F2} deletes, {(double)Ranges / events:F1} ranges)");
 }
