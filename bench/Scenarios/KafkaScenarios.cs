@@ -35,6 +35,7 @@ internal sealed class KafkaScenarios : IDisposable
     private readonly IBenchCluster _cluster;
     private readonly string _stateRoot = Path.Combine(Path.GetTempPath(), "bench-" + Guid.NewGuid().ToString("N"));
     private int _serial;
+    private (int Events, string Input, long Start)? _countInput;
 
     /// <param name="bootstrapServers">An external cluster to run on; null runs the embedded cluster in a child process.</param>
     public KafkaScenarios(string? bootstrapServers) =>
@@ -794,18 +795,28 @@ internal sealed class KafkaScenarios : IDisposable
         return (hits, misses);
     }
 
-    /// <summary>Input for the count and passthrough: keys over 100,000 users, timestamps over ten minutes, 60-byte values.</summary>
+    /// <summary>
+    /// Input for the count and passthrough: keys over 100,000 users, timestamps over ten minutes, 60-byte values, and an
+    /// output topic of the run's own. The input is written once and read by every run of the same size (each reads it
+    /// from the start in a group of its own): the passthrough, both counts and the peer, in every round.
+    /// </summary>
     private (string Input, string Output, long Start) CountInput(int events)
     {
         var id = ++_serial;
-        var input = $"count-in-{id}";
         var output = $"count-out-{id}";
-        _cluster.CreateTopic(input, Partitions);
         _cluster.CreateTopic(output, Partitions);
+        if (_countInput is { } shared && shared.Events == events)
+        {
+            return (shared.Input, output, shared.Start);
+        }
+
+        var input = $"count-in-{id}";
+        _cluster.CreateTopic(input, Partitions);
         var start = DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeMilliseconds();
         var value = new byte[60];
         Feed(input, Enumerable.Range(0, events).Select(i =>
             (Encoding.UTF8.GetBytes($"user-{i * 7919L % Keys:D6}"), value, start + (long)i * 600_000 / events)));
+        _countInput = (events, input, start);
         return (input, output, start);
     }
 
