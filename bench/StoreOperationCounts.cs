@@ -13,33 +13,9 @@ internal readonly record struct StoreOperationCounts(long Gets, long Puts, long 
 
     public static StoreOperationCounts Of(StreamsMetrics metrics)
     {
-        long gets = 0, puts = 0, deletes = 0, ranges = 0;
-        foreach (var sample in metrics.Snapshot())
-        {
-            if (sample.Metric != StateStoreMetrics.Operations)
-            {
-                continue;
-            }
-
-            var value = (long)sample.Value;
-            switch (sample.LabelValues[^1])
-            {
-                case "get":
-                    gets += value;
-                    break;
-                case "put":
-                    puts += value;
-                    break;
-                case "delete":
-                    deletes += value;
-                    break;
-                default:
-                    ranges += value;
-                    break;
-            }
-        }
-
-        return new StoreOperationCounts(gets, puts, deletes, ranges);
+        var byOperation = MetricTotals.ByLastLabel(metrics, StateStoreMetrics.Operations);
+        return new StoreOperationCounts(
+            byOperation.GetValueOrDefault("get"), byOperation.GetValueOrDefault("put"), byOperation.GetValueOrDefault("delete"), byOperation.GetValueOrDefault("range"));
     }
 
     public static StoreOperationCounts operator -(StoreOperationCounts a, StoreOperationCounts b) =>

@@ -276,9 +276,9 @@ internal sealed class KafkaScenarios : IDisposable
         Thread.Sleep(TimeSpan.FromSeconds(3));
         stop.Cancel();
         reader.GetAwaiter().GetResult();
-        var commits = string.Join(", ", streams.Metrics.Snapshot()
-            .Where(sample => sample.Metric == RuntimeMetrics.Commits && sample.Value > 0)
-            .Select(sample => FormattableString.Invariant($"{sample.Value:N0} {sample.LabelValues[1]}")));
+        var commits = string.Join(", ", MetricTotals.ByLastLabel(streams.Metrics, RuntimeMetrics.Commits)
+            .Where(total => total.Value > 0)
+            .Select(total => FormattableString.Invariant($"{total.Value:N0} {total.Key}")));
         StopStreams(streams, "latency");
         var latency = histograms.ToDictionary(h => h.Key.Split('.', 2)[1], h => Figures(h.Value));
         latency["scores.fraud.committed"] = Figures(visibility.Committed);
@@ -776,23 +776,8 @@ internal sealed class KafkaScenarios : IDisposable
     /// <summary>The record caches' reads so far, all threads together, by whether the cache answered.</summary>
     private static (long Hits, long Misses) CacheReads(KafkaStreams streams)
     {
-        long hits = 0, misses = 0;
-        foreach (var sample in streams.Metrics.Snapshot())
-        {
-            if (sample.Metric == RecordCacheMetrics.Reads)
-            {
-                if (sample.LabelValues[^1] == "hit")
-                {
-                    hits += (long)sample.Value;
-                }
-                else
-                {
-                    misses += (long)sample.Value;
-                }
-            }
-        }
-
-        return (hits, misses);
+        var reads = MetricTotals.ByLastLabel(streams.Metrics, RecordCacheMetrics.Reads);
+        return (reads.GetValueOrDefault("hit"), reads.GetValueOrDefault("miss"));
     }
 
     /// <summary>
