@@ -28,6 +28,7 @@ internal sealed class BenchArguments
         ("--failover-users", "N", "users whose state the failover scenario moves (100000)"),
         ("--console-events", "N", "events per round of the console scenario (40000)"),
         ("--console-rounds", "N", "rounds of the console scenario (3)"),
+        ("--decision-rate", "N", "bandit decisions per second of event time in the reward-join scenario (400)"),
     ];
 
     private static readonly (string Name, string Help)[] FlagOptions =

@@ -113,6 +113,7 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
     ["tracing"] = () => TopologyDriverScenario.RunTracing(events: 100_000),
     ["rollouts"] = () => TopologyDriverScenario.RunRollouts(events: 100_000),
     ["scoring"] = () => ScoringBatchScenario.Run(rows: 20_000),
+    ["reward-join"] = () => RewardJoinScenario.Run(decisionsPerSecond: options.Int("--decision-rate", 400), users: 100_000),
 };
 
 if (argumentError is not null || options.HelpRequested)
