@@ -54,7 +54,10 @@ public sealed class PersonalizationTopology(
         builder.AddStateStore(Stores.KeyValue(LatestScoreProcessor.Store, Serdes.String, new LatestScores.Serde(), storeType));
         builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.PendingStore, Serdes.String, new PendingDecision.Serde(), storeType));
         builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.EarlyRewardStore, Serdes.String, new EarlyRewards.Serde(), storeType));
-        builder.AddStateStore(Stores.KeyValue(RewardJoinProcessor.ClosedStore, Serdes.String, Serdes.Int64, storeType));
+        // The retention is a setting; the segments stay five minutes whatever it is, so changing it keeps the layout.
+        builder.AddStateStore(Stores.Window(
+            RewardJoinProcessor.ClosedStore, Serdes.String, new ClosedDecisions.Serde(), TimeSpan.FromMilliseconds(1), options.RewardJoin.ClosedDecisionRetention,
+            type: storeType, segmentInterval: TimeSpan.FromMinutes(5)));
         // Recent clicks only bridge the moments between a click and a decision that arrives after it: not logged, so the
         // most frequent events cost no changelog write, and a restart forgets at most those moments. In RocksDB, not in
         // memory: every user clicking within the retention is an entry, about 150 MB of long-lived managed heap (and its

@@ -44,11 +44,13 @@ public sealed class StateStoreTests : IDisposable
         }
     }
 
-    private static Topology WriterTopology(StoreType type, TimeSpan? windowRetention = null) => new Topology()
+    private static Topology WriterTopology(StoreType type, TimeSpan? windowRetention = null, TimeSpan? segmentInterval = null) => new Topology()
         .AddSource("src", "in", Serdes.String, Serdes.String)
         .AddProcessor("writer", () => new StoreWriter(), "src")
         .AddStateStore(Stores.KeyValue("kv", Serdes.String, Serdes.String, type), "writer")
-        .AddStateStore(Stores.Window("windows", Serdes.String, Serdes.String, TimeSpan.FromMinutes(1), windowRetention ?? TimeSpan.FromHours(1), type: type), "writer");
+        .AddStateStore(
+            Stores.Window("windows", Serdes.String, Serdes.String, TimeSpan.FromMinutes(1), windowRetention ?? TimeSpan.FromHours(1), type: type, segmentInterval: segmentInterval),
+            "writer");
 
     private StreamsConfig Config() => new() { ApplicationId = "stores", StateDir = _stateDir };
 
@@ -67,6 +69,26 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal("a1", second.GetKeyValueStore<string, string>("kv").Get("alice"));
         Assert.Equal([new KeyValuePair<long, string>(At(60), "b1")], second.GetWindowStore<string, string>("windows").Fetch("bob", 0, long.MaxValue));
         Assert.True(second.GetStateStore<IStateStore>("kv").IsPersistent);
+    }
+
+    /// <summary>
+    /// The segment a window lands in is part of what is on disk; derived from the retention, it would move when the
+    /// retention does, and windows written before would no longer be found.
+    /// </summary>
+    [Fact]
+    public void A_window_store_with_a_fixed_segment_interval_finds_its_windows_after_its_retention_changes()
+    {
+        using (var first = new TopologyTestDriver(WriterTopology(StoreType.RocksDb, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(5)), Config()))
+        {
+            first.CreateInputTopic("in", Serdes.String, Serdes.String).PipeInput("alice", "a1", At(7 * 60));
+        }
+
+        using var second = new TopologyTestDriver(WriterTopology(StoreType.RocksDb, TimeSpan.FromHours(2), TimeSpan.FromMinutes(5)), Config());
+        var store = second.GetWindowStore<string, string>("windows");
+
+        Assert.True(store.TryFetch("alice", At(7 * 60), out var value));
+        Assert.Equal("a1", value);
+        Assert.Equal(["a1"], store.Fetch("alice", 0, long.MaxValue).Select(kv => kv.Value));
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class TopologyDescriptionTests
         Assert.Equal(["<application.id>-trigger-candidates-repartition"], Topics(items, NodeKind.Sink));
         Assert.Equal(
             [
-                "closed-decisions", "early-rewards", "feature-hours", "feature-tiles", "latest-scores", "pending-decisions", "policy-evaluation", "propensity-pending", "recent-reward-clicks",
+                "closed-decisions-by-user", "early-rewards", "feature-hours", "feature-tiles", "latest-scores", "pending-decisions", "policy-evaluation", "propensity-pending", "recent-reward-clicks",
                 "trigger-carts", "trigger-catalog", "trigger-item-interest", "trigger-item-watch", "trigger-sent", "trigger-user-items", "user-attributes", "user-profiles",
             ],
             description.Stores.Select(s => s.Name).Order());

@@ -8,12 +8,14 @@ namespace Streams.Engine.State;
 /// </summary>
 internal abstract class SegmentedStoreBase<TKey, TValue> : TypedStoreBase<TKey, TValue>
 {
-    protected SegmentedStoreBase(string name, StoreType type, bool logged, ISerde<TKey> keySerde, ISerde<TValue> valueSerde, TimeSpan retention)
+    protected SegmentedStoreBase(
+        string name, StoreType type, bool logged, ISerde<TKey> keySerde, ISerde<TValue> valueSerde, TimeSpan retention, TimeSpan? segmentInterval = null)
         : base(name, type, logged, keySerde, valueSerde)
     {
         Retention = retention;
         var retentionMs = (long)retention.TotalMilliseconds;
-        Layout = new SegmentedLayout(retentionMs, SegmentedLayout.DefaultSegmentInterval(retentionMs), timeSuffixLength: 16);
+        var segmentIntervalMs = segmentInterval is { } interval ? (long)interval.TotalMilliseconds : SegmentedLayout.DefaultSegmentInterval(retentionMs);
+        Layout = new SegmentedLayout(retentionMs, segmentIntervalMs, timeSuffixLength: 16);
     }
 
     public TimeSpan Retention { get; }

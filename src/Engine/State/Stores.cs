@@ -15,6 +15,11 @@ public static class Stores
 
     /// <summary>A window store for windows of <paramref name="windowSize"/>, kept for <paramref name="retention"/>.</summary>
     /// <param name="retainDuplicates">Keep every value written for the same key and window start (join buffers).</param>
+    /// <param name="segmentInterval">
+    /// The time one segment holds; by default derived from the retention. Which segment holds a window is part of the
+    /// stored data's layout, so a store whose retention is a setting users may change over existing state needs a
+    /// fixed interval.
+    /// </param>
     public static StoreBuilder Window<TKey, TValue>(
         string name,
         Serialization.ISerde<TKey> keySerde,
@@ -22,14 +27,20 @@ public static class Stores
         TimeSpan windowSize,
         TimeSpan retention,
         bool retainDuplicates = false,
-        StoreType type = StoreType.RocksDb)
+        StoreType type = StoreType.RocksDb,
+        TimeSpan? segmentInterval = null)
     {
         if (retention < windowSize)
         {
             throw new ArgumentException($"Window store '{name}': retention {retention} is shorter than the window size {windowSize}.", nameof(retention));
         }
 
-        return new WindowStoreBuilder<TKey, TValue>(name, type, keySerde, valueSerde, windowSize, retention, retainDuplicates);
+        if (segmentInterval is { } interval && interval < TimeSpan.FromMilliseconds(1))
+        {
+            throw new ArgumentException($"Window store '{name}': the segment interval {interval} is not positive.", nameof(segmentInterval));
+        }
+
+        return new WindowStoreBuilder<TKey, TValue>(name, type, keySerde, valueSerde, windowSize, retention, retainDuplicates, segmentInterval);
     }
 
     /// <summary>A session store whose sessions are kept for <paramref name="retention"/> after they end.</summary>
@@ -53,10 +64,11 @@ public static class Stores
         Serialization.ISerde<TValue> valueSerde,
         TimeSpan windowSize,
         TimeSpan retention,
-        bool retainDuplicates) : StoreBuilder(name, type)
+        bool retainDuplicates,
+        TimeSpan? segmentInterval) : StoreBuilder(name, type)
     {
         private protected override StateStoreBase CreateStore() =>
-            new WindowStore<TKey, TValue>(Name, Type, LoggingEnabled, keySerde, valueSerde, windowSize, retention, retainDuplicates);
+            new WindowStore<TKey, TValue>(Name, Type, LoggingEnabled, keySerde, valueSerde, windowSize, retention, retainDuplicates, segmentInterval);
 
         private protected override IReadOnlyDictionary<string, string> DefaultChangelogConfig() => new Dictionary<string, string>
         {

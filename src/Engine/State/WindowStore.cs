@@ -14,8 +14,9 @@ internal sealed class WindowStore<TKey, TValue>(
     ISerde<TValue> valueSerde,
     TimeSpan windowSize,
     TimeSpan retention,
-    bool retainDuplicates)
-    : SegmentedStoreBase<TKey, TValue>(name, type, logged, keySerde, valueSerde, retention), IWindowStore<TKey, TValue>
+    bool retainDuplicates,
+    TimeSpan? segmentInterval = null)
+    : SegmentedStoreBase<TKey, TValue>(name, type, logged, keySerde, valueSerde, retention, segmentInterval), IWindowStore<TKey, TValue>
 {
     private readonly long _windowSizeMs = (long)windowSize.TotalMilliseconds;
 

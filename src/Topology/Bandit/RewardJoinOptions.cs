@@ -32,7 +32,10 @@ public sealed class RewardJoinOptions
     /// <summary>How long a reward for a decision not seen yet waits for it before it is evicted and counted.</summary>
     public TimeSpan EarlyRewardRetention { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long closed decisions are remembered, so rewards arriving later are recognised as late.</summary>
+    /// <summary>
+    /// How long (event time, past the decision's time) closed decisions are remembered, so that rewards arriving later
+    /// are recognised as late and a decision delivered again is not joined twice.
+    /// </summary>
     public TimeSpan ClosedDecisionRetention { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long (event time) a user's reward-bearing clicks are kept for decisions that arrive after them.</summary>

@@ -23,7 +23,13 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
 {
     public const string PendingStore = "pending-decisions";
     public const string EarlyRewardStore = "early-rewards";
-    public const string ClosedStore = "closed-decisions";
+    /// <summary>
+    /// Closed decisions by user, in windows of the decision's time, so that they expire a segment at a time once event
+    /// time is <see cref="RewardJoinOptions.ClosedDecisionRetention"/> past them rather than by a scan of every one, and a
+    /// redelivered decision is found by one point read. Until the release that introduced it, a key-value store named
+    /// <c>closed-decisions</c> held them, which is why this one has a name of its own.
+    /// </summary>
+    public const string ClosedStore = "closed-decisions-by-user";
     public const string RecentClickStore = "recent-reward-clicks";
 
     private const long EvictionIntervalMs = 10_000;
@@ -47,7 +53,10 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
     private IProcessorContext<string, TrainingRecord> _context = null!;
     private IKeyValueStore<string, PendingDecision> _pending = null!;
     private IKeyValueStore<string, EarlyRewards> _early = null!;
-    private IKeyValueStore<string, long> _closed = null!;
+    private IWindowStore<string, ClosedDecisions> _closed = null!;
+    private readonly DecisionDeadlines _deadlines = new();
+    private readonly List<string> _due = [];
+    private readonly Dictionary<(string User, long DecisionTime), ClosedDecisions> _closing = [];
     private IKeyValueStore<string, RecentClicks> _recent = null!;
     private Counter _written = null!;
     private Counter _defaults = null!;
@@ -61,7 +70,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
         _context = context;
         _pending = context.GetStateStore<IKeyValueStore<string, PendingDecision>>(PendingStore);
         _early = context.GetStateStore<IKeyValueStore<string, EarlyRewards>>(EarlyRewardStore);
-        _closed = context.GetStateStore<IKeyValueStore<string, long>>(ClosedStore);
+        _closed = context.GetStateStore<IWindowStore<string, ClosedDecisions>>(ClosedStore);
         _recent = context.GetStateStore<IKeyValueStore<string, RecentClicks>>(RecentClickStore);
         _written = context.Metrics.Counter(RewardJoinMetrics.TrainingRecords);
         _defaults = context.Metrics.Counter(RewardJoinMetrics.DefaultRewards);
@@ -70,6 +79,14 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
         _duplicates = context.Metrics.Counter(RewardJoinMetrics.DuplicateDecisions);
         _forgotten = context.Metrics.Counter(RewardJoinMetrics.ForgottenUsers, "reward-join");
         context.Schedule(options.CloseInterval, PunctuationType.WallClockTime, CloseWindows);
+
+        // Derived from the store, which was restored before processors are initialized; one scan per (re)initialization
+        // spares every punctuation a scan.
+        _deadlines.Clear();
+        foreach (var (key, pending) in _pending.All())
+        {
+            Track(key, pending);
+        }
     }
 
     public void Process(Record<string, UserInput> record)
@@ -112,7 +129,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
     private void OnDecision(Decision decision, string? trace)
     {
         var key = Key(decision.UserId, decision.EventId);
-        if (_pending.TryGet(key, out _) || _closed.TryGet(key, out _))
+        if (_pending.TryGet(key, out _) || IsClosed(decision))
         {
             _duplicates.Increment();
             return;
@@ -145,6 +162,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
         }
 
         _pending.Put(key, pending);
+        Track(key, pending);
     }
 
     private void OnReward(Reward reward, string? trace)
@@ -161,7 +179,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
 
             _pending.Put(key, pending);
         }
-        else if (_closed.TryGet(key, out _))
+        else if (WasClosed(reward))
         {
             _late.Increment();
         }
@@ -211,20 +229,17 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
     private void CloseWindows(long now)
     {
         var streamTime = _context.CurrentStreamTimeMs;
-        var due = new List<(string Key, PendingDecision Pending)>();
-        foreach (var (key, pending) in _pending.All())
+        _due.Clear();
+        _deadlines.TakeDue(streamTime, now, _due);
+        foreach (var key in _due)
         {
-            var wait = pending.WindowEnd - pending.Decision.Timestamp.ToUnixTimeMilliseconds();
-            if (pending.WindowEnd + _graceMs <= streamTime || pending.ArrivedAt + wait + _graceMs <= now)
+            if (!_pending.TryGet(key, out var pending))
             {
-                due.Add((key, pending));
+                continue;
             }
-        }
 
-        foreach (var (key, pending) in due)
-        {
             _pending.Delete(key);
-            _closed.Put(key, now);
+            MarkClosed(pending.Decision);
             var record = ToTrainingRecord(pending, now);
             _written.Increment();
             if (record.RewardSource == RewardSource.Default)
@@ -238,15 +253,70 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
             }
         }
 
+        foreach (var ((user, decisionTime), closed) in _closing)
+        {
+            _closed.Put(user, closed, decisionTime);
+        }
+
+        _closing.Clear();
         SweepRecentClicks(streamTime);
 
-        // Eviction scans its stores, so it runs every few seconds rather than on every close.
+        // Early rewards wait for decisions that are late, so there are few of them, but finding the expired ones is a
+        // scan, so it runs every few seconds rather than on every close.
         if (now - _lastEviction >= EvictionIntervalMs)
         {
             _lastEviction = now;
-            Evict(_closed, closedAt => closedAt + _closedRetentionMs <= now, counter: null);
-            Evict(_early, early => early.FirstSeen + _earlyRetentionMs <= now, _evicted);
+            EvictEarlyRewards(now);
         }
+    }
+
+    /// <summary>When the decision's window closes: on stream time, and on the wall clock since it arrived.</summary>
+    private void Track(string key, PendingDecision pending)
+    {
+        var wait = pending.WindowEnd - pending.Decision.Timestamp.ToUnixTimeMilliseconds();
+        _deadlines.Add(key, pending.WindowEnd + _graceMs, pending.ArrivedAt + wait + _graceMs);
+    }
+
+    /// <summary>Adds the decision to the closed ones of its user and time, written out at the punctuation's end.</summary>
+    private void MarkClosed(Decision decision)
+    {
+        var window = (User: decision.UserId, DecisionTime: decision.Timestamp.ToUnixTimeMilliseconds());
+        if (!_closing.TryGetValue(window, out var closed))
+        {
+            closed = _closed.TryFetch(window.User, window.DecisionTime, out var existing) ? existing : new ClosedDecisions();
+            _closing[window] = closed;
+        }
+
+        closed.DecisionIds.Add(decision.EventId);
+    }
+
+    private bool IsClosed(Decision decision)
+    {
+        var time = decision.Timestamp.ToUnixTimeMilliseconds();
+        return time >= RememberedFrom && _closed.TryFetch(decision.UserId, time, out var closed) && closed.DecisionIds.Contains(decision.EventId);
+    }
+
+    /// <summary>
+    /// The oldest decision time still remembered as closed. The store drops its data a segment at a time, as later
+    /// decisions close; this makes the retention exact and independent of when that happens.
+    /// </summary>
+    private long RememberedFrom => Math.Max(0, _context.CurrentStreamTimeMs - _closedRetentionMs);
+
+    /// <summary>
+    /// Whether the reward's decision was closed. A reward does not carry its decision's time, so this reads the user's
+    /// closed decisions of the whole retention; only rewards that find no open decision get here, the late and the early.
+    /// </summary>
+    private bool WasClosed(Reward reward)
+    {
+        foreach (var (_, closed) in _closed.Fetch(reward.UserId, RememberedFrom, long.MaxValue))
+        {
+            if (closed.DecisionIds.Contains(reward.EventId))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -377,6 +447,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
         foreach (var key in UserRange(_pending, user).Select(e => e.Key).ToList())
         {
             _pending.Delete(key);
+            _deadlines.Remove(key);
         }
 
         foreach (var key in UserRange(_early, user).Select(e => e.Key).ToList())
@@ -384,9 +455,9 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
             _early.Delete(key);
         }
 
-        foreach (var key in UserRange(_closed, user).Select(e => e.Key).ToList())
+        foreach (var closedAt in _closed.Fetch(user, 0, long.MaxValue).Select(e => e.Key).ToList())
         {
-            _closed.Delete(key);
+            _closed.Delete(user, closedAt);
         }
 
         _recent.Delete(user);
@@ -396,21 +467,21 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
     private static IEnumerable<KeyValuePair<string, T>> UserRange<T>(IKeyValueStore<string, T> store, string user) =>
         store.Range(user + '\0', user + '\u0001');
 
-    private static void Evict<T>(IKeyValueStore<string, T> store, Func<T, bool> expired, Counter? counter)
+    private void EvictEarlyRewards(long now)
     {
-        var keys = new List<string>();
-        foreach (var (key, value) in store.All())
+        var expired = new List<string>();
+        foreach (var (key, early) in _early.All())
         {
-            if (expired(value))
+            if (early.FirstSeen + _earlyRetentionMs <= now)
             {
-                keys.Add(key);
+                expired.Add(key);
             }
         }
 
-        foreach (var key in keys)
+        foreach (var key in expired)
         {
-            store.Delete(key);
-            counter?.Increment();
+            _early.Delete(key);
+            _evicted.Increment();
         }
     }
 }

@@ -219,6 +219,31 @@ public sealed class RewardJoinTests
     }
 
     [Fact]
+    public void A_closed_decision_is_remembered_for_the_closed_decision_retention_and_then_forgotten()
+    {
+        using var harness = Harness();
+        harness.Send(Decision("d1"));
+        harness.Send(Decision("d2", user: "u2"));
+        Wait(harness, 25);
+        Assert.Equal(2, harness.Training.ReadValuesToList().Count);
+
+        // Nine minutes later the join still knows both: a reward is late, a redelivered decision a duplicate.
+        Wait(harness, 9 * 60);
+        harness.Send(Reward("d1", 3, at: 9 * 60));
+        harness.Send(Decision("d2", user: "u2"));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(RewardJoinMetrics.LateRewards));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(RewardJoinMetrics.DuplicateDecisions));
+
+        // Past the ten minutes a reward for d1 is one for a decision the join has never seen, and waits for it.
+        Wait(harness, 2 * 60);
+        harness.Send(Reward("d1", 3, at: 11.5 * 60));
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(RewardJoinMetrics.LateRewards));
+        Wait(harness, 90);
+        Assert.Equal(1, harness.TaskMetrics.CounterValue(RewardJoinMetrics.UnknownRewardsEvicted));
+        Assert.True(harness.Training.IsEmpty);
+    }
+
+    [Fact]
     public void A_reward_for_a_decision_that_never_comes_is_evicted_after_the_bound_and_counted()
     {
         using var harness = Harness();

@@ -55,7 +55,7 @@ public sealed class ForgetEndToEndTests(KafkaClusterFixture kafka, ITestOutputHe
             var before = LatestChangelogValues(application, topology);
             output.WriteLine($"victim {victim}: {Describe(before, victim)} before the forget request");
             Assert.Contains(before[$"{application}-feature-tiles-changelog"].Keys, key => key.Contains(victim, StringComparison.Ordinal));
-            Assert.Contains(before[$"{application}-closed-decisions-changelog"].Keys, key => key.Contains(victim, StringComparison.Ordinal));
+            Assert.Contains(before[$"{application}-closed-decisions-by-user-changelog"].Keys, key => key.Contains(victim, StringComparison.Ordinal));
 
             // The request comes from any Kafka client that partitions as Java clients do (murmur2 of the key).
             using (var producer = Kafka.Producer(Serializers.Utf8, Serializers.ByteArray))
