@@ -54,7 +54,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
     private IKeyValueStore<string, PendingDecision> _pending = null!;
     private IKeyValueStore<string, EarlyRewards> _early = null!;
     private IWindowStore<string, ClosedDecisions> _closed = null!;
-    private readonly DecisionDeadlines _deadlines = new();
+    private readonly DeadlineIndex _deadlines = new();
     private readonly List<string> _due = [];
     private readonly Dictionary<(string User, long DecisionTime), ClosedDecisions> _closing = [];
     private IKeyValueStore<string, RecentClicks> _recent = null!;

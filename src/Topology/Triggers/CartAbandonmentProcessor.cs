@@ -20,16 +20,9 @@ public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcesso
 
     private readonly long _timeoutMs = (long)options.CartTimeout.TotalMilliseconds;
 
-    private static readonly Comparer<(long Deadline, string User)> ByDeadline =
-        Comparer<(long Deadline, string User)>.Create((a, b) => a.Deadline != b.Deadline ? a.Deadline.CompareTo(b.Deadline) : string.CompareOrdinal(a.User, b.User));
-
-    // Open carts by their event-time and wall-clock deadlines: memory only, rebuilt when the task starts (the store
-    // holds open carts only).
-    private readonly SortedSet<(long Deadline, string User)> _byEventDeadline = new(ByDeadline);
-    private readonly SortedSet<(long Deadline, string User)> _byWallDeadline = new(ByDeadline);
-    private readonly Dictionary<string, (long Event, long Wall)> _deadlines = new(StringComparer.Ordinal);
+    // Open carts by their event-time and wall-clock deadlines, rebuilt when the task starts (the store holds open carts only).
+    private readonly DeadlineIndex _deadlines = new();
     private readonly List<string> _due = [];
-    private readonly HashSet<string> _dueSet = new(StringComparer.Ordinal);
     private IProcessorContext<string, TriggerCandidate> _context = null!;
     private IKeyValueStore<string, Cart> _carts = null!;
     private Counter _userCap = null!;
@@ -68,7 +61,7 @@ public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcesso
 
         var at = click.Timestamp.ToUnixTimeMilliseconds();
         // Most events are of users without an open cart: the in-memory index answers for them without a store read.
-        var cart = _deadlines.ContainsKey(user) ? _carts.Get(user) : null;
+        var cart = _deadlines.Contains(user) ? _carts.Get(user) : null;
         if (cart is not null && at > cart.LastChangeAt + _timeoutMs)
         {
             Fire(user, cart, record.Headers);
@@ -146,34 +139,12 @@ public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcesso
     private void FireDue(long wallClock)
     {
         _due.Clear();
-        _dueSet.Clear();
-        Due(_byEventDeadline, _context.CurrentStreamTimeMs);
-        Due(_byWallDeadline, wallClock);
+        _deadlines.TakeDue(_context.CurrentStreamTimeMs, wallClock, _due);
         foreach (var user in _due)
         {
             if (_carts.Get(user) is { } cart)
             {
                 Fire(user, cart, headers: null);
-            }
-            else
-            {
-                Unindex(user);
-            }
-        }
-    }
-
-    private void Due(SortedSet<(long Deadline, string User)> byDeadline, long now)
-    {
-        foreach (var (deadline, user) in byDeadline)
-        {
-            if (deadline > now)
-            {
-                return;
-            }
-
-            if (_dueSet.Add(user))
-            {
-                _due.Add(user);
             }
         }
     }
@@ -210,24 +181,8 @@ public sealed class CartAbandonmentProcessor(TriggerOptions options) : IProcesso
     private void Close(string user)
     {
         _carts.Delete(user);
-        Unindex(user);
+        _deadlines.Remove(user);
     }
 
-    private void Index(string user, long eventDeadline)
-    {
-        Unindex(user);
-        var wallDeadline = _context.CurrentSystemTimeMs + _timeoutMs;
-        _deadlines[user] = (eventDeadline, wallDeadline);
-        _byEventDeadline.Add((eventDeadline, user));
-        _byWallDeadline.Add((wallDeadline, user));
-    }
-
-    private void Unindex(string user)
-    {
-        if (_deadlines.Remove(user, out var deadlines))
-        {
-            _byEventDeadline.Remove((deadlines.Event, user));
-            _byWallDeadline.Remove((deadlines.Wall, user));
-        }
-    }
+    private void Index(string user, long eventDeadline) => _deadlines.Add(user, eventDeadline, _context.CurrentSystemTimeMs + _timeoutMs);
 }

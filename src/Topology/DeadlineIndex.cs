@@ -1,12 +1,12 @@
-namespace Personalization.Topology.Bandit;
+namespace Personalization.Topology;
 
 /// <summary>
-/// The open decisions of a task ordered by when their windows close, on each of the two clocks that can close them, so
-/// that a punctuation visits only the decisions that are due instead of reading every open one. It is derived from the
-/// pending-decisions store and rebuilt from it whenever the processor is initialized (after restoration, and after an
+/// Keys ordered by their deadlines on the two clocks a processor's timers run on, stream time and the wall clock, so
+/// that a punctuation visits only the keys that are due instead of reading its whole store. It lives in memory only:
+/// a processor derives it from its store and rebuilds it whenever it is initialized (after restoration, and after an
 /// aborted transaction restarts the task), so it never holds anything the store does not.
 /// </summary>
-internal sealed class DecisionDeadlines
+internal sealed class DeadlineIndex
 {
     private static readonly Comparer<(long At, string Key)> ByTimeThenKey = Comparer<(long At, string Key)>.Create(
         (a, b) => a.At != b.At ? a.At.CompareTo(b.At) : string.CompareOrdinal(a.Key, b.Key));
@@ -15,7 +15,7 @@ internal sealed class DecisionDeadlines
     private readonly SortedSet<(long At, string Key)> _byStreamTime = new(ByTimeThenKey);
     private readonly SortedSet<(long At, string Key)> _byWallClock = new(ByTimeThenKey);
 
-    public int Count => _byKey.Count;
+    public bool Contains(string key) => _byKey.ContainsKey(key);
 
     public void Clear()
     {
@@ -24,7 +24,7 @@ internal sealed class DecisionDeadlines
         _byWallClock.Clear();
     }
 
-    /// <summary>Adds a decision, or moves it if it is already here.</summary>
+    /// <summary>Adds a key, or moves it if it is already here.</summary>
     public void Add(string key, long streamTimeDeadline, long wallClockDeadline)
     {
         Remove(key);
@@ -43,8 +43,8 @@ internal sealed class DecisionDeadlines
     }
 
     /// <summary>
-    /// Moves the decisions whose deadline on either clock is at or before the given times into <paramref name="due"/>,
-    /// each once, earliest stream-time deadline first, and forgets them.
+    /// Moves the keys whose deadline on either clock is at or before the given times into <paramref name="due"/>, each
+    /// once, earliest stream-time deadline first, and forgets them.
     /// </summary>
     public void TakeDue(long streamTime, long wallClock, List<string> due)
     {
