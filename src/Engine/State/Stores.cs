@@ -37,7 +37,7 @@ public static class Stores
 
         if (segmentInterval is { } interval && interval < TimeSpan.FromMilliseconds(1))
         {
-            throw new ArgumentException($"Window store '{name}': the segment interval {interval} is not positive.", nameof(segmentInterval));
+            throw new ArgumentException($"Window store '{name}': the segment interval {interval} is shorter than a millisecond.", nameof(segmentInterval));
         }
 
         return new WindowStoreBuilder<TKey, TValue>(name, type, keySerde, valueSerde, windowSize, retention, retainDuplicates, segmentInterval);

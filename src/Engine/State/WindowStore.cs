@@ -15,7 +15,7 @@ internal sealed class WindowStore<TKey, TValue>(
     TimeSpan windowSize,
     TimeSpan retention,
     bool retainDuplicates,
-    TimeSpan? segmentInterval = null)
+    TimeSpan? segmentInterval)
     : SegmentedStoreBase<TKey, TValue>(name, type, logged, keySerde, valueSerde, retention, segmentInterval), IWindowStore<TKey, TValue>
 {
     private readonly long _windowSizeMs = (long)windowSize.TotalMilliseconds;

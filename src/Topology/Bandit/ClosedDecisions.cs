@@ -4,7 +4,7 @@ using Streams.Engine.Serialization;
 
 namespace Personalization.Topology.Bandit;
 
-/// <summary>The ids of one user's decisions whose windows closed at the same moment (one punctuation).</summary>
+/// <summary>The ids of one user's closed decisions that have the same decision time (millisecond).</summary>
 public sealed class ClosedDecisions
 {
     public List<string> DecisionIds { get; } = [];
