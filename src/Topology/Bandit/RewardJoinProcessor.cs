@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Personalization.Topology.Experiments;
 using Personalization.Topology.Records;
 using Streams.Engine.Metrics;
@@ -55,6 +56,10 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
     private IKeyValueStore<string, EarlyRewards> _early = null!;
     private IWindowStore<string, ClosedDecisions> _closed = null!;
     private readonly DeadlineIndex _deadlines = new();
+
+    // How many open decisions each user has, kept with _deadlines, so that a click of a user without one (nearly every
+    // click) costs no range read of the pending store.
+    private readonly Dictionary<string, int> _openPerUser = new(StringComparer.Ordinal);
     private readonly List<string> _due = [];
     private readonly Dictionary<(string User, long DecisionTime), ClosedDecisions> _closing = [];
     private IKeyValueStore<string, RecentClicks> _recent = null!;
@@ -83,6 +88,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
         // Derived from the store, which was restored before processors are initialized; one scan per (re)initialization
         // spares every punctuation a scan.
         _deadlines.Clear();
+        _openPerUser.Clear();
         foreach (var (key, pending) in _pending.All())
         {
             Track(key, pending);
@@ -207,6 +213,10 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
         var recent = _recent.TryGet(click.UserId, out var existing) ? existing : new RecentClicks();
         recent.Add(timestamp, reward, click.ItemId, _recentRetentionMs);
         _recent.Put(click.UserId, recent);
+        if (!_openPerUser.ContainsKey(click.UserId))
+        {
+            return;
+        }
 
         foreach (var (key, pending) in UserRange(_pending, click.UserId))
         {
@@ -233,6 +243,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
         _deadlines.TakeDue(streamTime, now, _due);
         foreach (var key in _due)
         {
+            Untrack(key);
             if (!_pending.TryGet(key, out var pending))
             {
                 continue;
@@ -275,6 +286,26 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
     {
         var wait = pending.WindowEnd - pending.Decision.Timestamp.ToUnixTimeMilliseconds();
         _deadlines.Add(key, pending.WindowEnd + _graceMs, pending.ArrivedAt + wait + _graceMs);
+        ref var open = ref CollectionsMarshal.GetValueRefOrAddDefault(_openPerUser, pending.Decision.UserId, out _);
+        open++;
+    }
+
+    /// <summary>Counts a tracked decision out of its user's open ones, once it has left <see cref="_deadlines"/>.</summary>
+    private void Untrack(string key)
+    {
+        var byUser = _openPerUser.GetAlternateLookup<ReadOnlySpan<char>>();
+        var user = key.AsSpan(0, key.IndexOf('\0', StringComparison.Ordinal));
+        if (byUser.TryGetValue(user, out var open))
+        {
+            if (open <= 1)
+            {
+                byUser.Remove(user);
+            }
+            else
+            {
+                byUser[user] = open - 1;
+            }
+        }
     }
 
     /// <summary>Adds the decision to the closed ones of its user and time, written out at the punctuation's end.</summary>
@@ -448,6 +479,7 @@ public sealed class RewardJoinProcessor(RewardJoinOptions options, ExperimentAss
         {
             _pending.Delete(key);
             _deadlines.Remove(key);
+            Untrack(key);
         }
 
         foreach (var key in UserRange(_early, user).Select(e => e.Key).ToList())

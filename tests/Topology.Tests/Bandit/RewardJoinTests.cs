@@ -283,21 +283,61 @@ public sealed class RewardJoinTests
     [Fact]
     public void A_pending_decision_and_its_reward_survive_a_restart()
     {
+        var training = AcrossARestart(
+            before =>
+            {
+                before.Send(Decision("d1"));
+                before.Send(Reward("d1", 3, at: 2));
+            },
+            after => { });
+
+        Assert.Equal(("d1", 3.0), (training.DecisionId, training.Reward));
+    }
+
+    [Fact]
+    public void A_click_counts_for_a_decision_still_open_after_an_earlier_one_of_the_same_user_closed()
+    {
+        using var harness = Harness();
+        harness.Send(Decision("d1", waitMs: 5_000));
+        harness.Send(Decision("d2", at: 1));
+
+        Wait(harness, 8);
+        Assert.Equal("d1", Assert.Single(harness.Training.ReadValuesToList()).DecisionId);
+
+        harness.Send(Click(EventType.AddToCart, at: 9));
+        Wait(harness, 15);
+
+        var second = Assert.Single(harness.Training.ReadValuesToList());
+        Assert.Equal(("d2", 3.0, RewardSource.Derived), (second.DecisionId, second.Reward, second.RewardSource));
+    }
+
+    [Fact]
+    public void A_click_after_a_restart_counts_for_a_decision_opened_before_it()
+    {
+        var training = AcrossARestart(before => before.Send(Decision("d1")), after => after.Send(Click(EventType.ProductView, at: 3)));
+
+        Assert.Equal(("d1", 1.0, RewardSource.Derived), (training.DecisionId, training.Reward, training.RewardSource));
+    }
+
+    /// <summary>
+    /// Sends <paramref name="before"/>'s records, closes the topology, opens it again on the same state directory,
+    /// sends <paramref name="after"/>'s, and returns the one training record written once every window has closed.
+    /// </summary>
+    private static TrainingRecord AcrossARestart(Action<ScoringHarness> before, Action<ScoringHarness> after)
+    {
         var options = new PersonalizationOptions();
         var stateDir = Path.Combine(Path.GetTempPath(), "join-restart-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using (var before = new ScoringHarness(options, stateDir: stateDir))
+            using (var first = new ScoringHarness(options, stateDir: stateDir))
             {
-                before.Send(Decision("d1"));
-                before.Send(Reward("d1", 3, at: 2));
+                before(first);
             }
 
-            using var after = new ScoringHarness(options, stateDir: stateDir);
-            after.Driver.AdvanceWallClockTime(TimeSpan.FromSeconds(25));
-
-            var training = Assert.Single(after.Training.ReadValuesToList());
-            Assert.Equal(("d1", 3.0), (training.DecisionId, training.Reward));
+            using var second = new ScoringHarness(options, stateDir: stateDir);
+            after(second);
+            second.Driver.AdvanceWallClockTime(TimeSpan.FromSeconds(25));
+            return Assert.Single(second.Training.ReadValuesToList());
         }
         finally
         {
