@@ -21,7 +21,7 @@ internal sealed class BenchArguments
         ("--idle-commit-ms", "N", "exactly-once runtimes also commit once caught up, N ms after their last commit (off; latency runs with and without 20)"),
         ("--rocksdb-cache-mb", "N", "RocksDB's shared block cache (the engine's default)"),
         ("--latency-rate", "N", "events/s for latency and triggers (half the exactly-once topology's throughput)"),
-        ("--latency-seconds", "N", "length of the latency scenario (45)"),
+        ("--latency-seconds", "N", "length of each latency variant (30)"),
         ("--memory-minutes", "N", "continuation of the memory scenario after the users are loaded (1)"),
         ("--memory-users", "N", "users loaded by the memory scenario (1000000)"),
         ("--query-rate", "N", "requests/s of the queries scenario (5000)"),

@@ -25,7 +25,7 @@ catch (ArgumentException error)
     argumentError = error.Message;
 }
 
-var latencySeconds = options.Int("--latency-seconds", 45);
+var latencySeconds = options.Int("--latency-seconds", 30);
 var memoryMinutes = options.Int("--memory-minutes", 1);
 var latencyRate = options.Int("--latency-rate", 0);
 var rounds = Math.Max(1, options.Int("--rounds", 3));
@@ -100,7 +100,7 @@ var scenarios = new Dictionary<string, Func<IReadOnlyList<ScenarioResult>>>(Stri
             .. KafkaScenarios.IdleCommitIntervalMs is { } idleMs ? ["--idle-commit-ms", idleMs.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
             .. bootstrap is null ? Array.Empty<string>() : ["--bootstrap", bootstrap],
         ])],
-    ["queries"] = () => queries.Queries(users: 50_000, backlog: 60_000, requestRate: options.Int("--query-rate", 5_000), TimeSpan.FromSeconds(30)),
+    ["queries"] = () => queries.Queries(users: 50_000, backlog: 60_000, requestRate: options.Int("--query-rate", 5_000), TimeSpan.FromSeconds(20)),
     // 100,000 users keep the whole run under 15 minutes; the serving target is stated for 1,000,000 (--failover-users 1000000).
     ["failover"] = () =>
     [
